@@ -1,0 +1,67 @@
+// Streaming readers: CSV-like text and JSON, fed chunk by chunk into a table_builder.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kpi/table.h"
+
+namespace kpi {
+
+struct warning {
+  uint64_t line = 0;  // 1-based line (CSV) or record number (JSON); 0 = whole file
+  std::string reason;
+};
+
+// What a reader learnt about the file besides its rows.
+struct read_info {
+  std::string format;     // "csv", "json", "ndjson"
+  std::string encoding;   // "utf-8", "utf-8-bom", "utf-16le", "utf-16be"
+  char delimiter = 0;     // CSV only: ',', ';', '\t', '|'
+  uint64_t skipped = 0;   // rows not added (ragged, unparseable)
+  uint64_t warning_count = 0;           // all warnings, including those not kept
+  std::vector<warning> warnings;        // the first MAX_WARNINGS
+  std::string error;      // non-empty when the file cannot be read at all (fatal)
+  void warn(uint64_t line, std::string reason);
+};
+
+inline constexpr size_t MAX_WARNINGS = 20;
+
+// A reader takes the file's bytes in chunks of any size (1 byte works) and appends rows to
+// `out`. Chunk boundaries never change the result. After finish(), `info()` is final.
+class reader {
+ public:
+  virtual ~reader() = default;
+  virtual void feed(std::string_view chunk) = 0;
+  virtual void finish() = 0;
+  virtual const read_info& info() const = 0;
+};
+
+// CSV/TSV/semicolon/pipe text. The delimiter is sniffed from the first lines (those fed
+// before the first complete 64 KiB, or all of a shorter file): the candidate among
+// , ; TAB | that splits the lines into the most consistent number (> 1) of fields outside
+// quotes. RFC 4180 quoting, CRLF or LF, a UTF-8 BOM, and UTF-16 LE/BE with BOM (converted to
+// UTF-8). The first record is the header. A record with a different number of fields than
+// the header is ragged: skipped, warned with its starting line number. Blank lines are
+// ignored. An unterminated quote at the end of the file is warned and its record skipped.
+std::unique_ptr<reader> make_csv_reader(table_builder& out);
+
+// JSON: an array of objects, an object holding one such array (the first array-of-objects
+// member, e.g. {"orders": [...]}), or newline-delimited JSON (one object per line). Nested
+// objects are flattened with dots ("customer.id"); scalars become text cells (numbers as
+// written, true/false, null = empty). An array of objects inside a record (line items)
+// yields one row per element, carrying the record's other fields, the element's fields
+// prefixed by the array's key ("line_items.sku"); only the first such array is expanded,
+// other arrays are kept as their JSON text. Parsed with simdjson. A record that is not an
+// object is skipped with a warning; malformed JSON sets info().error (whole array) or skips
+// the line with a warning (NDJSON).
+std::unique_ptr<reader> make_json_reader(table_builder& out);
+
+// Chooses by content: the first non-space byte (after any BOM) '[' or '{' means JSON.
+// Returns a reader that buffers the first bytes until it can decide.
+std::unique_ptr<reader> make_auto_reader(table_builder& out);
+
+}  // namespace kpi

@@ -1,0 +1,106 @@
+// A session holds the files a user dropped, read and typed, and answers with JSON: what was
+// understood of each file (inspect) and the KPI report. The CLI and the wasm module are both
+// thin layers over this class, so they return the same bytes for the same input.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kpi/io/readers.h"
+#include "kpi/schema.h"
+#include "kpi/table.h"
+
+namespace kpi {
+
+// One dropped file after reading: its table, kind and role mapping.
+struct dataset {
+  std::string file;
+  read_info info;
+  table tbl;
+  dataset_kind kind = dataset_kind::unknown;
+  bool kind_forced = false;           // set by the user, not detected
+  role_map roles;                     // role -> column index
+  std::map<std::string, std::string> forced_roles;  // role -> column name ("" = unmapped)
+  std::vector<std::string> missing;   // required roles not found
+  uint64_t bytes = 0;
+
+  // Column index of `role`, or -1.
+  int col(std::string_view role) const {
+    auto it = roles.find(std::string(role));
+    return it == roles.end() ? -1 : it->second;
+  }
+  const column* column_of(std::string_view role) const {
+    int c = col(role);
+    return c < 0 ? nullptr : &tbl.columns[c];
+  }
+  bool usable() const { return info.error.empty() && kind != dataset_kind::unknown && missing.empty(); }
+};
+
+enum class granularity : uint8_t { day, week, month, quarter, year };
+std::optional<granularity> parse_granularity(std::string_view s);
+std::string_view granularity_name(granularity g);
+
+struct report_options {
+  std::optional<int64_t> from;  // day number (days since 1970-01-01), inclusive
+  std::optional<int64_t> to;    // day number, exclusive
+  granularity gran = granularity::month;
+  double lifespan_years = 3;
+  bool customers = false;       // include the per-customer predicted CLV table
+  // Survey scales set by the user (0 = detect from the data).
+  int csat_max = 0;
+  int ces_max = 0;
+};
+
+// Parses the JSON options of the wasm API: {"from":"YYYY-MM-DD","to":"YYYY-MM-DD",
+// "granularity":"month","lifespan_years":3,"customers":false,"csat_max":5,"ces_max":7}.
+// Unknown keys are ignored; a malformed value gives an error message in `error`.
+report_options parse_report_options(std::string_view json, std::string& error);
+
+class session {
+ public:
+  session();
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  // Starts reading a file; returns its id. Feed its bytes in order, then finish().
+  int open(std::string name, uint64_t size_hint = 0);
+  void feed(int id, std::string_view chunk);
+  // Ends the file: types its columns, detects its kind and roles. Returns the file's
+  // inspect JSON object.
+  std::string finish(int id);
+  // Convenience: open + feed everything + finish.
+  int add(std::string name, std::string_view bytes);
+  void remove(int id);
+  // Overrides: an empty kind/column goes back to detection. Return an error message or "".
+  std::string set_kind(int id, std::string_view kind);
+  std::string set_role(int id, std::string_view role, std::string_view column);
+
+  // {"files":[...]}: per file the detected kind, format, delimiter, encoding, rows, columns
+  // with type and role, skipped rows and warnings.
+  std::string inspect_json(bool pretty = false) const;
+  // The KPI report document (see README "The report").
+  std::string report_json(const report_options& options, bool pretty = false) const;
+
+  const std::vector<int>& ids() const { return order_; }
+  const dataset* get(int id) const;
+  size_t memory_bytes() const;
+
+ private:
+  struct pending;
+  void classify(dataset& d);
+  std::map<int, std::unique_ptr<dataset>> files_;
+  std::map<int, std::unique_ptr<pending>> open_;
+  std::vector<int> order_;
+  int next_id_ = 1;
+};
+
+// Writes the inspect JSON object of one dataset.
+void write_inspect(class json_writer& w, const dataset& d);
+
+}  // namespace kpi
