@@ -36,6 +36,7 @@ size_t blank_at(const char* p, const char* e) {
   if (p >= e) return 0;
   const char c = *p;
   if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return 1;
+  if (static_cast<unsigned char>(c) < 0x80) return 0;
   if (starts_with(p, e, NBSP)) return 2;
   if (starts_with(p, e, NARROW_NBSP) || starts_with(p, e, THIN_SPACE)) return 3;
   return 0;
@@ -44,6 +45,7 @@ size_t blank_before(const char* b, const char* e) {
   if (e <= b) return 0;
   const char c = e[-1];
   if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return 1;
+  if (static_cast<unsigned char>(c) < 0x80) return 0;
   if (ends_with(b, e, NBSP)) return 2;
   if (ends_with(b, e, NARROW_NBSP) || ends_with(b, e, THIN_SPACE)) return 3;
   return 0;
@@ -84,6 +86,18 @@ constexpr std::array<std::string_view, 159> ISO_CODES = {
 
 constexpr size_t CURRENCY_COUNT = CURRENCY_SYMBOLS.size() + ISO_CODES.size();
 
+// The bytes a currency can start (or end) with: bare numbers and words, most values, are
+// then passed over with one lookup instead of a scan of the table.
+constexpr std::array<bool, 256> currency_edge_bytes(bool first) {
+  std::array<bool, 256> has{};
+  for (std::string_view s : CURRENCY_SYMBOLS)
+    has[static_cast<unsigned char>(first ? s.front() : s.back())] = true;
+  for (char c = 'A'; c <= 'Z'; ++c) has[static_cast<unsigned char>(c)] = true;  // ISO codes
+  return has;
+}
+constexpr std::array<bool, 256> CURRENCY_FIRST = currency_edge_bytes(true);
+constexpr std::array<bool, 256> CURRENCY_LAST = currency_edge_bytes(false);
+
 std::string_view currency_name(int id) {
   const auto i = static_cast<size_t>(id);
   return i < CURRENCY_SYMBOLS.size() ? CURRENCY_SYMBOLS[i] : ISO_CODES[i - CURRENCY_SYMBOLS.size()];
@@ -98,7 +112,7 @@ int iso_code_id(const char* p) {
 
 // The currency written at the start of [b, e): its id and byte length, or -1.
 int currency_prefix(const char* b, const char* e, size_t& len) {
-  if (b >= e || is_digit(*b)) return -1;  // the common case: a bare number
+  if (b >= e || !CURRENCY_FIRST[static_cast<unsigned char>(*b)]) return -1;
   int best = -1;
   len = 0;
   for (size_t i = 0; i < CURRENCY_SYMBOLS.size(); ++i) {
@@ -117,7 +131,7 @@ int currency_prefix(const char* b, const char* e, size_t& len) {
 
 // The currency written at the end of [b, e): its id and byte length, or -1.
 int currency_suffix(const char* b, const char* e, size_t& len) {
-  if (b >= e || is_digit(e[-1])) return -1;
+  if (b >= e || !CURRENCY_LAST[static_cast<unsigned char>(e[-1])]) return -1;
   int best = -1;
   len = 0;
   for (size_t i = 0; i < CURRENCY_SYMBOLS.size(); ++i) {
@@ -145,6 +159,7 @@ int group_mark_at(const char* p, const char* e, char mark, size_t& len) {
   if (c == (mark == ',' ? '.' : ',')) return 0;
   if (c == ' ') return 1;
   if (c == '\'') return 2;
+  if (static_cast<unsigned char>(c) < 0x80) return -1;
   if (starts_with(p, e, NBSP)) return len = 2, 3;
   if (starts_with(p, e, NARROW_NBSP)) return len = 3, 4;
   if (starts_with(p, e, THIN_SPACE)) return len = 3, 5;
@@ -538,13 +553,23 @@ value_format infer_format(std::string_view header, std::span<const std::string_v
   uint64_t eight_digits = 0, compact = 0, unix_s = 0, unix_ms = 0;
   bool time_iso = false, time_dmy = false, time_mdy = false;
 
+  auto count_of = [&](size_t i) -> uint64_t { return i < counts.size() ? counts[i] : 1; };
   for (size_t i = 0; i < values.size(); ++i) {
-    const uint64_t c = i < counts.size() ? counts[i] : 1;
+    const char* b = values[i].data();
+    const char* e = b + values[i].size();
+    trim(b, e);
+    if (b != e) total += count_of(i);
+  }
+  // Weight of values that are neither numbers nor date-shaped: past 10% of the rows no
+  // type can win, which decides text columns (names, e-mails) after a few values.
+  uint64_t unreadable = 0;
+
+  for (size_t i = 0; i < values.size(); ++i) {
+    const uint64_t c = count_of(i);
     const char* b = values[i].data();
     const char* e = b + values[i].size();
     trim(b, e);
     if (b == e || c == 0) continue;
-    total += c;
     const std::string_view v(b, static_cast<size_t>(e - b));
 
     number_scan dot, comma;
@@ -568,7 +593,13 @@ value_format infer_format(std::string_view header, std::span<const std::string_v
       if (parse_unix(b, e, 1000)) unix_ms += c;
     }
     date_scan s;
-    if (!scan_date(b, e, s)) continue;
+    if (!scan_date(b, e, s)) {
+      if (!ok_dot && !ok_comma) {
+        unreadable += c;
+        if (unreadable * 10 > total) break;
+      }
+      continue;
+    }
     switch (s.kind) {
       case date_scan::shape::digits8:
         eight_digits += c;
@@ -595,6 +626,10 @@ value_format infer_format(std::string_view header, std::span<const std::string_v
 
   value_format f;
   if (total == 0) return f;
+  if (unreadable * 10 > total) {
+    f.type = value_type::text;
+    return f;
+  }
 
   // Dates first: their shapes are never numbers, except compact and Unix values, which
   // win only under the conditions documented in the header.
