@@ -19,6 +19,7 @@ namespace kpi {
 
 // One dropped file after reading: its table, kind and role mapping.
 struct dataset {
+  int id = 0;
   std::string file;
   read_info info;
   table tbl;

@@ -1,0 +1,185 @@
+// Internals shared by the KPI families: periods and buckets, the orders model, and the
+// helpers that write a KPI object the same way everywhere.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kpi/json_writer.h"
+#include "kpi/session.h"
+
+namespace kpi::detail {
+
+inline constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+// A half-open range of day numbers [from, to).
+struct period {
+  int64_t from = 0;
+  int64_t to = 0;
+  bool contains(int64_t day) const { return day >= from && day < to; }
+  int64_t days() const { return to - from; }
+};
+
+// Series buckets: bucket i is [starts[i], starts[i+1]); labels like "2024-01", "2024-W05",
+// "2024-Q1", "2024", "2024-01-05".
+struct buckets {
+  std::vector<int64_t> starts;  // size() + 1 boundaries
+  std::vector<std::string> labels;
+  size_t size() const { return labels.size(); }
+  // Index of the bucket holding `day`, or -1.
+  int index_of(int64_t day) const;
+};
+
+// Bucket boundaries covering [first_day, last_day] (inclusive) at granularity g.
+buckets make_buckets(int64_t first_day, int64_t last_day, granularity g);
+// The first day of the bucket of granularity g that holds `day`.
+int64_t bucket_start(int64_t day, granularity g);
+// Adds calendar months to a day that is the 1st of a month (or clamps the day of month).
+int64_t add_months(int64_t day, int months);
+
+// ---- The orders model: every valid and invalid order of all orders datasets, with the
+// customers matched across files. Built once per report.
+struct order {
+  uint32_t customer = 0;   // index into model::customer_keys
+  int64_t time = 0;        // wall-clock seconds
+  int64_t day = 0;
+  double revenue = 0;      // total - refunded amount
+  double cost = NaN;       // NaN when the order has no cost
+  uint32_t channel = 0;    // index into model::channels; 0 = none
+  bool valid = true;
+  uint32_t dataset = 0;    // index into the report's dataset list
+  uint32_t row = 0;        // first row of the order in its dataset
+  std::string id;          // order id as written ("" when each row is an order)
+};
+
+struct product_line {
+  uint32_t order = 0;      // index into model::orders
+  std::string product;
+  double quantity = 1;
+  double revenue = NaN;    // unit price x quantity, NaN when no unit price
+};
+
+struct customer_info {
+  std::string key;                  // "id:..." or "email:..."
+  int64_t first_day = std::numeric_limits<int64_t>::max();  // first valid order's day
+  int64_t first_time = std::numeric_limits<int64_t>::max();
+  uint32_t first_order = UINT32_MAX;  // index of the first valid order
+  std::optional<int64_t> signup_day;  // from a customers dataset
+  std::string source;                 // from a customers dataset (acquisition channel)
+};
+
+struct model {
+  bool has_orders = false;
+  bool has_cost = false;
+  bool has_channel = false;
+  bool has_product = false;
+  bool has_customers_dataset = false;
+  std::vector<order> orders;          // sorted by (customer, time, id)
+  std::vector<product_line> lines;
+  std::vector<customer_info> customers;
+  std::vector<std::string> channels;  // display names; [0] = ""
+  std::map<std::string, uint32_t> customer_index;  // key -> index
+  std::map<std::string, std::string> email_to_id;  // lower-cased e-mail -> customer id
+  uint64_t conflicting_totals = 0;
+
+  // The customer index for a row that has a customer id and/or e-mail, or -1 when the
+  // customer never appears in orders or customers datasets.
+  int64_t find_customer(std::string_view id, std::string_view email) const;
+  // "id:<id>" / "email:<lower-cased e-mail>" as the model keys customers.
+  std::string customer_key(std::string_view id, std::string_view email) const;
+};
+
+// Builds the model from every usable orders and customers dataset in `sets`.
+model build_model(const std::vector<const dataset*>& sets);
+
+// True for status values that make an order invalid (METRICS.md + INPUTS.md).
+bool invalid_status(std::string_view status);
+// yes/y/true/1/si/da/是 (trimmed, case-insensitive).
+bool truthy(std::string_view value);
+// Trimmed, lower-cased copy (ASCII), for matching channel names.
+std::string fold(std::string_view s);
+
+// ---- Everything a KPI family needs.
+struct context {
+  const std::vector<const dataset*>& sets;
+  const report_options& options;
+  const model& m;
+  period P;
+  period prev;
+  bool whole_months = false;
+  buckets series;  // trend buckets over the data's range
+  // The first usable dataset of a kind, or all of them.
+  std::vector<const dataset*> of_kind(dataset_kind k) const;
+};
+
+// Collected KPI objects and series, assembled into the report in a fixed order.
+struct report_parts {
+  std::map<std::string, std::string> kpis;    // id -> JSON object text
+  std::map<std::string, std::string> series;  // id -> JSON array text
+};
+
+// ---- Writing KPI objects. Each writes fields into an object the caller has opened.
+// A ratio num/den x scale; den == 0 gives status undefined with value null.
+void write_ratio(json_writer& w, double num, double den, double scale, std::string_view unit);
+// A plain total (sums over an empty period are 0 with status ok).
+void write_total(json_writer& w, double value, std::string_view unit);
+// An unavailable KPI: value null, the datasets/columns it needs, no previous.
+void write_unavailable(json_writer& w, std::string_view unit, const std::vector<std::string>& needs);
+// "previous": num/den x scale or null.
+void write_previous_ratio(json_writer& w, double num, double den, double scale);
+// The whole unavailable KPI object as text.
+std::string unavailable_kpi(std::string_view unit, const std::vector<std::string>& needs);
+
+// A series of ratios: per bucket num/den x scale (null when den == 0).
+std::string ratio_series(const buckets& b, const std::vector<double>& num,
+                         const std::vector<double>& den, double scale);
+// A series of totals.
+std::string total_series(const buckets& b, const std::vector<double>& values);
+
+// Linear-interpolated percentile (numpy's default) of sorted values, q in [0, 1].
+double percentile_sorted(const std::vector<double>& sorted, double q);
+
+// ---- Per-bucket order statistics in one pass over the orders, for contiguous buckets
+// [bounds[i], bounds[i+1]). Used for P against P', W against W', and every trend series.
+struct bucket_stats {
+  double revenue = 0;
+  double orders = 0;            // distinct valid orders
+  double active = 0;            // distinct customers with a valid order
+  double new_customers = 0;     // customers whose first valid order is in the bucket
+  double returning = 0;         // active customers whose first order is before the bucket
+  double repeat_customers = 0;  // customers with >= 2 valid orders in the bucket
+  double repeat_orders = 0;     // valid orders that are not their customer's first
+  double gap_sum = 0;           // days between consecutive valid orders, later one here
+  double gap_count = 0;
+  double gross_profit = 0;      // revenue - cost
+  double retained = 0;          // active here and in the bucket before
+};
+std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>& bounds);
+
+// Marketing spend in `p`, rows spread evenly over the days they cover; optionally per folded
+// channel name (with display names). Returns NaN when there is no usable spend dataset.
+double spend_in(const context& ctx, period p, std::map<std::string, double>* by_channel = nullptr,
+                std::map<std::string, std::string>* channel_names = nullptr);
+
+// A customer's acquisition channel: customers-dataset source, else the channel of their first
+// valid order, else "(unknown)".
+std::string acquisition_channel(const model& m, uint32_t customer);
+
+// ---- KPI families. Each adds its KPI objects and series to `out`.
+void sales_kpis(const context& ctx, report_parts& out);        // sales, loyalty, CLV formula
+void acquisition_kpis(const context& ctx, report_parts& out);  // cac, sources, leads, traffic,
+                                                                // member growth
+void retention_kpis(const context& ctx, report_parts& out);    // churn, CRR, subscriptions,
+                                                                // activity, cohorts
+void survey_kpis(const context& ctx, report_parts& out);       // nps, csat, ces
+void support_kpis(const context& ctx, report_parts& out);      // fcr, resolution time
+void social_kpis(const context& ctx, report_parts& out);       // social_sentiment
+void predicted_clv_kpi(const context& ctx, report_parts& out); // predicted_clv
+
+}  // namespace kpi::detail

@@ -1,0 +1,340 @@
+// Sales and loyalty KPIs, historical CLV and the CLV formula (METRICS.md "Sales and loyalty",
+// "Customer lifetime value").
+#include <algorithm>
+#include <unordered_map>
+
+#include "kpi/detail/report_parts.h"
+
+namespace kpi::detail {
+
+std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>& bounds) {
+  const size_t n = bounds.size() < 2 ? 0 : bounds.size() - 1;
+  std::vector<bucket_stats> out(n);
+  if (n == 0) return out;
+  auto bucket_of = [&](int64_t day) -> int {
+    if (day < bounds.front() || day >= bounds.back()) return -1;
+    return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), day) -
+                            bounds.begin()) - 1;
+  };
+  uint32_t current = UINT32_MAX;
+  int last_bucket = -1;
+  int count_in_bucket = 0;
+  int64_t prev_day = 0;
+  bool has_prev = false;
+  for (uint32_t i = 0; i < m.orders.size(); ++i) {
+    const order& o = m.orders[i];
+    if (!o.valid) continue;
+    if (o.customer != current) {
+      current = o.customer;
+      last_bucket = -1;
+      count_in_bucket = 0;
+      has_prev = false;
+    }
+    const int b = bucket_of(o.day);
+    if (b >= 0) {
+      bucket_stats& s = out[b];
+      const customer_info& c = m.customers[o.customer];
+      s.revenue += o.revenue;
+      s.orders += 1;
+      s.gross_profit += o.revenue - (std::isnan(o.cost) ? 0 : o.cost);
+      if (c.first_order != i) s.repeat_orders += 1;
+      if (has_prev) {
+        s.gap_sum += static_cast<double>(o.day - prev_day);
+        s.gap_count += 1;
+      }
+      if (b != last_bucket) {
+        s.active += 1;
+        if (c.first_day >= bounds[b] && c.first_day < bounds[b + 1]) s.new_customers += 1;
+        if (c.first_day < bounds[b]) s.returning += 1;
+        if (last_bucket >= 0 && last_bucket == b - 1) s.retained += 1;
+        last_bucket = b;
+        count_in_bucket = 1;
+      } else if (++count_in_bucket == 2) {
+        s.repeat_customers += 1;
+      }
+    }
+    prev_day = o.day;
+    has_prev = true;
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<double> pick(const std::vector<bucket_stats>& s, double bucket_stats::*field) {
+  std::vector<double> v;
+  v.reserve(s.size());
+  for (const bucket_stats& b : s) v.push_back(b.*field);
+  return v;
+}
+
+std::string ratio_kpi(double num, double den, double pnum, double pden, double scale,
+                      std::string_view unit) {
+  json_writer w;
+  w.begin_object();
+  write_ratio(w, num, den, scale, unit);
+  write_previous_ratio(w, pnum, pden, scale);
+  w.end_object();
+  return w.take();
+}
+
+std::string total_kpi(double value, double previous, std::string_view unit) {
+  json_writer w;
+  w.begin_object();
+  write_total(w, value, unit);
+  w.field("previous", previous);
+  w.end_object();
+  return w.take();
+}
+
+struct product_total {
+  std::string name;
+  double units = 0;
+  double revenue = 0;
+};
+
+void write_products(json_writer& w, std::string_view key, std::vector<product_total> items,
+                    bool by_units) {
+  std::sort(items.begin(), items.end(), [&](const product_total& a, const product_total& b) {
+    const double x = by_units ? a.units : a.revenue, y = by_units ? b.units : b.revenue;
+    if (x != y) return x > y;
+    return a.name < b.name;
+  });
+  if (items.size() > 10) items.resize(10);
+  w.key(key).begin_array();
+  for (const product_total& p : items) {
+    w.begin_object().field("product", p.name).field("units", p.units).field("revenue", p.revenue);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+std::string product_units_kpi(const context& ctx) {
+  const model& m = ctx.m;
+  // Orders with line rows count their quantities; an order without any line counts 1 unit.
+  std::vector<uint8_t> has_line(m.orders.size(), 0);
+  std::vector<uint32_t> lines_per_order(m.orders.size(), 0);
+  for (const product_line& l : m.lines) {
+    has_line[l.order] = 1;
+    ++lines_per_order[l.order];
+  }
+  double total = 0, prev_total = 0;
+  std::unordered_map<std::string, size_t> index;
+  std::vector<product_total> items;
+  for (const product_line& l : m.lines) {
+    const order& o = m.orders[l.order];
+    if (!o.valid) continue;
+    if (ctx.prev.contains(o.day)) prev_total += l.quantity;
+    if (!ctx.P.contains(o.day)) continue;
+    total += l.quantity;
+    if (l.product.empty()) continue;
+    auto [it, inserted] = index.emplace(l.product, items.size());
+    if (inserted) items.push_back({l.product, 0, 0});
+    product_total& p = items[it->second];
+    p.units += l.quantity;
+    // Without a unit price, a one-line order's revenue is that product's revenue.
+    if (!std::isnan(l.revenue)) {
+      p.revenue += l.revenue;
+    } else if (lines_per_order[l.order] == 1) {
+      p.revenue += o.revenue;
+    }
+  }
+  for (uint32_t i = 0; i < m.orders.size(); ++i) {
+    const order& o = m.orders[i];
+    if (!o.valid || has_line[i]) continue;
+    if (ctx.P.contains(o.day)) total += 1;
+    if (ctx.prev.contains(o.day)) prev_total += 1;
+  }
+  json_writer w;
+  w.begin_object();
+  write_total(w, total, "count");
+  w.field("previous", prev_total);
+  w.field("products", static_cast<uint64_t>(items.size()));
+  write_products(w, "top_by_units", items, true);
+  write_products(w, "top_by_revenue", items, false);
+  if (!m.has_product) {
+    w.key("needs").begin_array().value("orders.product").end_array();
+  }
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace
+
+std::string acquisition_channel(const model& m, uint32_t customer) {
+  const customer_info& c = m.customers[customer];
+  if (!c.source.empty()) return c.source;
+  if (c.first_order != UINT32_MAX) {
+    const uint32_t ch = m.orders[c.first_order].channel;
+    if (ch != 0) return m.channels[ch];
+  }
+  return "(unknown)";
+}
+
+void sales_kpis(const context& ctx, report_parts& out) {
+  const model& m = ctx.m;
+  static const char* SALES[] = {"revenue", "orders", "aov", "active_customers", "new_customers",
+                                "orders_per_active_customer", "repeat_customer_rate",
+                                "returning_customer_rate", "repeat_purchase_rate",
+                                "avg_days_between_orders", "avg_gross_profit_per_customer",
+                                "avg_net_profit_per_customer", "product_units",
+                                "historical_clv", "clv"};
+  if (!m.has_orders) {
+    for (const char* id : SALES) {
+      const bool money = std::string_view(id) == "revenue" || std::string_view(id) == "aov";
+      out.kpis[id] = unavailable_kpi(money ? "currency" : "count", {"orders"});
+    }
+    return;
+  }
+  const std::vector<bucket_stats> pp = order_stats(m, {ctx.prev.from, ctx.P.from, ctx.P.to});
+  const bucket_stats& p = pp[1];
+  const bucket_stats& q = pp[0];
+
+  out.kpis["revenue"] = total_kpi(p.revenue, q.revenue, "currency");
+  out.kpis["orders"] = total_kpi(p.orders, q.orders, "count");
+  out.kpis["aov"] = ratio_kpi(p.revenue, p.orders, q.revenue, q.orders, 1, "currency");
+  out.kpis["active_customers"] = total_kpi(p.active, q.active, "count");
+  {
+    json_writer w;
+    w.begin_object();
+    write_total(w, p.new_customers, "count");
+    w.field("previous", q.new_customers);
+    w.field("returning", p.active - p.new_customers);
+    w.end_object();
+    out.kpis["new_customers"] = w.take();
+  }
+  out.kpis["orders_per_active_customer"] =
+      ratio_kpi(p.orders, p.active, q.orders, q.active, 1, "ratio");
+  out.kpis["repeat_customer_rate"] =
+      ratio_kpi(p.repeat_customers, p.active, q.repeat_customers, q.active, 100, "%");
+  out.kpis["returning_customer_rate"] =
+      ratio_kpi(p.returning, p.active, q.returning, q.active, 100, "%");
+  out.kpis["repeat_purchase_rate"] =
+      ratio_kpi(p.repeat_orders, p.orders, q.repeat_orders, q.orders, 100, "%");
+  out.kpis["avg_days_between_orders"] =
+      ratio_kpi(p.gap_sum, p.gap_count, q.gap_sum, q.gap_count, 1, "days");
+  if (m.has_cost) {
+    out.kpis["avg_gross_profit_per_customer"] =
+        ratio_kpi(p.gross_profit, p.active, q.gross_profit, q.active, 1, "currency");
+  } else {
+    out.kpis["avg_gross_profit_per_customer"] = unavailable_kpi("currency", {"orders.cost"});
+  }
+  const double spend = spend_in(ctx, ctx.P);
+  const double prev_spend = spend_in(ctx, ctx.prev);
+  if (!m.has_cost || std::isnan(spend)) {
+    std::vector<std::string> needs;
+    if (!m.has_cost) needs.push_back("orders.cost");
+    if (std::isnan(spend)) needs.push_back("spend.amount");
+    out.kpis["avg_net_profit_per_customer"] = unavailable_kpi("currency", needs);
+  } else {
+    json_writer w;
+    w.begin_object();
+    write_ratio(w, p.gross_profit - spend, p.active, 1, "currency");
+    write_previous_ratio(w, q.gross_profit - prev_spend, q.active, 1);
+    w.field("gross_profit", p.gross_profit).field("spend", spend);
+    w.end_object();
+    out.kpis["avg_net_profit_per_customer"] = w.take();
+  }
+  out.kpis["product_units"] = product_units_kpi(ctx);
+
+  // historical_clv: realised revenue per customer up to the end of P (and of P').
+  {
+    double rev = 0, prev_rev = 0;
+    double customers = 0, prev_customers = 0;
+    uint32_t current = UINT32_MAX;
+    bool counted = false, prev_counted = false;
+    for (const order& o : m.orders) {
+      if (!o.valid) continue;
+      if (o.customer != current) {
+        current = o.customer;
+        counted = prev_counted = false;
+      }
+      if (o.day < ctx.P.to) {
+        rev += o.revenue;
+        if (!counted) customers += 1, counted = true;
+      }
+      if (o.day < ctx.prev.to) {
+        prev_rev += o.revenue;
+        if (!prev_counted) prev_customers += 1, prev_counted = true;
+      }
+    }
+    out.kpis["historical_clv"] = ratio_kpi(rev, customers, prev_rev, prev_customers, 1, "currency");
+  }
+
+  // clv formula over W = the 12 months ending at the end of P.
+  auto clv_for = [&](int64_t to, json_writer* w) -> double {
+    const int64_t w_from = add_months(to, -12);
+    const int64_t wp_from = add_months(to, -24);
+    const std::vector<bucket_stats> ww = order_stats(m, {wp_from, w_from, to});
+    const bucket_stats& cur = ww[1];
+    const bucket_stats& before = ww[0];
+    int64_t earliest = std::numeric_limits<int64_t>::max();
+    for (const customer_info& c : m.customers) earliest = std::min(earliest, c.first_day);
+    const bool covered = earliest <= wp_from;
+    double lifespan = ctx.options.lifespan_years;
+    bool assumed = true;
+    double churn = NaN;
+    if (covered && before.active > 0) {
+      churn = (before.active - cur.retained) / before.active;
+      if (churn > 0) {
+        lifespan = 1 / churn;
+        assumed = false;
+      }
+    }
+    const double aov = cur.orders > 0 ? cur.revenue / cur.orders : NaN;
+    const double frequency = cur.active > 0 ? cur.orders / cur.active : NaN;
+    const double value = cur.active > 0 ? cur.revenue / cur.active * lifespan : NaN;
+    if (w) {
+      write_ratio(*w, cur.revenue * lifespan, cur.active, 1, "currency");
+      w->key("window").begin_object();
+      w->field("from", format_day(w_from)).field("to", format_day(to));
+      w->end_object();
+      w->field("aov", aov).field("purchase_frequency", frequency);
+      w->field("lifespan_years", lifespan).field("lifespan_assumed", assumed);
+      w->field("annual_churn", std::isnan(churn) ? NaN : churn * 100);
+      if (assumed) {
+        w->field("note", covered ? "annual churn is 0 or undefined: lifespan assumed"
+                                 : "data covers less than two years: lifespan assumed");
+      }
+    }
+    return value;
+  };
+  {
+    json_writer w;
+    w.begin_object();
+    clv_for(ctx.P.to, &w);
+    w.field("previous", clv_for(ctx.prev.to, nullptr));
+    w.end_object();
+    out.kpis["clv"] = w.take();
+  }
+
+  // Trend series over the data's range.
+  if (ctx.series.size() > 0) {
+    const std::vector<bucket_stats> s = order_stats(m, ctx.series.starts);
+    const buckets& b = ctx.series;
+    const auto revenue = pick(s, &bucket_stats::revenue);
+    const auto orders = pick(s, &bucket_stats::orders);
+    const auto active = pick(s, &bucket_stats::active);
+    out.series["revenue"] = total_series(b, revenue);
+    out.series["orders"] = total_series(b, orders);
+    out.series["aov"] = ratio_series(b, revenue, orders, 1);
+    out.series["active_customers"] = total_series(b, active);
+    out.series["new_customers"] = total_series(b, pick(s, &bucket_stats::new_customers));
+    out.series["returning_customers"] = total_series(b, pick(s, &bucket_stats::returning));
+    out.series["orders_per_active_customer"] = ratio_series(b, orders, active, 1);
+    out.series["repeat_customer_rate"] =
+        ratio_series(b, pick(s, &bucket_stats::repeat_customers), active, 100);
+    out.series["returning_customer_rate"] =
+        ratio_series(b, pick(s, &bucket_stats::returning), active, 100);
+    out.series["repeat_purchase_rate"] =
+        ratio_series(b, pick(s, &bucket_stats::repeat_orders), orders, 100);
+    out.series["avg_days_between_orders"] = ratio_series(
+        b, pick(s, &bucket_stats::gap_sum), pick(s, &bucket_stats::gap_count), 1);
+    if (m.has_cost) {
+      out.series["avg_gross_profit_per_customer"] =
+          ratio_series(b, pick(s, &bucket_stats::gross_profit), active, 1);
+    }
+  }
+}
+
+}  // namespace kpi::detail

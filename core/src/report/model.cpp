@@ -1,0 +1,330 @@
+// The orders model: orders of every orders dataset grouped by order id, with order-level
+// fields taken from the first non-empty value among the order's rows, and customers matched
+// across files by id or e-mail.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <unordered_map>
+
+#include "kpi/detail/report_parts.h"
+
+namespace kpi::detail {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Orders by id: numerically when both ids are numbers (so "#1009" < "#1010" < "#999" does not
+// happen), else as text.
+bool id_less(std::string_view a, std::string_view b) {
+  auto digits = [](std::string_view s) {
+    while (!s.empty() && (s.front() == '#')) s.remove_prefix(1);
+    return s;
+  };
+  std::string_view da = digits(a), db = digits(b);
+  auto all_digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (all_digits(da) && all_digits(db)) {
+    while (da.size() > 1 && da.front() == '0') da.remove_prefix(1);
+    while (db.size() > 1 && db.front() == '0') db.remove_prefix(1);
+    if (da.size() != db.size()) return da.size() < db.size();
+    return da < db;
+  }
+  return a < b;
+}
+
+}  // namespace
+
+std::string fold(std::string_view s) {
+  s = trim(s);
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool invalid_status(std::string_view status) {
+  static const std::array<std::string_view, 42> WORDS = {
+      "cancelled", "canceled", "voided", "failed", "declined", "refunded",
+      // Italian
+      "annullato", "annullata", "cancellato", "cancellata", "rimborsato", "rimborsata",
+      "stornato", "stornata", "fallito", "fallita", "rifiutato", "rifiutata",
+      // Romanian
+      "anulat", "anulata", "anulată", "rambursat", "rambursata", "rambursată", "eșuat",
+      "eșuată", "esuat", "esuata", "eşuat", "eşuată", "respins", "respinsa", "respinsă",
+      // Chinese
+      "已取消", "取消", "已退款", "退款", "失败", "已拒绝", "作废",
+      // common variants
+      "void", "cancelled by customer"};
+  std::string s = fold(status);
+  if (s.empty()) return false;
+  // Upper-case non-ASCII letters (Ă, Ș) only occur in Romanian words; fold the common ones.
+  for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"Ă", "ă"},
+                          {"Ș", "ș"}, {"Ş", "ş"}, {"Ț", "ț"}}) {
+    size_t pos;
+    while ((pos = s.find(from)) != std::string::npos) s.replace(pos, from.size(), to);
+  }
+  return std::find(WORDS.begin(), WORDS.end(), s) != WORDS.end();
+}
+
+bool truthy(std::string_view value) {
+  std::string s = fold(value);
+  return s == "yes" || s == "y" || s == "true" || s == "1" || s == "si" || s == "sì" ||
+         s == "da" || s == "是" || s == "t" || s == "converted" || s == "won";
+}
+
+std::string model::customer_key(std::string_view id, std::string_view email) const {
+  id = trim(id);
+  if (!id.empty()) return "id:" + std::string(id);
+  std::string e = fold(email);
+  if (e.empty()) return {};
+  auto it = email_to_id.find(e);
+  if (it != email_to_id.end()) return "id:" + it->second;
+  return "email:" + e;
+}
+
+int64_t model::find_customer(std::string_view id, std::string_view email) const {
+  std::string key = customer_key(id, email);
+  if (key.empty()) return -1;
+  auto it = customer_index.find(key);
+  if (it == customer_index.end() && !trim(id).empty() && !trim(email).empty()) {
+    // The id may be unknown to the orders while the e-mail is known.
+    it = customer_index.find(customer_key({}, email));
+  }
+  return it == customer_index.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+model build_model(const std::vector<const dataset*>& sets) {
+  model m;
+  m.channels.push_back("");
+  std::unordered_map<std::string, uint32_t> channel_of;  // folded name -> index
+
+  auto channel_index = [&](std::string_view name) -> uint32_t {
+    std::string key = fold(name);
+    if (key.empty()) return 0;
+    auto it = channel_of.find(key);
+    if (it != channel_of.end()) return it->second;
+    const uint32_t idx = static_cast<uint32_t>(m.channels.size());
+    m.channels.emplace_back(trim(name));
+    channel_of.emplace(std::move(key), idx);
+    return idx;
+  };
+
+  auto text_of = [](const column* c, size_t row) -> std::string_view {
+    return c ? c->text(row) : std::string_view();
+  };
+
+  // E-mail -> id links from every dataset that has both (customers datasets first).
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const dataset* d : sets) {
+      if (!d->usable()) continue;
+      const bool customers = d->kind == dataset_kind::customers;
+      if ((pass == 0) != customers) continue;
+      const column* id = d->column_of("customer_id");
+      const column* email = d->column_of("email");
+      if (!id || !email) continue;
+      for (size_t r = 0; r < d->tbl.rows(); ++r) {
+        std::string e = fold(email->text(r));
+        std::string_view i = trim(id->text(r));
+        if (!e.empty() && !i.empty()) m.email_to_id.emplace(std::move(e), std::string(i));
+      }
+    }
+  }
+
+  auto customer_of = [&](std::string key) -> uint32_t {
+    auto it = m.customer_index.find(key);
+    if (it != m.customer_index.end()) return it->second;
+    const uint32_t idx = static_cast<uint32_t>(m.customers.size());
+    customer_info ci;
+    ci.key = key;
+    m.customers.push_back(std::move(ci));
+    m.customer_index.emplace(std::move(key), idx);
+    return idx;
+  };
+
+  // Orders by id: index into m.orders. Ids are global across files, so a file split in two
+  // gives the same orders as the whole.
+  std::unordered_map<std::string, uint32_t> by_id;
+  struct partial {
+    bool has_total = false, has_time = false, has_customer = false, has_status = false,
+         has_refund = false, has_cost = false, has_channel = false;
+    double total = 0, refunded = 0;
+    std::string status;
+  };
+  std::vector<partial> parts;
+  for (uint32_t ds = 0; ds < sets.size(); ++ds) {
+    const dataset* d = sets[ds];
+    if (!d->usable() || d->kind != dataset_kind::orders) continue;
+    m.has_orders = true;
+    const column* cid = d->column_of("customer_id");
+    const column* email = d->column_of("email");
+    const column* date = d->column_of("date");
+    const column* total = d->column_of("total");
+    const column* oid = d->column_of("order_id");
+    const column* cost = d->column_of("cost");
+    const column* chan = d->column_of("channel");
+    const column* status = d->column_of("status");
+    const column* product = d->column_of("product");
+    const column* sku = d->column_of("sku");
+    const column* qty = d->column_of("quantity");
+    const column* price = d->column_of("unit_price");
+    const column* refunded = d->column_of("refunded");
+    m.has_cost = m.has_cost || cost;
+    m.has_channel = m.has_channel || chan;
+    m.has_product = m.has_product || product || sku;
+
+    for (size_t r = 0; r < d->tbl.rows(); ++r) {
+      uint32_t oi;
+      std::string id = oid ? std::string(trim(oid->text(r))) : std::string();
+      bool fresh = true;
+      if (oid && !id.empty()) {
+        auto [it, inserted] = by_id.emplace(id, static_cast<uint32_t>(m.orders.size()));
+        fresh = inserted;
+        oi = it->second;
+      } else {
+        oi = static_cast<uint32_t>(m.orders.size());
+      }
+      if (fresh) {
+        order o;
+        o.dataset = ds;
+        o.row = static_cast<uint32_t>(r);
+        o.id = oid ? id : std::to_string(d->tbl.lines[r]);
+        m.orders.push_back(std::move(o));
+        parts.emplace_back();
+      }
+      order& o = m.orders[oi];
+      partial& p = parts[oi];
+      if (!p.has_customer) {
+        std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
+        if (!key.empty()) {
+          o.customer = customer_of(std::move(key));
+          p.has_customer = true;
+        }
+      }
+      if (!p.has_time && date && date->times[r] != MISSING_TIME) {
+        o.time = date->times[r];
+        o.day = day_of(o.time);
+        p.has_time = true;
+      }
+      if (total && !total->empty_at(r)) {
+        const double t = total->numbers[r];
+        if (!p.has_total) {
+          if (!std::isnan(t)) {
+            p.total = t;
+            p.has_total = true;
+          }
+        } else if (!std::isnan(t) && t != p.total && !product && !sku) {
+          // Same order id repeated with another total (not a line-item export): first wins.
+          ++m.conflicting_totals;
+        }
+      }
+      if (!p.has_refund && refunded && !refunded->empty_at(r) && !std::isnan(refunded->numbers[r])) {
+        p.refunded = refunded->numbers[r];
+        p.has_refund = true;
+      }
+      if (!p.has_cost && cost && !cost->empty_at(r) && !std::isnan(cost->numbers[r])) {
+        o.cost = cost->numbers[r];
+        p.has_cost = true;
+      }
+      if (!p.has_channel && chan && !chan->empty_at(r)) {
+        o.channel = channel_index(chan->text(r));
+        p.has_channel = true;
+      }
+      if (!p.has_status && status && !status->empty_at(r)) {
+        p.status = std::string(status->text(r));
+        p.has_status = true;
+      }
+      if (product || sku || qty) {
+        std::string_view name = text_of(product, r);
+        if (trim(name).empty()) name = text_of(sku, r);
+        if (!trim(name).empty() || !product) {
+          product_line line;
+          line.order = oi;
+          line.product = std::string(trim(name));
+          double q = qty ? qty->number(r) : NaN;
+          line.quantity = std::isnan(q) ? 1 : q;
+          const double up = price ? price->number(r) : NaN;
+          line.revenue = std::isnan(up) ? NaN : up * line.quantity;
+          m.lines.push_back(std::move(line));
+        }
+      }
+    }
+  }
+  // Orders that lack a required value (customer, date, total) are bad rows: drop them.
+  std::vector<uint32_t> remap(m.orders.size(), UINT32_MAX);
+  size_t keep = 0;
+  for (size_t i = 0; i < m.orders.size(); ++i) {
+    partial& p = parts[i];
+    if (!p.has_customer || !p.has_time || !p.has_total) continue;
+    order& o = m.orders[i];
+    o.revenue = p.total - (p.has_refund ? p.refunded : 0);
+    o.valid = !invalid_status(p.status);
+    remap[i] = static_cast<uint32_t>(keep);
+    if (keep != i) m.orders[keep] = std::move(o);
+    ++keep;
+  }
+  m.orders.resize(keep);
+  for (product_line& l : m.lines) l.order = remap[l.order];
+  m.lines.erase(std::remove_if(m.lines.begin(), m.lines.end(),
+                               [](const product_line& l) { return l.order == UINT32_MAX; }),
+                m.lines.end());
+
+  // Customers datasets: signup date and source; they also make customers known.
+  for (const dataset* d : sets) {
+    if (!d->usable() || d->kind != dataset_kind::customers) continue;
+    m.has_customers_dataset = true;
+    const column* cid = d->column_of("customer_id");
+    const column* email = d->column_of("email");
+    const column* signup = d->column_of("signup_date");
+    const column* chan = d->column_of("channel");
+    for (size_t r = 0; r < d->tbl.rows(); ++r) {
+      std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
+      if (key.empty()) continue;
+      customer_info& c = m.customers[customer_of(std::move(key))];
+      if (signup && !c.signup_day && signup->times[r] != MISSING_TIME) {
+        c.signup_day = day_of(signup->times[r]);
+      }
+      if (chan && c.source.empty()) c.source = std::string(trim(chan->text(r)));
+    }
+  }
+
+  // Sort orders by (customer, time, id) and remember each customer's first valid order.
+  std::vector<uint32_t> perm(m.orders.size());
+  for (uint32_t i = 0; i < perm.size(); ++i) perm[i] = i;
+  std::sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) {
+    const order& x = m.orders[a];
+    const order& y = m.orders[b];
+    if (x.customer != y.customer) return x.customer < y.customer;
+    if (x.time != y.time) return x.time < y.time;
+    if (x.id != y.id) return id_less(x.id, y.id);
+    return a < b;
+  });
+  std::vector<order> sorted;
+  sorted.reserve(m.orders.size());
+  std::vector<uint32_t> new_index(m.orders.size());
+  for (uint32_t i = 0; i < perm.size(); ++i) {
+    new_index[perm[i]] = i;
+    sorted.push_back(std::move(m.orders[perm[i]]));
+  }
+  m.orders = std::move(sorted);
+  for (product_line& l : m.lines) l.order = new_index[l.order];
+  for (uint32_t i = 0; i < m.orders.size(); ++i) {
+    const order& o = m.orders[i];
+    if (!o.valid) continue;
+    customer_info& c = m.customers[o.customer];
+    if (c.first_order == UINT32_MAX) {
+      c.first_order = i;
+      c.first_day = o.day;
+      c.first_time = o.time;
+    }
+  }
+  return m;
+}
+
+}  // namespace kpi::detail

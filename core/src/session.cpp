@@ -1,0 +1,251 @@
+#include "kpi/session.h"
+
+#include <algorithm>
+
+#include "kpi/json_writer.h"
+#include "kpi/report.h"
+
+namespace kpi {
+
+struct session::pending {
+  std::unique_ptr<dataset> data;
+  table_builder builder;
+  std::unique_ptr<reader> rd;
+};
+
+std::optional<granularity> parse_granularity(std::string_view s) {
+  if (s == "day") return granularity::day;
+  if (s == "week") return granularity::week;
+  if (s == "month") return granularity::month;
+  if (s == "quarter") return granularity::quarter;
+  if (s == "year") return granularity::year;
+  return std::nullopt;
+}
+
+std::string_view granularity_name(granularity g) {
+  switch (g) {
+    case granularity::day: return "day";
+    case granularity::week: return "week";
+    case granularity::month: return "month";
+    case granularity::quarter: return "quarter";
+    case granularity::year: return "year";
+  }
+  return "month";
+}
+
+session::session() = default;
+session::~session() = default;
+
+int session::open(std::string name, uint64_t size_hint) {
+  const int id = next_id_++;
+  auto p = std::make_unique<pending>();
+  p->data = std::make_unique<dataset>();
+  p->data->id = id;
+  p->data->file = std::move(name);
+  p->rd = make_auto_reader(p->builder);
+  open_[id] = std::move(p);
+  return id;
+}
+
+void session::feed(int id, std::string_view chunk) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return;
+  it->second->data->bytes += chunk.size();
+  it->second->rd->feed(chunk);
+}
+
+std::string session::finish(int id) {
+  auto it = open_.find(id);
+  if (it == open_.end()) {
+    auto done = files_.find(id);
+    if (done == files_.end()) return "{}";
+    json_writer w;
+    write_inspect(w, *done->second);
+    return w.take();
+  }
+  std::unique_ptr<pending> p = std::move(it->second);
+  open_.erase(it);
+  p->rd->finish();
+  dataset& d = *p->data;
+  d.info = p->rd->info();
+  p->rd.reset();
+  d.tbl = p->builder.finish();
+  classify(d);
+  files_[id] = std::move(p->data);
+  order_.push_back(id);
+  json_writer w;
+  write_inspect(w, *files_[id]);
+  return w.take();
+}
+
+int session::add(std::string name, std::string_view bytes) {
+  const int id = open(std::move(name), bytes.size());
+  feed(id, bytes);
+  finish(id);
+  return id;
+}
+
+void session::remove(int id) {
+  open_.erase(id);
+  files_.erase(id);
+  order_.erase(std::remove(order_.begin(), order_.end(), id), order_.end());
+}
+
+const dataset* session::get(int id) const {
+  auto it = files_.find(id);
+  return it == files_.end() ? nullptr : it->second.get();
+}
+
+size_t session::memory_bytes() const {
+  size_t total = 0;
+  for (const auto& [id, d] : files_) total += d->tbl.memory_bytes();
+  return total;
+}
+
+void session::classify(dataset& d) {
+  std::vector<column_info> cols;
+  cols.reserve(d.tbl.columns.size());
+  for (const column& c : d.tbl.columns) cols.push_back({c.name, c.format.type});
+  if (!d.info.error.empty()) {
+    d.kind = dataset_kind::unknown;
+    d.roles.clear();
+    d.missing.clear();
+    return;
+  }
+  if (d.kind_forced) {
+    d.roles = map_roles(d.kind, cols);
+  } else {
+    detection det = detect_kind(cols);
+    d.kind = det.kind;
+    d.roles = std::move(det.roles);
+  }
+  // User mappings win over detection; a column may then play only the forced role.
+  for (const auto& [role, name] : d.forced_roles) {
+    d.roles.erase(role);
+    if (name.empty()) continue;
+    const int c = d.tbl.find(name);
+    if (c < 0) continue;
+    for (auto it = d.roles.begin(); it != d.roles.end();) {
+      it = it->second == c ? d.roles.erase(it) : std::next(it);
+    }
+    d.roles[role] = c;
+  }
+  d.missing = d.kind == dataset_kind::unknown ? std::vector<std::string>{}
+                                              : missing_roles(d.kind, d.roles);
+}
+
+std::string session::set_kind(int id, std::string_view kind) {
+  auto it = files_.find(id);
+  if (it == files_.end()) return "no such file";
+  dataset& d = *it->second;
+  if (kind.empty()) {
+    d.kind_forced = false;
+  } else {
+    auto k = parse_kind(kind);
+    if (!k) return "unknown kind: " + std::string(kind);
+    d.kind = *k;
+    d.kind_forced = true;
+  }
+  classify(d);
+  return "";
+}
+
+std::string session::set_role(int id, std::string_view role, std::string_view column_name) {
+  auto it = files_.find(id);
+  if (it == files_.end()) return "no such file";
+  dataset& d = *it->second;
+  if (!column_name.empty() && d.tbl.find(column_name) < 0) {
+    return "no column named " + std::string(column_name) + " in " + d.file;
+  }
+  bool known = false;
+  for (dataset_kind k : {dataset_kind::orders, dataset_kind::customers,
+                         dataset_kind::subscriptions, dataset_kind::surveys, dataset_kind::tickets,
+                         dataset_kind::spend, dataset_kind::leads, dataset_kind::traffic,
+                         dataset_kind::mentions, dataset_kind::activity}) {
+    for (const role_spec& r : roles_of(k)) known = known || r.role == role;
+  }
+  if (!known) return "unknown role: " + std::string(role);
+  d.forced_roles[std::string(role)] = std::string(column_name);
+  classify(d);
+  return "";
+}
+
+void write_inspect(json_writer& w, const dataset& d) {
+  w.begin_object();
+  w.field("id", d.id);
+  w.field("file", d.file);
+  w.field("kind", kind_name(d.kind));
+  w.field("kind_forced", d.kind_forced);
+  w.field("format", d.info.format);
+  w.field("delimiter", d.info.delimiter ? std::string(1, d.info.delimiter) : std::string());
+  w.field("encoding", d.info.encoding);
+  w.field("bytes", d.bytes);
+  w.field("rows", static_cast<uint64_t>(d.tbl.rows()));
+  w.field("skipped", d.info.skipped);
+  w.field("error", d.info.error);
+  w.key("missing").begin_array();
+  for (const std::string& m : d.missing) w.value(m);
+  w.end_array();
+  w.key("columns").begin_array();
+  for (size_t i = 0; i < d.tbl.columns.size(); ++i) {
+    const column& c = d.tbl.columns[i];
+    w.begin_object();
+    w.field("name", c.name);
+    w.field("type", c.format.type_name());
+    w.field("format", c.format.describe());
+    std::string role;
+    for (const auto& [r, idx] : d.roles) {
+      if (idx == static_cast<int>(i)) role = r;
+    }
+    w.key("role");
+    if (role.empty()) {
+      w.null();
+    } else {
+      w.value(role);
+    }
+    w.field("distinct", static_cast<uint64_t>(c.pool.size() - 1));
+    w.field("bad", c.bad);
+    w.end_object();
+  }
+  w.end_array();
+  // Bad values count as warnings too: they are never silently read as 0.
+  uint64_t bad_total = 0;
+  for (const column& c : d.tbl.columns) bad_total += c.bad;
+  w.field("warning_count", d.info.warning_count + bad_total);
+  w.key("warnings").begin_array();
+  size_t shown = 0;
+  for (const warning& wr : d.info.warnings) {
+    if (shown++ == MAX_WARNINGS) break;
+    w.begin_object().field("line", wr.line).field("reason", wr.reason).end_object();
+  }
+  for (const column& c : d.tbl.columns) {
+    for (uint32_t r : c.bad_rows) {
+      if (shown++ >= MAX_WARNINGS) break;
+      std::string reason = "unreadable " + std::string(c.format.type_name()) + " in column \"" +
+                           c.name + "\": \"" + std::string(c.text(r).substr(0, 40)) + "\"";
+      w.begin_object().field("line", d.tbl.lines[r]).field("reason", reason).end_object();
+    }
+  }
+  w.end_array();
+  w.end_object();
+}
+
+std::string session::inspect_json(bool pretty) const {
+  json_writer w(pretty);
+  w.begin_object();
+  w.key("files").begin_array();
+  for (int id : order_) {
+    write_inspect(w, *files_.at(id));
+  }
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+std::string session::report_json(const report_options& options, bool pretty) const {
+  std::vector<const dataset*> sets;
+  for (int id : order_) sets.push_back(files_.at(id).get());
+  return build_report(sets, options, pretty);
+}
+
+}  // namespace kpi

@@ -1,0 +1,155 @@
+// loupe: the command-line face of the engine.
+//   loupe inspect FILE...            what the engine understood of each file (JSON)
+//   loupe report [options] FILE...   the KPI report (JSON)
+// Files are streamed in chunks, exactly as the page feeds them to the wasm module.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kpi/session.h"
+
+namespace {
+
+constexpr const char* USAGE =
+    "usage: loupe inspect [--pretty] FILE...\n"
+    "       loupe report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity "
+    "day|week|month|quarter|year]\n"
+    "                    [--lifespan-years N] [--customers] [--csat-max N] [--ces-max N]\n"
+    "                    [--kind FILE=KIND] [--map FILE:ROLE=COLUMN] [--pretty] FILE...\n";
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "loupe: %s\n", message.c_str());
+  return 2;
+}
+
+// Streams a file into the session; returns an error message or "".
+std::string read_file(kpi::session& s, const std::string& path, int& id) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "cannot open " + path + ": " + std::strerror(errno);
+  id = s.open(path);
+  std::vector<char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) s.feed(id, {buf.data(), n});
+  const bool read_error = std::ferror(f);
+  std::fclose(f);
+  if (read_error) return "cannot read " + path;
+  s.finish(id);
+  const kpi::dataset* d = s.get(id);
+  if (d && !d->info.error.empty()) return path + ": " + d->info.error;
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(USAGE, stderr);
+    return 2;
+  }
+  const std::string_view command = argv[1];
+  if (command == "--help" || command == "-h") {
+    std::fputs(USAGE, stdout);
+    return 0;
+  }
+  if (command != "inspect" && command != "report") {
+    std::fputs(USAGE, stderr);
+    return 2;
+  }
+  kpi::report_options options;
+  bool pretty = false;
+  std::vector<std::string> files;
+  std::vector<std::pair<std::string, std::string>> kinds;                // file -> kind
+  std::vector<std::tuple<std::string, std::string, std::string>> maps;  // file, role, column
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    if (a == "--pretty") {
+      pretty = true;
+    } else if (a == "--customers") {
+      options.customers = true;
+    } else if (a == "--from" || a == "--to") {
+      const char* v = next();
+      auto day = v ? kpi::parse_day(v) : std::nullopt;
+      if (!day) return fail(std::string(a) + " needs a date YYYY-MM-DD");
+      (a == "--from" ? options.from : options.to) = day;
+    } else if (a == "--granularity") {
+      const char* v = next();
+      auto g = v ? kpi::parse_granularity(v) : std::nullopt;
+      if (!g) return fail("--granularity needs day, week, month, quarter or year");
+      options.gran = *g;
+    } else if (a == "--lifespan-years") {
+      const char* v = next();
+      char* end = nullptr;
+      const double d = v ? std::strtod(v, &end) : 0;
+      if (!v || *end || !(d > 0)) return fail("--lifespan-years needs a positive number");
+      options.lifespan_years = d;
+    } else if (a == "--csat-max" || a == "--ces-max") {
+      const char* v = next();
+      const int n = v ? std::atoi(v) : 0;
+      if (n <= 0) return fail(std::string(a) + " needs a whole number");
+      (a == "--csat-max" ? options.csat_max : options.ces_max) = n;
+    } else if (a == "--kind") {
+      const char* v = next();
+      const char* eq = v ? std::strrchr(v, '=') : nullptr;
+      if (!eq) return fail("--kind needs FILE=KIND");
+      kinds.emplace_back(std::string(v, eq), std::string(eq + 1));
+    } else if (a == "--map") {
+      const char* v = next();
+      std::string_view spec = v ? v : "";
+      const size_t eq = spec.find('=');
+      const size_t colon = eq == std::string_view::npos ? eq : spec.rfind(':', eq);
+      if (eq == std::string_view::npos || colon == std::string_view::npos) {
+        return fail("--map needs FILE:ROLE=COLUMN");
+      }
+      maps.emplace_back(std::string(spec.substr(0, colon)),
+                        std::string(spec.substr(colon + 1, eq - colon - 1)),
+                        std::string(spec.substr(eq + 1)));
+    } else if (a.starts_with("--")) {
+      return fail("unknown option " + std::string(a));
+    } else {
+      files.emplace_back(a);
+    }
+  }
+  if (files.empty()) return fail("no files given");
+
+  kpi::session s;
+  std::vector<int> ids;
+  std::string first_error;
+  for (const std::string& path : files) {
+    int id = -1;
+    std::string err = read_file(s, path, id);
+    if (!err.empty() && first_error.empty()) first_error = err;
+    ids.push_back(id);
+  }
+  auto id_of = [&](const std::string& file) -> int {
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (files[i] == file) return ids[i];
+    }
+    return -1;
+  };
+  for (const auto& [file, kind] : kinds) {
+    const int id = id_of(file);
+    if (id < 0) return fail("--kind names a file not given: " + file);
+    std::string err = s.set_kind(id, kind);
+    if (!err.empty()) return fail(err);
+  }
+  for (const auto& [file, role, column] : maps) {
+    const int id = id_of(file);
+    if (id < 0) return fail("--map names a file not given: " + file);
+    std::string err = s.set_role(id, role, column);
+    if (!err.empty()) return fail(err);
+  }
+  if (command == "inspect") {
+    std::fputs(s.inspect_json(pretty).c_str(), stdout);
+    std::fputc('\n', stdout);
+    // Unreadable files: the JSON still says what happened, and the exit code says it failed.
+    if (!first_error.empty()) return fail(first_error);
+    return 0;
+  }
+  std::fputs(s.report_json(options, pretty).c_str(), stdout);
+  std::fputc('\n', stdout);
+  if (!first_error.empty()) return fail(first_error);
+  return 0;
+}

@@ -1,0 +1,66 @@
+// Embind glue: the JS-facing Session is a thin wrapper over kpi::session. Bytes go in as
+// Uint8Array chunks; JSON strings come out. Errors are values (JSON fields or returned
+// messages); the JS side decides what to throw.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <string>
+#include <vector>
+
+#include "kpi/session.h"
+
+namespace {
+
+class js_session {
+ public:
+  int open(const std::string& name, double size) {
+    return s_.open(name, static_cast<uint64_t>(size));
+  }
+  // Copies the Uint8Array chunk into wasm memory once and feeds it.
+  void feed(int id, const emscripten::val& bytes) {
+    const size_t n = bytes["length"].as<size_t>();
+    buf_.resize(n);
+    emscripten::val view(emscripten::typed_memory_view(n, reinterpret_cast<uint8_t*>(buf_.data())));
+    view.call<void>("set", bytes);
+    s_.feed(id, std::string_view(buf_.data(), n));
+  }
+  std::string finish(int id) {
+    std::string out = s_.finish(id);
+    // Release the chunk buffer: a removed file must give its memory back.
+    std::vector<char>().swap(buf_);
+    return out;
+  }
+  void remove(int id) { s_.remove(id); }
+  std::string set_kind(int id, const std::string& kind) { return s_.set_kind(id, kind); }
+  std::string set_role(int id, const std::string& role, const std::string& column) {
+    return s_.set_role(id, role, column);
+  }
+  std::string inspect() const { return s_.inspect_json(); }
+  std::string report(const std::string& options_json) const {
+    std::string error;
+    kpi::report_options options = kpi::parse_report_options(options_json, error);
+    if (!error.empty()) return "{\"error\":\"" + error + "\"}";
+    return s_.report_json(options);
+  }
+  double memory() const { return static_cast<double>(s_.memory_bytes()); }
+
+ private:
+  kpi::session s_;
+  std::vector<char> buf_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(loupe) {
+  emscripten::class_<js_session>("Session")
+      .constructor<>()
+      .function("open", &js_session::open)
+      .function("feed", &js_session::feed)
+      .function("finish", &js_session::finish)
+      .function("remove", &js_session::remove)
+      .function("setKind", &js_session::set_kind)
+      .function("setRole", &js_session::set_role)
+      .function("inspect", &js_session::inspect)
+      .function("report", &js_session::report)
+      .function("memory", &js_session::memory);
+}
