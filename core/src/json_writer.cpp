@@ -145,13 +145,13 @@ json_writer& json_writer::value(double d) {
   return *this;
 }
 
-json_writer& json_writer::value(int64_t i) {
+json_writer& json_writer::signed_value(int64_t i) {
   before_value();
   out_ += std::to_string(i);
   return *this;
 }
 
-json_writer& json_writer::value(uint64_t i) {
+json_writer& json_writer::unsigned_value(uint64_t i) {
   before_value();
   out_ += std::to_string(i);
   return *this;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace kpi {
@@ -24,12 +25,16 @@ class json_writer {
   // Finite numbers are written in the shortest form that reads back to the same double
   // (integral values without a fraction); NaN and infinities are written as null.
   json_writer& value(double d);
-  json_writer& value(int64_t i);
-  json_writer& value(uint64_t i);
-  json_writer& value(int i) { return value(static_cast<int64_t>(i)); }
-  json_writer& value(unsigned i) { return value(static_cast<uint64_t>(i)); }
-  json_writer& value(long long i) { return value(static_cast<int64_t>(i)); }
-  json_writer& value(unsigned long long i) { return value(static_cast<uint64_t>(i)); }
+  // Every integer type (int64_t is long natively but long long in wasm32).
+  template <class T>
+    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+  json_writer& value(T i) {
+    if constexpr (std::is_signed_v<T>) {
+      return signed_value(static_cast<int64_t>(i));
+    } else {
+      return unsigned_value(static_cast<uint64_t>(i));
+    }
+  }
   json_writer& value(bool b);
   json_writer& null();
   // Inserts an already-serialised JSON value.
@@ -45,6 +50,8 @@ class json_writer {
   std::string take() { return std::move(out_); }
 
  private:
+  json_writer& signed_value(int64_t i);
+  json_writer& unsigned_value(uint64_t i);
   void before_value();
   json_writer& close(char bracket);
   void newline();
