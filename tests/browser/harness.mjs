@@ -1,0 +1,129 @@
+// Shared setup for the browser tests and scripts/screenshots: starts scripts/serve on a free
+// port, launches Debian's Chromium through playwright-core, and records every request a page
+// makes so tests can assert the page talks to nobody but its own origin.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * Starts scripts/serve with PORT=0 and resolves {url, stop} once it prints its address.
+ * The serve script builds the wasm engine (incremental), copies it and ECharts into web/gen
+ * and writes the demo store.
+ */
+export function startServer({ build = true } = {}) {
+  return new Promise((resolve, reject) => {
+    const args = build ? [] : ['--no-build'];
+    const child = spawn(join(ROOT, 'scripts/serve'), args, {
+      cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`scripts/serve did not start in time:\n${out}\n${err}`));
+    }, 600000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Loupe at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          stop: () => new Promise((res) => {
+            if (child.exitCode !== null) return res();
+            child.once('exit', () => res());
+            child.kill('SIGTERM');
+          }),
+        });
+      }
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`scripts/serve exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+}
+
+export async function launch() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: run scripts/setup`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * A new page with request recording. Every request (page and workers) lands in `requests`;
+ * anything not on the server's origin is aborted and also lands in `foreign`.
+ */
+export async function openPage(browser, baseUrl, { viewport = { width: 1360, height: 900 }, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true });
+  const origin = new URL(baseUrl).origin;
+  const requests = [];
+  const foreign = [];
+  const dialogs = [];
+  const errors = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${origin}/`) || url === origin) return route.continue();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('request', (r) => requests.push({ url: r.url(), at: Date.now() }));
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('worker', (w) => {
+    w.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`worker: ${m.text()}`);
+    });
+  });
+  return { context, page, requests, foreign, dialogs, errors, origin };
+}
+
+/** Waits until the dashboard shows a report and no file is still being read. */
+export async function waitForReport(page, timeout = 120000) {
+  await page.waitForFunction(() => {
+    const l = window.loupe;
+    return l && l.report && !l.computing && !l.reading && !l.recomputing
+      && document.querySelectorAll('[data-kpi]').length > 0;
+  }, null, { timeout, polling: 100 });
+}
+
+/** {kpiId: value string} of every card on the page. */
+export function cardValues(page) {
+  return page.$$eval('[data-kpi]', (els) => Object.fromEntries(els.map((e) => [e.dataset.kpi, e.dataset.value])));
+}
+
+/** Runs build/loupe (the native CLI) and returns its parsed JSON output. */
+export function nativeReport(files, extra = []) {
+  const cli = join(ROOT, 'build/loupe');
+  if (!existsSync(cli)) throw new Error('build/loupe missing: build the native CLI (scripts/test does) first');
+  const r = spawnSync(cli, ['report', ...extra, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (!r.stdout) throw new Error(`build/loupe report failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Generates the demo store into a fresh temporary directory and returns its path. */
+export function demoDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-demo-'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-demo.mjs'), dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gen-demo failed: ${r.stderr}`);
+  return dir;
+}
+
+export const tmp = (prefix = 'loupe-test-') => mkdtempSync(join(tmpdir(), prefix));

@@ -1,0 +1,93 @@
+// The page: wires the drop zone, demo button, theme switch and the two views to one Loupe
+// controller. Everything it shows is built by the reusable modules it imports.
+
+import { Loupe } from './controller.js';
+import { FilesView } from './views/files.js';
+import { DashboardView } from './views/dashboard.js';
+import { applyTheme, isDark, onSystemThemeChange, savedTheme } from './theme.js';
+
+const $ = (id) => document.getElementById(id);
+
+const loupe = new Loupe();
+window.loupe = loupe; // for the browser tests and the curious: the report is loupe.report
+
+// Theme
+const themeSelect = $('theme');
+const theme = savedTheme();
+applyTheme(theme);
+themeSelect.value = theme;
+
+new FilesView($('files'), loupe);
+const dashboard = new DashboardView($('dashboard'), loupe, { isDark: () => isDark() });
+
+themeSelect.addEventListener('change', () => {
+  applyTheme(themeSelect.value);
+  dashboard.redrawCharts();
+});
+onSystemThemeChange(() => dashboard.redrawCharts());
+
+// Engine failure
+loupe.addEventListener('change', (e) => {
+  if (e.detail.what === 'engine') {
+    $('engine-error').hidden = false;
+    $('engine-error').textContent = `${loupe.engineError}. Reload the page; if it persists, this browser may not support WebAssembly in workers.`;
+  }
+  if (e.detail.what === 'files') document.body.classList.toggle('has-files', loupe.files.size > 0);
+});
+loupe.ready.catch(() => {});
+
+// Files: picker and drag-and-drop anywhere
+const input = $('file-input');
+input.addEventListener('change', () => {
+  const files = [...input.files];
+  input.value = '';
+  if (files.length) addFiles(files);
+});
+
+function addFiles(files) {
+  loupe.addFiles(files).catch((err) => console.error(err));
+}
+
+const overlay = $('drop-overlay');
+let dragDepth = 0;
+const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
+document.addEventListener('dragenter', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth++;
+  overlay.hidden = false;
+});
+document.addEventListener('dragover', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+});
+document.addEventListener('dragleave', (e) => {
+  if (!hasFiles(e)) return;
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) overlay.hidden = true;
+});
+document.addEventListener('drop', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth = 0;
+  overlay.hidden = true;
+  const files = [...e.dataTransfer.files];
+  if (files.length) addFiles(files);
+});
+
+// Demo
+const demoButton = $('demo-button');
+demoButton.addEventListener('click', async () => {
+  demoButton.disabled = true;
+  $('demo-status').textContent = 'Loading the demo store…';
+  try {
+    await loupe.loadDemo(new URL('gen/demo/', import.meta.url));
+    $('demo-status').textContent = 'Demo store loaded: Leaf & Bean, a tea and coffee shop (generated data).';
+    $('dashboard').focus({ preventScroll: true });
+  } catch (err) {
+    $('demo-status').textContent = `The demo could not be loaded: ${err.message}`;
+  } finally {
+    demoButton.disabled = false;
+  }
+});

@@ -1,0 +1,172 @@
+// The engine's Web Worker: owns one wasm Session, reads files in chunks, answers requests.
+//
+// Protocol (STYLE.md): every message is {id, type, data}. Requests from the page:
+//   init                                  -> {version}
+//   add     {items: [{key, file} | {key, name, bytes: ArrayBuffer (transferred)}]}
+//           progress messages {id, type: 'progress', data: {key, bytes, total, rows, done?, file?, error?}}
+//           -> {files: [{key, inspect | error | cancelled}]}
+//   cancel  {keys?: [key]}                 (no keys: every pending read) -> {}
+//   remove  {fileId}                       -> {}
+//   setKind {fileId, kind}                 -> {error}
+//   setRole {fileId, role, column}         -> {error}
+//   inspect                                -> {files: [...]}
+//   report  {options}                      -> {report, inspect}
+// Replies are {id, type: 'result', data} or {id, type: 'error', data: {message}}.
+// Requests run one at a time in arrival order (the Session is not re-entrant), except
+// cancel, which is handled at once so it can stop a read in progress.
+
+const CHUNK = 1 << 20; // slice size when a File has no stream()
+const PROGRESS_MS = 80;
+
+let M = null;
+let session = null;
+let queue = Promise.resolve();
+const cancelled = new Set();
+const reading = new Set();
+
+async function engine() {
+  if (!M) {
+    const { default: createLoupe } = await import('./gen/loupe.js');
+    M = await createLoupe();
+    session = new M.Session();
+  }
+  return session;
+}
+
+const parse = (json) => JSON.parse(json);
+
+async function* chunks(item) {
+  if (item.bytes) {
+    const all = new Uint8Array(item.bytes);
+    for (let i = 0; i < all.length; i += CHUNK) yield all.subarray(i, Math.min(all.length, i + CHUNK));
+    return;
+  }
+  const file = item.file;
+  if (typeof file.stream === 'function') {
+    const reader = file.stream().getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } else {
+    for (let i = 0; i < file.size; i += CHUNK) {
+      yield new Uint8Array(await file.slice(i, i + CHUNK).arrayBuffer());
+    }
+  }
+}
+
+function countNewlines(bytes) {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+async function readOne(s, item, post) {
+  const name = item.file ? item.file.name : item.name;
+  const total = item.file ? item.file.size : item.bytes.byteLength;
+  let fileId;
+  try {
+    fileId = s.open(name, total);
+  } catch (e) {
+    return { key: item.key, error: `could not open: ${e.message || e}` };
+  }
+  let bytes = 0;
+  let lines = 0;
+  let last = 0;
+  reading.add(item.key);
+  try {
+    for await (const chunk of chunks(item)) {
+      if (cancelled.has(item.key)) break;
+      s.feed(fileId, chunk);
+      bytes += chunk.byteLength;
+      lines += countNewlines(chunk);
+      const now = performance.now();
+      if (now - last >= PROGRESS_MS) {
+        last = now;
+        post({ key: item.key, bytes, total, rows: Math.max(0, lines - 1) });
+      }
+    }
+  } catch (e) {
+    reading.delete(item.key);
+    try { s.remove(fileId); } catch { /* already gone */ }
+    return { key: item.key, error: `could not read the file: ${e.message || e}` };
+  }
+  reading.delete(item.key);
+  if (cancelled.has(item.key)) {
+    cancelled.delete(item.key);
+    s.remove(fileId);
+    post({ key: item.key, bytes, total, rows: Math.max(0, lines - 1), cancelled: true });
+    return { key: item.key, cancelled: true };
+  }
+  const inspect = parse(s.finish(fileId));
+  post({ key: item.key, bytes: total, total, rows: inspect.rows, done: true });
+  return { key: item.key, inspect };
+}
+
+const handlers = {
+  async init() {
+    await engine();
+    return { ok: true };
+  },
+  async add({ items }, post) {
+    const s = await engine();
+    const files = [];
+    for (const item of items) {
+      if (cancelled.has(item.key)) {
+        cancelled.delete(item.key);
+        files.push({ key: item.key, cancelled: true });
+        continue;
+      }
+      files.push(await readOne(s, item, post));
+    }
+    return { files };
+  },
+  async remove({ fileId }) {
+    (await engine()).remove(fileId);
+    return {};
+  },
+  async setKind({ fileId, kind }) {
+    return { error: (await engine()).setKind(fileId, kind) };
+  },
+  async setRole({ fileId, role, column }) {
+    return { error: (await engine()).setRole(fileId, role, column) };
+  },
+  async inspect() {
+    return parse((await engine()).inspect());
+  },
+  async report({ options }) {
+    const s = await engine();
+    const report = parse(s.report(JSON.stringify(options || {})));
+    return { report, inspect: parse(s.inspect()) };
+  },
+};
+
+self.onmessage = (event) => {
+  const { id, type, data } = event.data || {};
+  if (type === 'cancel') {
+    // Keys that are reading stop at the next chunk; queued ones are skipped when reached.
+    const keys = data && data.keys ? data.keys : [...reading];
+    for (const k of keys) cancelled.add(k);
+    self.postMessage({ id, type: 'result', data: {} });
+    return;
+  }
+  const handler = handlers[type];
+  if (!handler) {
+    self.postMessage({ id, type: 'error', data: { message: `unknown request ${type}` } });
+    return;
+  }
+  const post = (progress) => self.postMessage({ id, type: 'progress', data: progress });
+  queue = queue.then(async () => {
+    try {
+      const result = await handler(data || {}, post);
+      self.postMessage({ id, type: 'result', data: result });
+    } catch (e) {
+      self.postMessage({ id, type: 'error', data: { message: String((e && e.message) || e) } });
+    }
+  });
+};
