@@ -1,6 +1,7 @@
 // Reading numbers and dates as stores export them. Everything here runs once per distinct
 // cell value of files with millions of rows, so the parsers work on the bytes in place:
-// no allocation, no regex, no locale (strtod and friends follow the C locale of the page).
+// no allocation, no regex, no locale (strtod and friends would read "1,5" differently
+// depending on the process locale; fast_float takes the decimal mark as an argument).
 #include "kpi/values.h"
 
 #include <fast_float/fast_float.h>
@@ -185,7 +186,9 @@ bool take_sign(const char*& p, const char* e, bool& negative) {
 
 struct number_scan {
   double value = 0;
-  int currency = -1;  // id of the currency written with the number, or -1
+  int currency = -1;      // id of the currency written with the number, or -1
+  bool fraction = false;  // written with a decimal mark: "0.00" is an amount, not a count
+  bool phone = false;     // "+16135550114": a number by syntax, a phone number in practice
 };
 
 // The longest number body (digits and marks) that can be copied to strip grouping marks.
@@ -248,12 +251,14 @@ bool scan_number(std::string_view text, char mark, number_scan& out) {
     }
   }
   if (groups > 0 && group_digits != 3) return false;
-  if (p < e && *p == mark) {
+  const bool fraction = p < e && *p == mark;
+  if (fraction) {
     ++p;
     while (p < e && is_digit(*p)) ++p, ++digits;
   }
   if (digits == 0) return false;
-  if (p < e && (*p == 'e' || *p == 'E')) {
+  const bool exponent = p < e && (*p == 'e' || *p == 'E');
+  if (exponent) {
     ++p;
     if (p < e && (*p == '+' || *p == '-')) ++p;
     if (p >= e || !is_digit(*p)) return false;
@@ -287,6 +292,9 @@ bool scan_number(std::string_view text, char mark, number_scan& out) {
   if ((negative || paren) && value != 0) value = -value;
   out.value = value;
   out.currency = currency;
+  out.fraction = fraction;
+  out.phone = signed_ && !negative && !paren && currency < 0 && groups == 0 && !fraction &&
+              !exponent && digits >= 7;
   return true;
 }
 
@@ -517,6 +525,10 @@ bool date_like_header(std::string_view header) {
   return false;
 }
 
+// Integral as written: a column of "0.00" is money and stays decimal, so that its type
+// does not change with the amounts a particular export happens to hold.
+bool is_integral(const number_scan& s) { return !s.fraction && s.value == std::trunc(s.value); }
+
 // True when `good` is at least 90% of `total`.
 constexpr bool most(uint64_t good, uint64_t total) { return total > 0 && good * 10 >= total * 9; }
 
@@ -572,17 +584,18 @@ value_format infer_format(std::string_view header, std::span<const std::string_v
     if (b == e || c == 0) continue;
     const std::string_view v(b, static_cast<size_t>(e - b));
 
+    // Phone numbers in E.164 form would make a phone column numeric: they count as text.
     number_scan dot, comma;
-    const bool ok_dot = scan_number(v, '.', dot);
-    const bool ok_comma = scan_number(v, ',', comma);
+    const bool ok_dot = scan_number(v, '.', dot) && !dot.phone;
+    const bool ok_comma = scan_number(v, ',', comma) && !comma.phone;
     if (ok_dot) {
       num_dot += c;
-      integral_dot = integral_dot && dot.value == std::trunc(dot.value);
+      integral_dot = integral_dot && is_integral(dot);
       if (!ok_comma) only_dot += c;
     }
     if (ok_comma) {
       num_comma += c;
-      integral_comma = integral_comma && comma.value == std::trunc(comma.value);
+      integral_comma = integral_comma && is_integral(comma);
       if (!ok_dot) only_comma += c;
     }
     const int currency = ok_dot ? dot.currency : ok_comma ? comma.currency : -1;
@@ -652,7 +665,7 @@ value_format infer_format(std::string_view header, std::span<const std::string_v
       f.order = date_order::dmy;
     } else if (second_above_12 > 0) {
       f.order = date_order::mdy;
-    } else if (year_last_dmy > 0) {
+    } else if (sep_slash + sep_other > 0) {
       f.order = sep_slash > sep_other ? date_order::mdy : date_order::dmy;
     }
     const bool dmy = f.order == date_order::dmy;
