@@ -1,0 +1,674 @@
+// The streaming CSV reader. Bytes flow through three stages, each carrying its own state
+// across chunks: decoding (BOM, UTF-16 to UTF-8), sniffing (the first 64 KiB are held back
+// until the delimiter is known) and an incremental RFC 4180 parser that hands complete
+// records to the table_builder.
+//
+// The parser works in place on the chunk it is given. Only the record cut by the end of a
+// chunk is copied (into carry_), together with the scan state needed to resume it, so a
+// record's bytes are always contiguous when it is emitted and resuming never rescans.
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "kpi/io/readers.h"
+
+namespace kpi {
+namespace {
+
+constexpr size_t SNIFF_BYTES = 64 * 1024;
+constexpr size_t MAX_FIELD_BYTES = 64 * 1024 * 1024;
+constexpr size_t MAX_COLUMNS = 100000;
+
+// ---- scanning ----
+
+constexpr uint64_t ONES = 0x0101010101010101ull;
+constexpr uint64_t HIGHS = 0x8080808080808080ull;
+
+// Sets the high bit of every zero byte of `w`. A borrow may also flag bytes above a real
+// zero, which is harmless: callers only use the lowest flag.
+inline uint64_t zero_bytes(uint64_t w) { return (w - ONES) & ~w & HIGHS; }
+
+// The first byte in [p, end) equal to a, b or c, or end. Eight bytes per step (SWAR): the
+// parser spends most of its time here, between two interesting bytes.
+inline const char* find_any(const char* p, const char* end, char a, char b, char c) {
+  if constexpr (std::endian::native == std::endian::little) {
+    const uint64_t ma = ONES * static_cast<uint8_t>(a);
+    const uint64_t mb = ONES * static_cast<uint8_t>(b);
+    const uint64_t mc = ONES * static_cast<uint8_t>(c);
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      const uint64_t hit = zero_bytes(w ^ ma) | zero_bytes(w ^ mb) | zero_bytes(w ^ mc);
+      if (hit != 0) return p + (std::countr_zero(hit) >> 3);
+      p += 8;
+    }
+  }
+  for (; p < end; ++p) {
+    if (*p == a || *p == b || *p == c) return p;
+  }
+  return end;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// ---- sniffing ----
+
+// The field count of each non-blank record of `text` split by `d`, quote-aware. The last
+// record is left out when the text is only the start of the file (it may be cut).
+std::vector<size_t> field_counts(std::string_view text, char d, bool whole_file) {
+  std::vector<size_t> counts;
+  size_t fields = 1;
+  bool field_start = true;
+  bool in_quotes = false;
+  bool blank = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          ++i;
+        } else {
+          in_quotes = false;
+        }
+      }
+      continue;
+    }
+    if (c == '\n' || c == '\r') {
+      if (!blank) counts.push_back(fields);
+      fields = 1;
+      field_start = true;
+      blank = true;
+      continue;
+    }
+    blank = false;
+    if (c == d) {
+      ++fields;
+      field_start = true;
+    } else {
+      in_quotes = c == '"' && field_start;
+      field_start = false;
+    }
+  }
+  if (!blank && (whole_file || counts.empty())) counts.push_back(fields);
+  return counts;
+}
+
+// The candidate under which most records have the header's field count (> 1). Ties go to
+// more fields, then to the character least likely to appear inside values: a semicolon
+// file with decimal commas can split evenly on ',' too.
+char sniff_delimiter(std::string_view text, bool whole_file) {
+  char best = ',';
+  size_t best_hits = 0;
+  size_t best_width = 0;
+  for (char d : {'\t', ';', '|', ','}) {
+    const std::vector<size_t> counts = field_counts(text, d, whole_file);
+    if (counts.empty() || counts[0] < 2) continue;
+    const size_t hits = static_cast<size_t>(std::count(counts.begin(), counts.end(), counts[0]));
+    if (hits > best_hits || (hits == best_hits && counts[0] > best_width)) {
+      best = d;
+      best_hits = hits;
+      best_width = counts[0];
+    }
+  }
+  return best;
+}
+
+// A message when the start of the file shows it is not text at all, else empty. Store
+// owners often drop the .xlsx itself: tell them what to do instead.
+std::string_view binary_file_message(std::string_view head) {
+  if (head.starts_with("PK\x03\x04")) {
+    return "this looks like an Excel or zip file: save it as CSV and drop that";
+  }
+  if (head.starts_with("\xD0\xCF\x11\xE0")) {
+    return "this looks like an old Excel (.xls) file: save it as CSV and drop that";
+  }
+  if (head.starts_with("%PDF-")) return "this is a PDF file, not a CSV export";
+  if (head.starts_with("\x1F\x8B")) {
+    return "this is a compressed (gzip) file: unpack it and drop the CSV inside";
+  }
+  if (head.find('\0') != std::string_view::npos) {
+    return "this file contains NUL bytes: it does not look like a CSV text file";
+  }
+  size_t controls = 0;
+  for (unsigned char c : head) {
+    controls += c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f';
+  }
+  if (controls * 32 > head.size()) {
+    return "this does not look like a text file: save it as CSV and drop that";
+  }
+  return {};
+}
+
+// ---- the reader ----
+
+enum class text_encoding : uint8_t { undecided, utf8, utf16le, utf16be };
+
+// Where the parser stands; kept across chunks when a record is cut.
+enum class scan : uint8_t { record_start, field_start, unquoted, quoted };
+
+enum class field_kind : uint8_t {
+  plain,    // the bytes as written (also a quoted field with text after its closing quote)
+  quoted,   // the bytes between the quotes
+  escaped,  // between the quotes, with "" to undouble
+};
+
+// Offsets are relative to the start of the record, so they survive moving a cut record
+// into carry_.
+struct field_span {
+  size_t begin;
+  size_t end;
+  field_kind kind;
+};
+
+class csv_reader final : public reader {
+ public:
+  explicit csv_reader(table_builder& out) : out_(out) {
+    info_.format = "csv";
+    info_.encoding = "utf-8";
+    info_.delimiter = ',';
+  }
+
+  void feed(std::string_view chunk) override;
+  void finish() override;
+  const read_info& info() const override { return info_; }
+
+ private:
+  bool failed() const { return !info_.error.empty(); }
+  void fail(std::string message) {
+    if (!failed()) info_.error = std::move(message);
+  }
+  bool decide_encoding(bool final);
+  void decode(std::string_view bytes);
+  void put_utf16_unit(uint32_t unit);
+  void put_code_point(uint32_t cp);
+  void feed_text(std::string_view text);
+  void start_parsing(bool whole_file);
+  void parse_text(std::string_view text);
+  size_t parse(const char* buf, size_t n, bool final);
+  void fail_field_too_long();
+  bool push_field(const char* rec, const char* begin, const char* end, field_kind kind);
+  void end_record(const char* rec);
+  void take_header(const char* rec);
+  std::string_view field_text(const char* rec, const field_span& f);
+
+  table_builder& out_;
+  read_info info_;
+
+  // Decoding.
+  text_encoding encoding_ = text_encoding::undecided;
+  std::string head_;             // the first bytes, until the BOM is known
+  int odd_byte_ = -1;            // UTF-16: the first byte of a unit cut by the chunk end
+  uint32_t high_surrogate_ = 0;  // UTF-16: waiting for its low half
+  std::string utf8_;             // UTF-16 converted, reused per chunk
+
+  // Sniffing.
+  bool sniffed_ = false;
+  std::string sniff_;
+
+  // Parsing.
+  char delim_ = ',';
+  std::string carry_;  // the bytes of the record cut by the end of the last chunk
+  std::vector<field_span> fields_;
+  scan state_ = scan::record_start;
+  size_t resume_ = 0;       // where to resume scanning carry_
+  size_t field_begin_ = 0;  // where the current field starts in carry_
+  bool escaped_ = false;
+  bool skip_lf_ = false;  // the last record ended with CR: an LF right after belongs to it
+  bool warned_after_quote_ = false;
+  uint64_t line_ = 1;  // physical line of the byte being scanned
+  uint64_t record_line_ = 1;
+  std::string scratch_;  // an escaped field, undoubled
+
+  // Header.
+  bool have_header_ = false;
+  std::vector<size_t> columns_;
+  size_t required_ = 0;  // fields a row needs: up to the last named header column
+};
+
+void csv_reader::feed(std::string_view chunk) {
+  if (failed() || chunk.empty()) return;
+  if (encoding_ == text_encoding::undecided) {
+    const size_t take = std::min(chunk.size(), 3 - head_.size());
+    head_.append(chunk.substr(0, take));
+    chunk.remove_prefix(take);
+    if (!decide_encoding(false)) return;
+  }
+  decode(chunk);
+}
+
+// Looks for a BOM in head_; returns false while head_ could still become one.
+bool csv_reader::decide_encoding(bool final) {
+  struct bom {
+    std::string_view bytes;
+    text_encoding encoding;
+    const char* name;
+  };
+  static constexpr bom BOMS[] = {{"\xEF\xBB\xBF", text_encoding::utf8, "utf-8-bom"},
+                                 {"\xFF\xFE", text_encoding::utf16le, "utf-16le"},
+                                 {"\xFE\xFF", text_encoding::utf16be, "utf-16be"}};
+  const std::string_view head = head_;
+  for (const bom& b : BOMS) {
+    if (head.starts_with(b.bytes)) {
+      encoding_ = b.encoding;
+      info_.encoding = b.name;
+      decode(head.substr(b.bytes.size()));
+      return true;
+    }
+    if (!final && b.bytes.starts_with(head)) return false;
+  }
+  encoding_ = text_encoding::utf8;
+  decode(head);
+  return true;
+}
+
+void csv_reader::put_code_point(uint32_t cp) {
+  if (cp < 0x80) {
+    utf8_.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    utf8_.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    utf8_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    utf8_.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    utf8_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    utf8_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    utf8_.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    utf8_.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    utf8_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    utf8_.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Unpaired surrogates become U+FFFD rather than failing the file: one odd character must
+// not cost the user every row.
+void csv_reader::put_utf16_unit(uint32_t unit) {
+  constexpr uint32_t REPLACEMENT = 0xFFFD;
+  if (high_surrogate_ != 0) {
+    const uint32_t high = high_surrogate_;
+    high_surrogate_ = 0;
+    if (unit >= 0xDC00 && unit <= 0xDFFF) {
+      put_code_point(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00));
+      return;
+    }
+    put_code_point(REPLACEMENT);
+  }
+  if (unit >= 0xD800 && unit <= 0xDBFF) {
+    high_surrogate_ = unit;
+  } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+    put_code_point(REPLACEMENT);
+  } else {
+    put_code_point(unit);
+  }
+}
+
+void csv_reader::decode(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (encoding_ == text_encoding::utf8) {
+    feed_text(bytes);
+    return;
+  }
+  const bool le = encoding_ == text_encoding::utf16le;
+  auto unit = [le](uint8_t first, uint8_t second) -> uint32_t {
+    return le ? first | (second << 8) : (first << 8) | second;
+  };
+  utf8_.clear();
+  size_t i = 0;
+  if (odd_byte_ >= 0) {
+    put_utf16_unit(unit(static_cast<uint8_t>(odd_byte_), static_cast<uint8_t>(bytes[0])));
+    odd_byte_ = -1;
+    i = 1;
+  }
+  for (; i + 1 < bytes.size(); i += 2) {
+    put_utf16_unit(unit(static_cast<uint8_t>(bytes[i]), static_cast<uint8_t>(bytes[i + 1])));
+  }
+  if (i < bytes.size()) odd_byte_ = static_cast<uint8_t>(bytes[i]);
+  feed_text(utf8_);
+}
+
+void csv_reader::feed_text(std::string_view text) {
+  if (failed()) return;
+  if (!sniffed_) {
+    // Exactly the first SNIFF_BYTES decide, whatever the chunking.
+    const size_t take = std::min(text.size(), SNIFF_BYTES - sniff_.size());
+    sniff_.append(text.substr(0, take));
+    text.remove_prefix(take);
+    if (sniff_.size() < SNIFF_BYTES) return;
+    start_parsing(false);
+  }
+  // NUL never occurs in text: stop at the first one, after the rows before it.
+  if (const void* nul = std::memchr(text.data(), '\0', text.size()); nul != nullptr) {
+    parse_text(text.substr(0, static_cast<const char*>(nul) - text.data()));
+    fail("a NUL byte at line " + std::to_string(line_) +
+         ": this does not look like a CSV text file");
+    return;
+  }
+  parse_text(text);
+}
+
+void csv_reader::start_parsing(bool whole_file) {
+  sniffed_ = true;
+  std::string text = std::move(sniff_);
+  sniff_ = std::string();
+  if (std::string_view message = binary_file_message(text); !message.empty()) {
+    fail(std::string(message));
+    return;
+  }
+  std::string_view body = text;
+  // Excel's own hint, "sep=;" on the first line, beats any guess.
+  if (body.size() >= 5 && body.starts_with("sep=") &&
+      (body.size() == 5 || body[5] == '\n' || body[5] == '\r') && body[4] != '"' &&
+      body[4] != '\n' && body[4] != '\r') {
+    delim_ = body[4];
+    body.remove_prefix(5);
+    if (!body.empty()) {
+      skip_lf_ = body.front() == '\r';
+      body.remove_prefix(1);
+      line_ = 2;
+    }
+  } else {
+    delim_ = sniff_delimiter(body, whole_file);
+  }
+  info_.delimiter = delim_;
+  parse_text(body);
+}
+
+void csv_reader::parse_text(std::string_view text) {
+  if (failed()) return;
+  if (!carry_.empty()) {
+    // Finish the cut record first, a line at a time, so a short record costs a short copy
+    // and the rest of the chunk is parsed in place.
+    while (!text.empty()) {
+      const void* lf = std::memchr(text.data(), '\n', text.size());
+      const size_t take =
+          lf != nullptr ? static_cast<const char*>(lf) - text.data() + 1 : text.size();
+      carry_.append(text.data(), take);
+      text.remove_prefix(take);
+      const size_t done = parse(carry_.data(), carry_.size(), false);
+      if (failed()) return;
+      carry_.erase(0, done);
+      if (carry_.empty()) break;
+    }
+    if (!carry_.empty()) return;
+  }
+  if (text.empty()) return;
+  const size_t done = parse(text.data(), text.size(), false);
+  if (failed()) return;
+  carry_.assign(text.substr(done));
+}
+
+void csv_reader::fail_field_too_long() {
+  fail("a field longer than 64 MB at line " + std::to_string(record_line_) +
+       ": is this a CSV file?");
+}
+
+bool csv_reader::push_field(const char* rec, const char* begin, const char* end, field_kind kind) {
+  if (static_cast<size_t>(end - begin) > MAX_FIELD_BYTES) {
+    fail_field_too_long();
+    return false;
+  }
+  if (fields_.size() == MAX_COLUMNS) {
+    fail("more than " + std::to_string(MAX_COLUMNS) + " columns at line " +
+         std::to_string(record_line_) + ": is this a CSV file?");
+    return false;
+  }
+  fields_.push_back({static_cast<size_t>(begin - rec), static_cast<size_t>(end - rec), kind});
+  return true;
+}
+
+// Parses the records of buf[0, n), resuming the saved state when buf is carry_. Returns
+// where the record cut by the end of buf starts (n when none); its state is saved. With
+// `final`, the end of buf is the end of the file.
+size_t csv_reader::parse(const char* buf, size_t n, bool final) {
+  const char* const end = buf + n;
+  const char d = delim_;
+  const char* rec = buf;
+  const char* p = buf + resume_;
+  const char* field = buf + field_begin_;
+  bool escaped = escaped_;
+  scan st = state_;
+  resume_ = 0;
+  field_begin_ = 0;
+
+  for (;;) {
+    switch (st) {
+      case scan::record_start:
+        if (p == end) goto out_of_data;
+        if (skip_lf_) {
+          skip_lf_ = false;
+          if (*p == '\n') {
+            ++p;
+            continue;
+          }
+        }
+        rec = p;
+        record_line_ = line_;
+        fields_.clear();
+        [[fallthrough]];
+      case scan::field_start:
+        if (p == end) {
+          st = scan::field_start;
+          field = p;
+          goto out_of_data;
+        }
+        field = p;
+        if (*p == '"') {
+          ++p;
+          escaped = false;
+          st = scan::quoted;
+          continue;
+        }
+        [[fallthrough]];
+      case scan::unquoted: {
+        st = scan::unquoted;
+        const char* q = find_any(p, end, d, '\n', '\r');
+        if (q == end) {
+          p = end;
+          goto out_of_data;
+        }
+        if (!push_field(rec, field, q, field_kind::plain)) return n;
+        p = q;
+        break;
+      }
+      case scan::quoted: {
+        const char* q = find_any(p, end, '"', '\n', '\r');
+        if (q == end) {
+          p = end;
+          goto out_of_data;
+        }
+        if (*q != '"') {
+          // A line break inside quotes: CRLF counts once, at its CR.
+          if (*q == '\r' || q[-1] != '\r') ++line_;
+          p = q + 1;
+          continue;
+        }
+        const field_kind kind = escaped ? field_kind::escaped : field_kind::quoted;
+        if (q + 1 == end) {
+          if (!final) {
+            p = q;  // the next byte decides whether this quote closes the field
+            goto out_of_data;
+          }
+          if (!push_field(rec, field + 1, q, kind)) return n;
+          goto record_at_eof;
+        }
+        const char next = q[1];
+        if (next == '"') {
+          escaped = true;
+          p = q + 2;
+          continue;
+        }
+        if (next == d || next == '\n' || next == '\r') {
+          if (!push_field(rec, field + 1, q, kind)) return n;
+          p = q + 1;
+          break;
+        }
+        // "abc"x: keep the field exactly as written rather than guess what was meant.
+        if (!warned_after_quote_) {
+          warned_after_quote_ = true;
+          info_.warn(line_, "text after a closing quote: the value is kept as written");
+        }
+        st = scan::unquoted;
+        p = q + 1;
+        continue;
+      }
+    }
+    // *p is the delimiter or line break that ended the field just pushed.
+    if (*p == d) {
+      ++p;
+      st = scan::field_start;
+      continue;
+    }
+    skip_lf_ = *p == '\r';
+    ++p;
+    ++line_;
+    end_record(rec);
+    if (failed()) return n;
+    st = scan::record_start;
+  }
+
+out_of_data:
+  if (!final) {
+    if (st == scan::record_start) {
+      state_ = st;
+      return n;
+    }
+    // Fail as soon as the field is too long, not when it ends: it may never end.
+    const char* content = st == scan::quoted ? field + 1 : field;
+    if ((st == scan::unquoted || st == scan::quoted) &&
+        static_cast<size_t>(end - content) > MAX_FIELD_BYTES) {
+      fail_field_too_long();
+      return n;
+    }
+    state_ = st;
+    resume_ = p - rec;
+    field_begin_ = field - rec;
+    escaped_ = escaped;
+    return rec - buf;
+  }
+  state_ = scan::record_start;
+  if (st == scan::quoted) {
+    if (!have_header_) {
+      fail("unterminated quote in the header at line " + std::to_string(record_line_));
+    } else {
+      ++info_.skipped;
+      info_.warn(record_line_, "unterminated quote: the row runs to the end of the file");
+    }
+    return n;
+  }
+  if (st == scan::unquoted) {
+    if (!push_field(rec, field, end, field_kind::plain)) return n;
+  } else if (st == scan::field_start && !fields_.empty()) {
+    if (!push_field(rec, end, end, field_kind::plain)) return n;  // after a last delimiter
+  } else {
+    return n;
+  }
+record_at_eof:
+  state_ = scan::record_start;
+  end_record(rec);
+  return n;
+}
+
+std::string_view csv_reader::field_text(const char* rec, const field_span& f) {
+  const std::string_view raw(rec + f.begin, f.end - f.begin);
+  if (f.kind != field_kind::escaped) return raw;
+  scratch_.clear();
+  size_t from = 0;
+  for (size_t quote = raw.find('"'); quote != std::string_view::npos; quote = raw.find('"', from)) {
+    scratch_.append(raw.substr(from, quote + 1 - from));
+    from = quote + 2;  // the quote was doubled
+  }
+  scratch_.append(raw.substr(from));
+  return scratch_;
+}
+
+void csv_reader::take_header(const char* rec) {
+  have_header_ = true;
+  std::unordered_set<std::string> taken;
+  // The next suffix to try per repeated name, so a header of 100,000 equal names is linear.
+  std::unordered_map<std::string, size_t> next_suffix;
+  columns_.reserve(fields_.size());
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const std::string_view trimmed = trim(field_text(rec, fields_[i]));
+    if (!trimmed.empty()) required_ = i + 1;
+    std::string name = trimmed.empty() ? "column_" + std::to_string(i + 1) : std::string(trimmed);
+    if (taken.contains(name)) {
+      size_t& k = next_suffix.try_emplace(name, 2).first->second;
+      std::string candidate;
+      do {
+        candidate = name + "_" + std::to_string(k++);
+      } while (taken.contains(candidate));
+      name = std::move(candidate);
+    }
+    columns_.push_back(out_.add_column(name));
+    taken.insert(std::move(name));
+  }
+}
+
+void csv_reader::end_record(const char* rec) {
+  // Blank lines, and lines of bare delimiters, carry no data.
+  if (std::all_of(fields_.begin(), fields_.end(),
+                  [](const field_span& f) { return f.begin == f.end; })) {
+    return;
+  }
+  if (!have_header_) {
+    take_header(rec);
+    return;
+  }
+  const size_t n = fields_.size();
+  const size_t m = columns_.size();
+  if (n != m) {
+    // Spreadsheets pad rows (and headers) with empty cells up to the widest row: accept
+    // that, but never drop a value or shift one into the wrong column.
+    const bool padded = n > m ? std::all_of(fields_.begin() + m, fields_.end(),
+                                            [](const field_span& f) { return f.begin == f.end; })
+                              : n >= required_;
+    if (!padded) {
+      ++info_.skipped;
+      info_.warn(record_line_,
+                 "ragged row: " + std::to_string(n) + " fields, expected " + std::to_string(m));
+      return;
+    }
+  }
+  const size_t k = std::min(n, m);
+  for (size_t i = 0; i < k; ++i) {
+    const field_span& f = fields_[i];
+    if (f.begin != f.end) out_.set(columns_[i], field_text(rec, f));
+  }
+  out_.end_row(record_line_);
+}
+
+void csv_reader::finish() {
+  if (failed()) return;
+  if (encoding_ == text_encoding::undecided) decide_encoding(true);
+  if (odd_byte_ >= 0 || high_surrogate_ != 0) {
+    // The file ends inside a UTF-16 character.
+    utf8_.clear();
+    put_code_point(0xFFFD);
+    odd_byte_ = -1;
+    high_surrogate_ = 0;
+    feed_text(utf8_);
+  }
+  if (failed()) return;
+  if (!sniffed_) start_parsing(true);
+  if (failed() || carry_.empty()) return;
+  std::string last = std::move(carry_);
+  carry_ = std::string();
+  parse(last.data(), last.size(), true);
+}
+
+}  // namespace
+
+std::unique_ptr<reader> make_csv_reader(table_builder& out) {
+  return std::make_unique<csv_reader>(out);
+}
+
+}  // namespace kpi
