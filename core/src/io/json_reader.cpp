@@ -1,0 +1,1034 @@
+// The JSON reader: an array of objects, an object holding such an array, or NDJSON, streamed
+// chunk by chunk so that a 1 GB export never sits in memory whole.
+//
+// A small quote-aware scanner splits the top-level array into its elements (tracking depth
+// and strings across chunk boundaries); each element, or each NDJSON line, is then parsed on
+// its own with simdjson On-Demand from a padded buffer and flattened into the table.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "kpi/io/readers.h"
+#include "simdjson.h"
+
+namespace kpi {
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+using simdjson::SUCCESS;
+
+// Deeper records are refused: flattening recurses once per level, and the wasm stack is 1 MB.
+constexpr int MAX_DEPTH = 64;
+// A '{' file is NDJSON when its first object ends on its first line. A minified
+// {"orders": [...]} has no newline at all, so past this many bytes it is taken as one document
+// rather than buffered whole; no real NDJSON record comes near this size.
+constexpr size_t DETECT_LIMIT = size_t{16} << 20;
+// Objects keyed by ids ({"1001": {...}, "1002": {...}}) would otherwise make one column per
+// record, and every row of the table costs a cell per column.
+constexpr size_t MAX_COLUMNS = 1024;
+constexpr size_t MAX_PATHS = 4 * MAX_COLUMNS;  // key paths, including those of objects
+constexpr size_t NO_COLUMN = SIZE_MAX;
+constexpr uint32_t ROOT_PATH = 0;
+constexpr uint32_t IGNORED_PATH = UINT32_MAX;
+// A node with more children than this looks them up in a hash map instead of a scan.
+constexpr size_t INDEX_CHILDREN = 16;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// On-Demand does not check a number it is not asked to convert, and we keep the text as written
+// (a conversion would lose the digits of big ids), so the grammar is checked here.
+bool is_json_number(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  if (i < n && s[i] == '-') ++i;
+  if (i == n) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else if (is_digit(s[i])) {
+    while (i < n && is_digit(s[i])) ++i;
+  } else {
+    return false;
+  }
+  if (i < n && s[i] == '.') {
+    const size_t digits = ++i;
+    while (i < n && is_digit(s[i])) ++i;
+    if (i == digits) return false;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    const size_t digits = i;
+    while (i < n && is_digit(s[i])) ++i;
+    if (i == digits) return false;
+  }
+  return i == n;
+}
+
+// simdjson prefixes its messages with the code's name ("TAPE_ERROR: ..."), which means
+// nothing to a store owner.
+std::string_view message_of(error_code e) {
+  std::string_view m = simdjson::error_message(e);
+  const size_t colon = m.find(": ");
+  if (colon == std::string_view::npos) return m;
+  for (size_t i = 0; i < colon; ++i) {
+    const char c = m[i];
+    if (!((c >= 'A' && c <= 'Z') || is_digit(c) || c == '_')) return m;
+  }
+  return m.substr(colon + 2);
+}
+
+const char* type_name(od::json_type t) {
+  switch (t) {
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
+  }
+  return "not an object";
+}
+
+// Bytes the element scanner stops at, inside and outside strings.
+struct byte_classes {
+  bool ends_string[256] = {};
+  bool structural[256] = {};
+  constexpr byte_classes() {
+    ends_string[static_cast<uint8_t>('"')] = true;
+    ends_string[static_cast<uint8_t>('\\')] = true;
+    for (const char c : {'"', '{', '}', '[', ']'}) structural[static_cast<uint8_t>(c)] = true;
+  }
+};
+constexpr byte_classes BYTE_CLASS;
+
+struct path_hash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// One key path ("customer" -> "customer.id"), a node of the tree of all paths seen. Records
+// mostly repeat their keys in the same order, so the child after the last one found is tried
+// first: a field then costs one comparison of its key as written, with no string built.
+struct path_node {
+  std::string key;   // as escaped in the source
+  std::string name;  // the column name: the unescaped keys joined with dots
+  uint32_t parent = ROOT_PATH;
+  uint32_t hint = 0;  // index in children of the child expected next
+  size_t column = NO_COLUMN;
+  std::vector<uint32_t> children;
+  std::unique_ptr<std::unordered_map<std::string, uint32_t, path_hash, std::equal_to<>>> index;
+};
+
+// One flattened value of the record being read. Text of arrays kept as JSON lives in the
+// arena, which may grow while the record is read, so it is held by offset (ptr == nullptr).
+struct cell {
+  uint32_t path;
+  const char* ptr;
+  size_t offset;
+  size_t len;
+};
+
+enum class doc_state : uint8_t {
+  root,         // expecting the top-level '[' or '{'
+  array_first,  // after '[' of the records array: an element or ']'
+  array_next,   // after ',': an element
+  array_after,  // after an element: ',' or ']'
+  wrap_first,   // after the root '{': a key or '}'
+  wrap_next,    // after ',' in the root object: a key
+  wrap_key,     // inside a key of the root object
+  wrap_colon,   // after such a key
+  wrap_value,   // after ':': a member value
+  wrap_peek,    // after '[' of a member value: its first element decides what it is
+  wrap_after,   // after a member value: ',' or '}'
+  capture,      // copying one value into elem_
+  done,         // the root value has closed: only whitespace may follow
+  failed,       // a syntax error ended the document
+};
+
+class json_reader final : public reader {
+ public:
+  explicit json_reader(table_builder& out) : out_(out) {
+    info_.format = "json";
+    info_.encoding = "utf-8";
+  }
+
+  void feed(std::string_view chunk) override {
+    if (finished_ || chunk.empty()) return;
+    switch (mode_) {
+      case mode::detect:
+        pending_.append(chunk);
+        detect(false);
+        break;
+      case mode::document:
+        scan(chunk.data(), chunk.data() + chunk.size());
+        break;
+      case mode::lines:
+        feed_lines(chunk.data(), chunk.data() + chunk.size());
+        break;
+      case mode::failed:
+        break;
+    }
+  }
+
+  void finish() override {
+    if (finished_) return;
+    if (mode_ == mode::detect) detect(true);
+    if (mode_ == mode::document) finish_document();
+    if (mode_ == mode::lines) finish_lines();
+    finished_ = true;
+  }
+
+  const read_info& info() const override { return info_; }
+
+ private:
+  enum class mode : uint8_t { detect, document, lines, failed };
+
+  // ---- deciding the format ----
+
+  // Looks at the buffered head of the file; once the format is known, replays it.
+  void detect(bool at_eof) {
+    if (!bom_checked_) {
+      static constexpr std::string_view BOM = "\xEF\xBB\xBF";
+      const size_t n = std::min(pending_.size(), BOM.size());
+      if (pending_.compare(0, n, BOM.substr(0, n)) == 0 && n < BOM.size() && !at_eof) return;
+      if (pending_.starts_with(BOM)) {
+        pending_.erase(0, BOM.size());
+        info_.encoding = "utf-8-bom";
+      }
+      bom_checked_ = true;
+    }
+    while (det_start_ < pending_.size() && is_space(pending_[det_start_])) ++det_start_;
+    if (det_start_ == pending_.size()) {
+      if (at_eof) fail("the file holds no JSON (it is empty)");
+      return;
+    }
+    const char first = pending_[det_start_];
+    if (first == '[') return start(mode::document);
+    if (first != '{') {
+      const auto c = static_cast<unsigned char>(first);
+      if (c == 0xFF || c == 0xFE || c == 0) {
+        fail("not JSON in UTF-8: UTF-16 JSON files are not supported, save the file as UTF-8");
+      } else {
+        fail("not JSON: the file does not start with '[' or '{'");
+      }
+      return;
+    }
+    if (det_pos_ == 0) det_pos_ = det_start_;
+    for (; det_pos_ < pending_.size(); ++det_pos_) {
+      // Checked per byte, not per chunk, so that chunk sizes never change the decision.
+      if (det_pos_ - det_start_ >= DETECT_LIMIT) return start(mode::document);
+      const char c = pending_[det_pos_];
+      if (det_closed_) {
+        // Anything after the first object closes means several documents: NDJSON.
+        if (!is_space(c)) return start(mode::lines);
+      } else if (det_in_string_) {
+        if (det_escape_) {
+          det_escape_ = false;
+        } else if (c == '\\') {
+          det_escape_ = true;
+        } else if (c == '"') {
+          det_in_string_ = false;
+        } else if (c == '\n') {
+          return start(mode::document);
+        }
+      } else if (c == '"') {
+        det_in_string_ = true;
+      } else if (c == '{' || c == '[') {
+        ++det_depth_;
+      } else if (c == '}' || c == ']') {
+        if (--det_depth_ == 0) det_closed_ = true;
+      } else if (c == '\n') {
+        // A line break inside the first object: one pretty-printed document.
+        return start(mode::document);
+      }
+    }
+    if (at_eof) start(mode::document);
+  }
+
+  void start(mode m) {
+    mode_ = m;
+    std::string head;
+    head.swap(pending_);
+    if (m == mode::lines) {
+      info_.format = "ndjson";
+      unit_ = "line";
+      feed_lines(head.data(), head.data() + head.size());
+    } else {
+      scan(head.data(), head.data() + head.size());
+    }
+  }
+
+  void fail(std::string message) {
+    info_.error = std::move(message);
+    mode_ = mode::failed;
+    pending_.clear();
+  }
+
+  // ---- NDJSON ----
+
+  void feed_lines(const char* p, const char* end) {
+    while (p < end) {
+      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+      if (nl == nullptr) {
+        line_.append(p, end);
+        return;
+      }
+      const char* stop = static_cast<const char*>(nl);
+      line_.append(p, stop);
+      p = stop + 1;
+      end_line();
+    }
+  }
+
+  void end_line() {
+    ++line_no_;
+    bool blank = true;
+    for (char c : line_) {
+      if (!is_space(c)) {
+        blank = false;
+        break;
+      }
+    }
+    if (!blank) {
+      const error_code e = read_record(line_, line_no_);
+      if (e != SUCCESS && e != simdjson::DEPTH_ERROR) {
+        ++info_.skipped;
+        std::string reason = "JSON syntax error on line " + std::to_string(line_no_) + ": ";
+        reason.append(message_of(e));
+        if (first_line_error_.empty()) first_line_error_ = reason;
+        info_.warn(line_no_, std::move(reason));
+      }
+    }
+    line_.clear();
+  }
+
+  void finish_lines() {
+    if (!line_.empty()) end_line();
+    // Not one line could be read: the file is not NDJSON at all.
+    if (rows_kept_ == 0 && !first_line_error_.empty()) info_.error = first_line_error_;
+  }
+
+  // ---- array documents ----
+
+  void scan(const char* p, const char* end) {
+    while (p < end) {
+      if (state_ == doc_state::capture) {
+        if (capture_some(p, end)) end_capture();
+        continue;
+      }
+      const char c = *p;
+      if (state_ == doc_state::wrap_key) {
+        take(p);
+        if (key_escape_) {
+          key_escape_ = false;
+        } else if (c == '\\') {
+          key_escape_ = true;
+        } else if (c == '"') {
+          state_ = doc_state::wrap_colon;
+        }
+        continue;
+      }
+      if (is_space(c)) {
+        if (state_ == doc_state::wrap_peek) {
+          elem_ += c;
+          ++p;
+        } else {
+          take(p);
+        }
+        continue;
+      }
+      switch (state_) {
+        case doc_state::root:
+          if (c == '[') {
+            take(p);
+            records_found_ = true;
+            records_at_root_ = true;
+            state_ = doc_state::array_first;
+          } else {
+            // detect() only starts a document at '[' or '{'.
+            take(p);
+            keep_root_ = true;
+            root_buf_ = "{";
+            state_ = doc_state::wrap_first;
+          }
+          break;
+        case doc_state::array_first:
+          if (c == ']') {
+            take(p);
+            records_closed();
+          } else {
+            start_capture(c, true);
+          }
+          break;
+        case doc_state::array_next:
+          if (c == ']') {
+            broken(record_no_ + 1, true, simdjson::TAPE_ERROR);  // a trailing comma
+          } else {
+            start_capture(c, true);
+          }
+          break;
+        case doc_state::array_after:
+          if (c == ',') {
+            take(p);
+            state_ = doc_state::array_next;
+          } else if (c == ']') {
+            take(p);
+            records_closed();
+          } else {
+            broken(record_no_ + 1, true, simdjson::TAPE_ERROR);  // a missing comma
+          }
+          break;
+        case doc_state::wrap_first:
+        case doc_state::wrap_next:
+          if (c == '"') {
+            take(p);
+            state_ = doc_state::wrap_key;
+          } else if (c == '}' && state_ == doc_state::wrap_first) {
+            take(p);
+            root_closed();
+          } else {
+            broken(record_no_, false, simdjson::TAPE_ERROR);
+          }
+          break;
+        case doc_state::wrap_colon:
+          if (c == ':') {
+            take(p);
+            state_ = doc_state::wrap_value;
+          } else {
+            broken(record_no_, false, simdjson::TAPE_ERROR);
+          }
+          break;
+        case doc_state::wrap_value:
+          if (c == '[' && !records_found_) {
+            // Whether this is the records array depends on its first element; until then
+            // the bytes go to elem_, in case it is an ordinary member after all.
+            ++p;
+            elem_ = "[";
+            state_ = doc_state::wrap_peek;
+          } else {
+            start_capture(c, false);
+          }
+          break;
+        case doc_state::wrap_peek:
+          if (c == '{') {
+            records_found_ = true;
+            keep_root_ = false;
+            std::string().swap(root_buf_);
+            elem_.clear();
+            start_capture(c, true);
+          } else if (c == ']') {
+            ++p;
+            elem_ += c;
+            saw_empty_array_ = true;
+            root_buf_ += elem_;
+            elem_.clear();
+            state_ = doc_state::wrap_after;
+          } else {
+            // An array of something else: an ordinary member, already one level deep.
+            cap_scalar_ = false;
+            cap_in_string_ = false;
+            cap_escape_ = false;
+            cap_depth_ = 1;
+            cap_record_ = false;
+            state_ = doc_state::capture;
+          }
+          break;
+        case doc_state::wrap_after:
+          if (c == ',') {
+            take(p);
+            state_ = doc_state::wrap_next;
+          } else if (c == '}') {
+            take(p);
+            root_closed();
+          } else {
+            broken(record_no_, false, simdjson::TAPE_ERROR);
+          }
+          break;
+        case doc_state::done:
+          broken(record_no_, false, simdjson::TRAILING_CONTENT);
+          break;
+        case doc_state::failed:
+          return;
+        case doc_state::wrap_key:
+        case doc_state::capture:
+          break;  // handled above
+      }
+      if (state_ == doc_state::failed) return;
+    }
+  }
+
+  // Consumes one structural byte, keeping it while the root object may turn out to be the
+  // only record.
+  void take(const char*& p) {
+    if (keep_root_) root_buf_ += *p;
+    ++p;
+  }
+
+  void start_capture(char first, bool record) {
+    elem_.clear();
+    cap_record_ = record;
+    cap_scalar_ = first != '{' && first != '[' && first != '"';
+    cap_in_string_ = false;
+    cap_escape_ = false;
+    cap_depth_ = 0;
+    if (record) ++record_no_;
+    state_ = doc_state::capture;
+  }
+
+  // Copies bytes of the value being captured into elem_; true once it is complete.
+  bool capture_some(const char*& p, const char* end) {
+    const char* from = p;
+    if (cap_scalar_) {
+      while (p < end && !is_space(*p) && *p != ',' && *p != ']' && *p != '}') ++p;
+      elem_.append(from, p);
+      return p < end;
+    }
+    // The inner loops skip the bytes that cannot end a string or change the depth, a table
+    // look-up each, as they are almost every byte of the file.
+    while (p < end) {
+      if (cap_in_string_) {
+        if (cap_escape_) {
+          cap_escape_ = false;
+          ++p;
+          continue;
+        }
+        while (p < end && !BYTE_CLASS.ends_string[static_cast<uint8_t>(*p)]) ++p;
+        if (p == end) break;
+        if (*p++ == '\\') {
+          cap_escape_ = true;
+          continue;
+        }
+        cap_in_string_ = false;
+        if (cap_depth_ == 0) {
+          elem_.append(from, p);
+          return true;
+        }
+        continue;
+      }
+      while (p < end && !BYTE_CLASS.structural[static_cast<uint8_t>(*p)]) ++p;
+      if (p == end) break;
+      const char c = *p++;
+      if (c == '"') {
+        cap_in_string_ = true;
+      } else if (c == '{' || c == '[') {
+        ++cap_depth_;
+      } else if (--cap_depth_ == 0) {
+        elem_.append(from, p);
+        return true;
+      }
+    }
+    elem_.append(from, p);
+    return false;
+  }
+
+  void end_capture() {
+    if (cap_record_) {
+      state_ = doc_state::array_after;
+      const error_code e = read_record(elem_, record_no_);
+      if (e != SUCCESS && e != simdjson::DEPTH_ERROR) {
+        ++info_.skipped;
+        broken(record_no_, true, e);
+      }
+    } else {
+      // Members beside the records array are not used, but a typo in them still means the
+      // file is damaged, so they are checked.
+      state_ = doc_state::wrap_after;
+      const error_code e = validate(elem_);
+      if (e != SUCCESS && e != simdjson::DEPTH_ERROR) {
+        broken(record_no_, false, e);
+      } else if (keep_root_) {
+        root_buf_ += elem_;
+      }
+    }
+    // One huge element must not pin its memory for the rest of the file.
+    if (elem_.capacity() > (size_t{4} << 20)) {
+      std::string().swap(elem_);
+    } else {
+      elem_.clear();
+    }
+  }
+
+  void records_closed() { state_ = records_at_root_ ? doc_state::done : doc_state::wrap_after; }
+
+  void root_closed() {
+    state_ = doc_state::done;
+    keep_root_ = false;
+    if (records_found_ || saw_empty_array_) return;
+    // No array of objects inside: the object itself is the one record.
+    record_no_ = 1;
+    const error_code e = read_record(root_buf_, 1);
+    if (e != SUCCESS && e != simdjson::DEPTH_ERROR) broken(1, true, e);
+    std::string().swap(root_buf_);
+  }
+
+  void finish_document() {
+    switch (state_) {
+      case doc_state::done:
+      case doc_state::failed:
+        return;
+      case doc_state::capture:
+        if (cap_record_) {
+          // Ask simdjson what is wrong with the cut-off record, for an honest message.
+          error_code e = validate(elem_);
+          if (e == SUCCESS) e = simdjson::INCOMPLETE_ARRAY_OR_OBJECT;
+          ++info_.skipped;
+          return broken(record_no_, true, e);
+        }
+        return broken(record_no_, false, simdjson::INCOMPLETE_ARRAY_OR_OBJECT);
+      default:
+        return broken(record_no_, false, simdjson::INCOMPLETE_ARRAY_OR_OBJECT);
+    }
+  }
+
+  // The array document is damaged at this point: what was read stays, the rest is ignored.
+  void broken(uint64_t record, bool in_record, error_code e) {
+    std::string reason = "JSON syntax error";
+    if (in_record) {
+      reason += " in record " + std::to_string(record);
+    } else if (record > 0) {
+      reason += " after record " + std::to_string(record);
+    }
+    reason += ": ";
+    reason.append(message_of(e));
+    if (rows_kept_ == 0) {
+      info_.error = std::move(reason);
+    } else {
+      info_.warn(record, std::move(reason));
+    }
+    state_ = doc_state::failed;
+  }
+
+  // Full validation of a value that is not flattened.
+  error_code validate(std::string& buf) {
+    const size_t n = buf.size();
+    buf.append(simdjson::SIMDJSON_PADDING, ' ');
+    simdjson::dom::element ignored;
+    const error_code e = dom_.parse(buf.data(), n, false).get(ignored);
+    buf.resize(n);
+    return e;
+  }
+
+  // ---- one record ----
+
+  // Parses one record from `buf` and appends its rows. A record that is not an object, or
+  // is too deep, is skipped and warned here; a syntax error is returned to the caller, whose
+  // format decides what it means.
+  error_code read_record(std::string& buf, uint64_t number) {
+    const size_t n = buf.size();
+    buf.append(simdjson::SIMDJSON_PADDING, ' ');
+    bool not_object = false;
+    error_code e = parse_record(buf, n, number, not_object);
+    if (not_object) {
+      // The record is not an object. If it is valid JSON that is all there is to say.
+      buf.resize(n);
+      e = validate(buf);
+      if (e == SUCCESS) {
+        ++info_.skipped;
+        info_.warn(number, unit_ + " " + std::to_string(number) + " is " + type_name(record_type_) +
+                               ", not an object; skipped");
+      }
+    }
+    if (e == simdjson::DEPTH_ERROR) {
+      ++info_.skipped;
+      info_.warn(number, unit_ + " " + std::to_string(number) + " is nested deeper than " +
+                             std::to_string(MAX_DEPTH) + " levels; skipped");
+    }
+    buf.resize(n);
+    return e;
+  }
+
+  error_code parse_record(std::string& buf, size_t n, uint64_t number, bool& not_object) {
+    unit_number_ = number;
+    od::document doc;
+    error_code e =
+        parser_.iterate(simdjson::padded_string_view(buf.data(), n, buf.size())).get(doc);
+    if (e != SUCCESS) return e;
+    if ((e = doc.type().get(record_type_)) != SUCCESS) return e;
+    if (record_type_ != od::json_type::object) {
+      not_object = true;
+      return SUCCESS;
+    }
+    od::object obj;
+    if ((e = doc.get_object().get(obj)) != SUCCESS) return e;
+    cells_.clear();
+    items_.clear();
+    item_starts_.clear();
+    arena_.clear();
+    items_seen_ = false;
+    bad_items_ = 0;
+    if ((e = flatten_object(obj, 1, false, ROOT_PATH)) != SUCCESS) return e;
+    if (!doc.at_end()) return simdjson::TRAILING_CONTENT;
+    emit(number);
+    return SUCCESS;
+  }
+
+  // Flattens the fields of an object at nesting `level` (the record itself is level 1) whose
+  // key path is `path`.
+  error_code flatten_object(od::object obj, int level, bool in_item, uint32_t path) {
+    for (auto field_result : obj) {
+      od::field field;
+      error_code e = std::move(field_result).get(field);
+      if (e != SUCCESS) return e;
+      uint32_t child;
+      if ((e = child_path(path, field, child)) != SUCCESS) return e;
+      if ((e = flatten_value(field.value(), level, in_item, child)) != SUCCESS) return e;
+    }
+    return SUCCESS;
+  }
+
+  // Flattens one value found inside a container at `level`, with key path `path`.
+  error_code flatten_value(od::value v, int level, bool in_item, uint32_t path) {
+    od::json_type t;
+    error_code e = v.type().get(t);
+    if (e != SUCCESS) return e;
+    switch (t) {
+      case od::json_type::object: {
+        if (level + 1 > MAX_DEPTH) return simdjson::DEPTH_ERROR;
+        od::object obj;
+        if ((e = v.get_object().get(obj)) != SUCCESS) return e;
+        return flatten_object(obj, level + 1, in_item, path);
+      }
+      case od::json_type::array:
+        return flatten_array(v, level, in_item, path);
+      case od::json_type::string: {
+        std::string_view s;
+        if ((e = v.get_string(true).get(s)) != SUCCESS) return e;
+        add_cell(in_item, path, s);
+        return SUCCESS;
+      }
+      default: {
+        std::string_view token;
+        if ((e = scalar_token(v, t, token)) != SUCCESS) return e;
+        // null is an empty cell, but its column still exists.
+        add_cell(in_item, path, t == od::json_type::null ? std::string_view() : token);
+        return SUCCESS;
+      }
+    }
+  }
+
+  // The first array of objects of a record becomes its line items; any other non-empty
+  // array is kept as minified JSON text. An empty array leaves no cell at all: it cannot be
+  // told apart from empty line items, which must not add a "line_items" column.
+  error_code flatten_array(od::value v, int level, bool in_item, uint32_t path) {
+    if (level + 1 > MAX_DEPTH) return simdjson::DEPTH_ERROR;
+    od::array arr;
+    error_code e = v.get_array().get(arr);
+    if (e != SUCCESS) return e;
+    const size_t text_start = arena_.size();
+    bool first = true;
+    bool as_items = false;
+    for (auto element_result : arr) {
+      od::value element;
+      if ((e = std::move(element_result).get(element)) != SUCCESS) return e;
+      od::json_type t;
+      if ((e = element.type().get(t)) != SUCCESS) return e;
+      if (first) {
+        first = false;
+        as_items = t == od::json_type::object && !in_item && !items_seen_;
+        if (as_items) {
+          items_seen_ = true;
+        } else {
+          arena_ += '[';
+        }
+      } else if (!as_items) {
+        arena_ += ',';
+      }
+      if (!as_items) {
+        if ((e = write_json(element, level + 1)) != SUCCESS) return e;
+      } else if (t == od::json_type::object) {
+        if (level + 2 > MAX_DEPTH) return simdjson::DEPTH_ERROR;
+        od::object obj;
+        if ((e = element.get_object().get(obj)) != SUCCESS) return e;
+        item_starts_.push_back(items_.size());
+        if ((e = flatten_object(obj, level + 2, true, path)) != SUCCESS) return e;
+      } else {
+        // Still checked, so a typo is a syntax error rather than a quiet skip.
+        const size_t mark = arena_.size();
+        if ((e = write_json(element, level + 1)) != SUCCESS) return e;
+        arena_.resize(mark);
+        ++bad_items_;
+      }
+    }
+    if (!first && !as_items) {
+      arena_ += ']';
+      cells(in_item).push_back({path, nullptr, text_start, arena_.size() - text_start});
+    }
+    return SUCCESS;
+  }
+
+  // Appends `v`, found inside a container at `parent_level`, to the arena as minified JSON,
+  // checking it on the way.
+  error_code write_json(od::value v, int parent_level) {
+    od::json_type t;
+    error_code e = v.type().get(t);
+    if (e != SUCCESS) return e;
+    switch (t) {
+      case od::json_type::object: {
+        if (parent_level + 1 > MAX_DEPTH) return simdjson::DEPTH_ERROR;
+        od::object obj;
+        if ((e = v.get_object().get(obj)) != SUCCESS) return e;
+        arena_ += '{';
+        bool first = true;
+        for (auto field_result : obj) {
+          od::field field;
+          if ((e = std::move(field_result).get(field)) != SUCCESS) return e;
+          if (!first) arena_ += ',';
+          first = false;
+          const std::string_view raw_key = trim_right(field.key_raw_json_token());
+          std::string_view key;
+          if ((e = field.unescaped_key(true).get(key)) != SUCCESS) return e;
+          arena_.append(raw_key);
+          arena_ += ':';
+          if ((e = write_json(field.value(), parent_level + 1)) != SUCCESS) return e;
+        }
+        arena_ += '}';
+        return SUCCESS;
+      }
+      case od::json_type::array: {
+        if (parent_level + 1 > MAX_DEPTH) return simdjson::DEPTH_ERROR;
+        od::array arr;
+        if ((e = v.get_array().get(arr)) != SUCCESS) return e;
+        arena_ += '[';
+        bool first = true;
+        for (auto element_result : arr) {
+          od::value element;
+          if ((e = std::move(element_result).get(element)) != SUCCESS) return e;
+          if (!first) arena_ += ',';
+          first = false;
+          if ((e = write_json(element, parent_level + 1)) != SUCCESS) return e;
+        }
+        arena_ += ']';
+        return SUCCESS;
+      }
+      case od::json_type::string: {
+        const std::string_view raw = trim_right(v.raw_json_token());
+        std::string_view unescaped;
+        if ((e = v.get_string(true).get(unescaped)) != SUCCESS) return e;
+        arena_.append(raw);
+        return SUCCESS;
+      }
+      default: {
+        std::string_view token;
+        if ((e = scalar_token(v, t, token)) != SUCCESS) return e;
+        arena_.append(token);
+        return SUCCESS;
+      }
+    }
+  }
+
+  // The source text of a number, boolean or null, checked: On-Demand only looks at the
+  // first byte to tell the type.
+  static error_code scalar_token(od::value& v, od::json_type t, std::string_view& token) {
+    token = trim_right(v.raw_json_token());
+    switch (t) {
+      case od::json_type::number:
+        return is_json_number(token) ? SUCCESS : simdjson::NUMBER_ERROR;
+      case od::json_type::boolean:
+        if (token == "true") return SUCCESS;
+        return token == "false"
+                   ? SUCCESS
+                   : (token[0] == 't' ? simdjson::T_ATOM_ERROR : simdjson::F_ATOM_ERROR);
+      case od::json_type::null:
+        return token == "null" ? SUCCESS : simdjson::N_ATOM_ERROR;
+      default:
+        return simdjson::TAPE_ERROR;
+    }
+  }
+
+  std::vector<cell>& cells(bool in_item) { return in_item ? items_ : cells_; }
+
+  void add_cell(bool in_item, uint32_t path, std::string_view value) {
+    cells(in_item).push_back({path, value.data() != nullptr ? value.data() : "", 0, value.size()});
+  }
+
+  // The key path of `field` inside `parent`, added when new. Only paths are made here; columns
+  // wait until a row is emitted, so a damaged record adds no column.
+  error_code child_path(uint32_t parent, od::field& field, uint32_t& id) {
+    const std::string_view key = field.escaped_key();
+    if (parent != IGNORED_PATH) {
+      path_node& node = paths_[parent];
+      if (node.hint < node.children.size() && paths_[node.children[node.hint]].key == key) {
+        id = node.children[node.hint++];
+        return SUCCESS;
+      }
+      if (node.index) {
+        const auto it = node.index->find(key);
+        if (it != node.index->end()) {
+          id = it->second;
+          return SUCCESS;
+        }
+      } else {
+        for (size_t i = 0; i < node.children.size(); ++i) {
+          if (paths_[node.children[i]].key == key) {
+            node.hint = static_cast<uint32_t>(i + 1);
+            id = node.children[i];
+            return SUCCESS;
+          }
+        }
+      }
+    }
+    // New (or beyond the cap): this is the only place a key is unescaped, and so checked.
+    std::string_view name;
+    const error_code e = field.unescaped_key(true).get(name);
+    if (e != SUCCESS) return e;
+    if (parent == IGNORED_PATH || paths_.size() >= MAX_PATHS) {
+      if (parent != IGNORED_PATH) too_many_fields(paths_[parent].name, name);
+      id = IGNORED_PATH;
+      return SUCCESS;
+    }
+    id = static_cast<uint32_t>(paths_.size());
+    path_node child;
+    child.key = key;
+    child.parent = parent;
+    if (parent != ROOT_PATH) {
+      child.name = paths_[parent].name;
+      child.name += '.';
+    }
+    child.name.append(name);
+    paths_.push_back(std::move(child));
+    path_node& node = paths_[parent];
+    node.children.push_back(id);
+    node.hint = static_cast<uint32_t>(node.children.size());
+    if (node.index) {
+      node.index->emplace(paths_[id].key, id);
+    } else if (node.children.size() > INDEX_CHILDREN) {
+      node.index =
+          std::make_unique<std::unordered_map<std::string, uint32_t, path_hash, std::equal_to<>>>();
+      for (const uint32_t c : node.children) node.index->emplace(paths_[c].key, c);
+    }
+    return SUCCESS;
+  }
+
+  void too_many_fields(std::string_view parent, std::string_view key) {
+    if (fields_capped_) return;
+    fields_capped_ = true;
+    std::string name(parent);
+    if (!name.empty()) name += '.';
+    name.append(key);
+    info_.warn(unit_number_, "more than " + std::to_string(MAX_COLUMNS) +
+                                 " distinct fields; fields from \"" + name + "\" on are ignored");
+  }
+
+  size_t column_of(uint32_t id) {
+    if (id == IGNORED_PATH) return NO_COLUMN;
+    path_node& node = paths_[id];
+    if (node.column == NO_COLUMN) {
+      if (out_.columns() >= MAX_COLUMNS) {
+        too_many_fields({}, node.name);
+        return NO_COLUMN;
+      }
+      node.column = out_.column_index(node.name);
+    }
+    return node.column;
+  }
+
+  void set_cells(const std::vector<cell>& list, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      const cell& c = list[i];
+      const size_t col = column_of(c.path);
+      if (col == NO_COLUMN) continue;
+      const char* text = c.ptr != nullptr ? c.ptr : arena_.data() + c.offset;
+      out_.set(col, std::string_view(text, c.len));
+    }
+  }
+
+  void emit(uint64_t number) {
+    if (item_starts_.empty()) {
+      set_cells(cells_, 0, cells_.size());
+      out_.end_row(number);
+    } else {
+      for (size_t i = 0; i < item_starts_.size(); ++i) {
+        const size_t to = i + 1 < item_starts_.size() ? item_starts_[i + 1] : items_.size();
+        set_cells(cells_, 0, cells_.size());
+        set_cells(items_, item_starts_[i], to);
+        out_.end_row(number);
+      }
+    }
+    ++rows_kept_;
+    if (bad_items_ > 0) {
+      info_.warn(number, unit_ + " " + std::to_string(number) + ": " + std::to_string(bad_items_) +
+                             " line item(s) are not objects; skipped");
+    }
+  }
+
+  table_builder& out_;
+  read_info info_;
+  mode mode_ = mode::detect;
+  bool finished_ = false;
+  std::string unit_ = "record";  // what a record number counts, for warnings
+  uint64_t rows_kept_ = 0;       // records that produced rows
+
+  // Format detection: the head of the file, scanned up to the end of its first object.
+  std::string pending_;
+  bool bom_checked_ = false;
+  size_t det_start_ = 0;
+  size_t det_pos_ = 0;
+  int det_depth_ = 0;
+  bool det_in_string_ = false;
+  bool det_escape_ = false;
+  bool det_closed_ = false;
+
+  // NDJSON.
+  std::string line_;
+  uint64_t line_no_ = 0;
+  std::string first_line_error_;
+
+  // Array documents.
+  doc_state state_ = doc_state::root;
+  std::string elem_;  // the value being captured
+  bool cap_record_ = false;
+  bool cap_scalar_ = false;
+  bool cap_in_string_ = false;
+  bool cap_escape_ = false;
+  int cap_depth_ = 0;
+  bool key_escape_ = false;
+  bool records_found_ = false;
+  bool records_at_root_ = false;
+  bool saw_empty_array_ = false;
+  bool keep_root_ = false;
+  std::string root_buf_;  // the root object, while it may be the only record
+  uint64_t record_no_ = 0;
+
+  // Parsing and flattening one record.
+  od::parser parser_;
+  simdjson::dom::parser dom_;
+  od::json_type record_type_ = od::json_type::object;
+  std::vector<path_node> paths_ = std::vector<path_node>(1);  // [ROOT_PATH] is the record
+  bool fields_capped_ = false;
+  uint64_t unit_number_ = 0;         // the record being read, for warnings raised deep inside it
+  std::vector<cell> cells_;          // the record's own fields
+  std::vector<cell> items_;          // the fields of all its line items
+  std::vector<size_t> item_starts_;  // where each line item starts in items_
+  std::string arena_;                // arrays kept as JSON text
+  bool items_seen_ = false;
+  uint64_t bad_items_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<reader> make_json_reader(table_builder& out) {
+  return std::make_unique<json_reader>(out);
+}
+
+}  // namespace kpi
