@@ -431,7 +431,7 @@ for (const c of buyers) {
     // Yearly memberships: one row per term; a renewal is a new term starting the day the old one ends.
     for (;;) {
       const termEnd = Date.UTC(new Date(start).getUTCFullYear() + 1, new Date(start).getUTCMonth(), new Date(start).getUTCDate());
-      const renews = rng.chance(0.68);
+      const renews = rng.chance(0.75);
       const ended = termEnd < END;
       subRows.push(['', c.id, 'Tea Club Annual', ended ? (renews ? 'renewed' : 'expired') : 'active',
         isoDate(start), ended ? isoDate(termEnd) : '', '190.00', 'year']);
@@ -439,11 +439,11 @@ for (const c of buyers) {
       start = termEnd;
     }
   } else {
-    // Monthly plans run until cancelled; monthly churn around 6%.
+    // Monthly plans run until cancelled; monthly churn around 2.5%.
     let months = 0;
     let end = null;
     for (let t = start; t < END; t = Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth() + 1, new Date(t).getUTCDate())) {
-      if (months > 0 && rng.chance(0.06)) {
+      if (months > 0 && rng.chance(0.025)) {
         end = t;
         break;
       }

@@ -155,12 +155,12 @@ export const KPIS = {
     numerator: 'promoters − detractors', denominator: 'responses',
   },
   csat: {
-    section: 'surveys', title: 'Customer satisfaction (CSAT)', higherIsBetter: true,
+    section: 'surveys', title: 'Satisfaction (CSAT)', higherIsBetter: true,
     definition: 'Share of satisfaction responses in the top two boxes of the scale (4 or 5 on 1–5).',
     numerator: 'satisfied responses', denominator: 'responses',
   },
   ces: {
-    section: 'surveys', title: 'Customer effort score (CES)', higherIsBetter: true,
+    section: 'surveys', title: 'Effort score (CES)', higherIsBetter: true,
     definition: 'Mean effort score as a share of the scale maximum (1–7 by default; higher means easier).',
     numerator: 'sum of scores', denominator: 'responses × options',
   },

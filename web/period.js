@@ -21,11 +21,11 @@ export const GRANULARITIES = [
 ];
 
 /**
- * The report's data range {from, to} -> the latest date that holds data (inclusive).
- * The engine reports `to` as exclusive, like every period.
+ * The report's data range {from, to} -> the latest date that holds data. Unlike periods,
+ * the engine's data range is inclusive: `to` is the latest date found in any file.
  */
 export function latestDate(range) {
-  return range && range.to ? addDays(range.to, -1) : null;
+  return range && range.to ? range.to : null;
 }
 
 /**

@@ -17,9 +17,9 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 /**
  * Starts scripts/serve with PORT=0 and resolves {url, stop} once it prints its address.
  * The serve script builds the wasm engine (incremental), copies it and ECharts into web/gen
- * and writes the demo store.
+ * and writes the demo store. LOUPE_NO_BUILD=1 skips the wasm build (serve what is built).
  */
-export function startServer({ build = true } = {}) {
+export function startServer({ build = !process.env.LOUPE_NO_BUILD } = {}) {
   return new Promise((resolve, reject) => {
     const args = build ? [] : ['--no-build'];
     const child = spawn(join(ROOT, 'scripts/serve'), args, {
@@ -109,9 +109,9 @@ export function cardValues(page) {
   return page.$$eval('[data-kpi]', (els) => Object.fromEntries(els.map((e) => [e.dataset.kpi, e.dataset.value])));
 }
 
-/** Runs build/loupe (the native CLI) and returns its parsed JSON output. */
+/** Runs build/loupe (the native CLI; LOUPE_CLI overrides) and returns its parsed JSON output. */
 export function nativeReport(files, extra = []) {
-  const cli = join(ROOT, 'build/loupe');
+  const cli = process.env.LOUPE_CLI || join(ROOT, 'build/loupe');
   if (!existsSync(cli)) throw new Error('build/loupe missing: build the native CLI (scripts/test does) first');
   const r = spawnSync(cli, ['report', ...extra, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
   if (!r.stdout) throw new Error(`build/loupe report failed (${r.status}): ${r.stderr}`);

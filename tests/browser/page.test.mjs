@@ -82,9 +82,9 @@ test('charts render from the report', async () => {
   for (const id of ['revenue-trend', 'new-vs-returning']) assert.ok(charts.includes(id), `chart ${id} missing`);
 });
 
-test('"How is this computed" shows the actual numerator and denominator', async () => {
+test('"How it’s computed" shows the actual numerator and denominator', async () => {
   const card = s.page.locator('[data-kpi="aov"]');
-  await card.getByText('How is this computed').click();
+  await card.getByText('How it’s computed').click();
   const text = await card.locator('details.how').innerText();
   const k = await s.page.evaluate(() => window.loupe.report.kpis.aov);
   const n = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
@@ -149,18 +149,18 @@ test('changing the kind of a file recomputes', async () => {
 test('period presets and granularity change the report', async () => {
   const { page } = s;
   const before = await page.evaluate(() => window.loupe.report.period);
-  await page.getByLabel('Period').selectOption('all');
+  await page.getByLabel('Period', { exact: true }).selectOption('all');
   await page.waitForFunction((from) => window.loupe.report.period.from !== from && !window.loupe.computing, before.from, { timeout: 30000 });
   const all = await page.evaluate(() => window.loupe.report.period);
   assert.ok(all.from < before.from);
   await page.getByLabel('Trend by').selectOption('quarter');
   await page.waitForFunction(() => window.loupe.report.granularity === 'quarter' && !window.loupe.computing, null, { timeout: 30000 });
-  await page.getByLabel('Period').selectOption('custom');
-  await page.getByLabel('From').fill('2024-01-01');
-  await page.getByLabel('To').fill('2024-03-31');
+  await page.getByLabel('Period', { exact: true }).selectOption('custom');
+  await page.getByLabel('From', { exact: true }).fill('2024-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2024-03-31');
   await page.waitForFunction(() => window.loupe.report.period.from === '2024-01-01' && window.loupe.report.period.to === '2024-04-01',
     null, { timeout: 30000 });
-  await page.getByLabel('Period').selectOption('default');
+  await page.getByLabel('Period', { exact: true }).selectOption('default');
   await page.getByLabel('Trend by').selectOption('month');
   await page.waitForFunction((from) => window.loupe.report.period.from === from && window.loupe.report.granularity === 'month'
     && !window.loupe.computing, before.from, { timeout: 30000 });

@@ -78,11 +78,24 @@ test('a malformed file shows its error next to it and the others still compute',
     await s.page.goto(server.url);
     await s.page.getByLabel('Choose files').setInputFiles([join(dir, 'broken.json'), join(dir, 'orders.csv'), join(dir, 'garbage.bin')]);
     await waitForReport(s.page);
-    for (const name of ['broken.json', 'garbage.bin']) {
-      const item = s.page.locator('li.file', { hasText: name });
-      const error = item.locator('.file-error').first();
-      assert.ok(await error.isVisible(), `${name} shows no error`);
-      assert.ok((await error.innerText()).trim().length > 5, `${name}: empty error`);
+    // Bytes that are not text: the file's error is shown next to it.
+    const garbage = s.page.locator('li.file', { hasText: 'garbage.bin' });
+    const error = garbage.locator('.file-error').first();
+    assert.ok(await error.isVisible(), 'garbage.bin shows no error');
+    const message = (await error.innerText()).trim();
+    const engineError = await s.page.evaluate(() => window.loupe.fileList().find((f) => f.name === 'garbage.bin').inspect.error);
+    assert.ok(engineError.length > 5, 'the engine gave no error for garbage.bin');
+    assert.equal(message, engineError);
+    // JSON cut off mid-record: what could be read is kept, the rest is reported next to the file.
+    const broken = s.page.locator('li.file', { hasText: 'broken.json' });
+    const ins = await s.page.evaluate(() => window.loupe.fileList().find((f) => f.name === 'broken.json').inspect);
+    assert.ok(ins.error || ins.warning_count > 0, 'the engine said nothing about broken.json');
+    if (ins.error) {
+      assert.equal((await broken.locator('.file-error').first().innerText()).trim(), ins.error);
+    } else {
+      await broken.locator('details.warnings > summary').click();
+      const text = await broken.locator('details.warnings').innerText();
+      assert.ok(text.includes(ins.warnings[0].reason), `warning not shown: ${text}`);
     }
     const good = s.page.locator('li.file', { hasText: 'orders.csv' });
     assert.equal(await good.locator('.file-error').count(), 0, 'the good file shows an error');

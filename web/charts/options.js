@@ -13,18 +13,22 @@ export const LIGHT = {
   text: '#1d2433', muted: '#5b6475', line: '#d5dae3', split: '#eceff4', bg: '#ffffff',
   palette: ['#4361ee', '#12a388', '#f08c2e', '#d8456b', '#8c62da', '#2f9fd6', '#93a12c', '#6f7a8c'],
   good: '#138a5b', bad: '#c93a4e', neutral: '#a8b0bf', warn: '#e0a10b',
-  heat: ['#eef2ff', '#3a56d4'],
+  heat: ['#f1f4ff', '#6a80ee'],
 };
 export const DARK = {
   text: '#e6e9ef', muted: '#a3acbd', line: '#3a4151', split: '#2a303c', bg: '#181c24',
   palette: ['#7b93ff', '#2fc9a8', '#ffab57', '#ff6f93', '#b596ff', '#5cc4f5', '#c2cf55', '#9aa5b8'],
   good: '#3ecf8e', bad: '#ff6b7f', neutral: '#6c7588', warn: '#f2c04b',
-  heat: ['#1f2535', '#7b93ff'],
+  heat: ['#1e2433', '#4f63c8'],
 };
 
 const has = (x) => Array.isArray(x) && x.length > 0;
 const kpi = (report, id) => (report && report.kpis && report.kpis[id]) || null;
-const series = (report, id) => (report && report.series && has(report.series[id]) ? report.series[id] : null);
+/** A trend series with at least one value, else null (a series of nulls draws nothing). */
+const series = (report, id) => {
+  const list = report && report.series && report.series[id];
+  return has(list) && list.some((p) => p.value !== null && p.value !== undefined) ? list : null;
+};
 const fmt = (v, unit) => formatValue(v, unit);
 
 function base(theme, extra = {}) {
@@ -53,9 +57,17 @@ const catAxis = (theme, extra = {}) => ({
   axisLabel: { color: theme.muted, hideOverlap: true },
   ...extra,
 });
+/** Axis tick labels: short, no decimals for money and counts (10,000 -> "10K"). */
+const axisNumber = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+export function axisLabel(v, unit) {
+  if (unit === '%') return `${axisNumber.format(v)}%`;
+  if (unit === 'hours') return `${axisNumber.format(v)} h`;
+  if (unit === 'days') return `${axisNumber.format(v)} d`;
+  return axisNumber.format(v);
+}
 const valAxis = (theme, unit, extra = {}) => ({
   type: 'value',
-  axisLabel: { color: theme.muted, formatter: (v) => fmt(v, unit === 'currency' || unit === 'count' ? unit : unit) },
+  axisLabel: { color: theme.muted, formatter: (v) => axisLabel(v, unit) },
   splitLine: { lineStyle: { color: theme.split } },
   ...extra,
 });
@@ -398,8 +410,10 @@ export const cesHistogram = (report, theme) => scaleHistogram(report, 'ces', the
 /** {edges: [e0..en], counts: [c0..cn-1]} -> rows with a readable bin label. */
 function binRows(hist, unit) {
   if (!hist || !has(hist.edges) || !has(hist.counts)) return null;
+  const span = Math.abs(hist.edges[hist.edges.length - 1] - hist.edges[0]);
+  const edge = (v) => (unit === 'currency' && span >= 50 ? formatNumber(Math.round(v)) : fmt(v, unit));
   return hist.counts.map((count, i) => ({
-    bin: `${fmt(hist.edges[i], unit)} – ${fmt(hist.edges[i + 1], unit)}`,
+    bin: `${edge(hist.edges[i])} – ${edge(hist.edges[i + 1])}`,
     count,
   }));
 }
@@ -433,6 +447,7 @@ export function sentimentTrend(report, theme) {
     areaStyle: { opacity: 0.85, color }, lineStyle: { width: 0 }, itemStyle: { color },
   });
   return base(theme, {
+    grid: { left: 8, right: 28, top: 36, bottom: 8, containLabel: true },
     dataset: { dimensions: ['bucket', 'pos', 'neu', 'neg'], source: joinSeries({ pos, neu, neg }) },
     tooltip: { ...base(theme).tooltip, trigger: 'axis', formatter: axisTooltip(fields, formatBucket) },
     xAxis: catAxis(theme, { boundaryGap: false, axisLabel: { color: theme.muted, hideOverlap: true, formatter: formatBucket } }),

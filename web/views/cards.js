@@ -43,8 +43,8 @@ export function kpiCard(id, report, opts = {}) {
     } else {
       card.appendChild(h('p', { class: 'card-delta tone-none' }, k.previous === null || k.previous === undefined ? 'No previous period to compare' : ''));
     }
-    const extra = extraLine(id, k, fmtOpts);
-    if (extra) card.appendChild(h('p', { class: 'card-extra' }, extra));
+    // Always present (maybe empty) so cards in a row line up.
+    card.appendChild(h('p', { class: 'card-extra' }, extraLine(id, k, fmtOpts)));
   }
 
   const points = report.series && report.series[id];
@@ -76,7 +76,7 @@ function extraLine(id, k, fmtOpts) {
     case 'csat':
     case 'ces':
       return k.mean !== undefined && k.mean !== null
-        ? `Mean ${n(k.mean)}${k.scale ? ` on ${k.scale.min}–${k.scale.max}` : ''} · ${n(k.responses)} responses`
+        ? `Mean ${n(k.mean)}${k.scale ? ` of ${k.scale.max}` : ''} · ${n(k.responses)} responses`
         : '';
     case 'avg_resolution_time':
       return k.median !== undefined
@@ -160,7 +160,7 @@ function howComputed(id, k, m, fmtOpts, open) {
   if (k.needs && k.needs.length) rows.push(['Needs', k.needs.join(', ')]);
   if (k.rule) rows.push(['Rule', k.rule]);
   const details = h('details', { class: 'how', open: !!open, dataset: { how: id } },
-    h('summary', null, 'How is this computed'),
+    h('summary', null, 'How it’s computed'),
     m.definition ? h('p', null, m.definition) : null,
     rows.length ? h('dl', null, rows.map(([a, b]) => [h('dt', null, a), h('dd', null, b)])) : null);
   return details;

@@ -4,7 +4,7 @@
 // never blocks the main thread for long.
 
 import { h, replace, download } from '../dom.js';
-import { formatPeriod, formatValue, formatNumber } from '../format.js';
+import { formatDate, formatPeriod, formatValue, formatNumber } from '../format.js';
 import { SECTIONS, kpiMeta } from '../kpi-meta.js';
 import { PRESETS, GRANULARITIES, presetLabel, latestDate } from '../period.js';
 import { kpiCsv, reportJson, exportName, orderedKpiIds } from '../export.js';
@@ -50,7 +50,7 @@ export class DashboardView {
     this.status = h('span', { class: 'computing', 'aria-live': 'polite' });
     this.csvButton = h('button', { type: 'button', class: 'btn', onclick: () => this.#exportCsv() }, 'KPIs as CSV');
     this.jsonButton = h('button', { type: 'button', class: 'btn', onclick: () => this.#exportJson() }, 'Report as JSON');
-    this.toolbar = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Analysis period and exports' },
+    this.toolbar = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Report options' },
       h('div', { class: 'toolbar-fields' },
         h('span', { class: 'field' }, h('label', { for: 'period-preset' }, 'Period'), this.presetSelect),
         this.custom,
@@ -145,7 +145,7 @@ export class DashboardView {
       this.panels.clear();
       return;
     }
-    const range = report.range && report.range.from ? ` Data from ${formatPeriod({ from: report.range.from, to: report.range.to })}.` : '';
+    const range = report.range && report.range.from ? ` Your data runs from ${formatDate(report.range.from)} to ${formatDate(report.range.to)}.` : '';
     this.periodText.textContent = report.period
       ? `${formatPeriod(report.period)}${report.previous ? `, compared with ${formatPeriod(report.previous)}` : ''}.${range}`
       : '';
@@ -214,6 +214,11 @@ export class DashboardView {
     }
     const t = this.panels.get('at-risk');
     if (t) t.el.parentNode.appendChild(t.el);
+    // A lone half-width panel at the end of a section takes the whole row.
+    for (const sec of this.sections.values()) {
+      const half = [...sec.charts.children].filter((el) => !el.classList.contains('panel-wide'));
+      half.forEach((el, i) => el.classList.toggle('panel-fill', i === half.length - 1 && half.length % 2 === 1));
+    }
   }
 
   #panel(def) {
@@ -244,14 +249,14 @@ export class DashboardView {
     const table = h('table', { class: 'data-table' },
       h('caption', { class: 'visually-hidden' }, 'Valuable customers least likely to still be active'),
       h('thead', null, h('tr', null,
-        ['Customer', 'Repeat purchases', 'P(alive)', 'Expected purchases (52 wk)', 'Predicted value'].map((t) => h('th', { scope: 'col' }, t)))),
+        ['Customer', 'Repeat purchases', 'P(alive)', 'Expected purchases, 52 wk', 'Predicted value'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, list.map((c) => h('tr', null,
         h('th', { scope: 'row' }, String(c.id)),
         h('td', null, formatNumber(c.x)),
         h('td', null, formatValue(c.p_alive * 100, '%')),
         h('td', null, formatNumber(c.expected_purchases)),
         h('td', null, formatValue(c.predicted_value, unit, { currency })))))); 
-    const el = h('figure', { class: 'panel panel-wide', dataset: { chart: 'at-risk' } },
+    const el = h('figure', { class: 'panel', dataset: { chart: 'at-risk' } },
       h('figcaption', { class: 'panel-head' }, h('h3', null, 'At-risk customers'),
         h('span', { class: 'muted' }, 'High value, low probability of still being active')),
       h('div', { class: 'table-scroll' }, table));

@@ -2,7 +2,7 @@
 // warnings, errors, and the mapping review (kind and column roles as drop-downs). Everything
 // from the file (names, columns, warnings) goes in as text.
 
-import { h, replace } from '../dom.js';
+import { h, s, replace } from '../dom.js';
 import { formatBytes, formatNumber } from '../format.js';
 import { KINDS, ROLES, kindTitle, roleTitle } from '../kpi-meta.js';
 
@@ -19,9 +19,13 @@ export class FilesView {
     this.items = new Map(); // key -> {el, parts, signature}
     this.messages = new Map(); // key -> last mapping error from the engine
     this.list = h('ul', { class: 'file-list', 'aria-label': 'Your files' });
-    this.cancelAll = h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => this.loupe.cancel() }, 'Cancel all');
-    this.heading = h('div', { class: 'files-head' }, h('h2', { id: 'files-title' }, 'Your files'), this.cancelAll);
-    replace(root, this.heading, this.list);
+    this.cancelAll = h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: () => this.loupe.cancel() }, 'Cancel all');
+    this.count = h('span', { class: 'files-count muted' });
+    // The list folds away (on phones, once everything is read without errors) to leave room for the dashboard.
+    this.details = h('details', { class: 'files-details', open: true },
+      h('summary', { class: 'files-head' }, h('h2', { id: 'files-title' }, 'Your files'), this.count), this.list);
+    replace(root, h('div', { class: 'files-actions' }, this.cancelAll), this.details);
+    this.wasReading = false;
     loupe.addEventListener('change', (e) => {
       if (e.detail.what === 'files' || e.detail.what === 'report') this.render();
     });
@@ -31,7 +35,16 @@ export class FilesView {
   render() {
     const files = this.loupe.fileList();
     this.root.hidden = files.length === 0;
-    this.cancelAll.hidden = !this.loupe.reading;
+    const reading = this.loupe.reading;
+    this.cancelAll.hidden = !reading;
+    const rows = files.reduce((n, f) => n + (f.inspect ? f.inspect.rows : 0), 0);
+    this.count.textContent = `${files.length} file${files.length === 1 ? '' : 's'} · ${formatNumber(rows)} rows`;
+    if (this.wasReading && !reading && !files.some((f) => f.error) && files.length > 2
+      && typeof matchMedia === 'function' && matchMedia('(max-width: 760px)').matches) {
+      this.details.open = false;
+    }
+    if (files.some((f) => f.error)) this.details.open = true;
+    this.wasReading = reading;
     const seen = new Set();
     for (const f of files) {
       seen.add(f.key);
@@ -52,7 +65,7 @@ export class FilesView {
   }
 
   #create(f) {
-    const name = h('span', { class: 'file-name' }, f.name);
+    const name = h('span', { class: 'file-name', title: f.name }, f.name);
     const meta = h('span', { class: 'file-meta' });
     const status = h('span', { class: 'file-status' });
     const progress = h('progress', { max: 1, value: 0, 'aria-label': `Reading ${f.name}` });
@@ -62,7 +75,7 @@ export class FilesView {
     const progressRow = h('div', { class: 'progress-row' }, progress, progressText, cancel);
     const body = h('div', { class: 'file-body' });
     const el = h('li', { class: 'file', dataset: { key: f.key } },
-      h('div', { class: 'file-head' }, h('span', { class: 'file-icon', 'aria-hidden': 'true' }), name, status, meta, remove),
+      h('div', { class: 'file-head' }, fileIcon(), name, status, meta, remove),
       progressRow, body);
     return { el, parts: { name, meta, status, progress, progressText, cancel, remove, progressRow, body }, signature: '' };
   }
@@ -107,7 +120,7 @@ export class FilesView {
       id: kindId, 'data-focus-key': `${f.key}|kind`,
       onchange: async (e) => this.#apply(f.key, () => this.loupe.setKind(f.key, e.target.value)),
     },
-    h('option', { value: '', selected: !ins.kind_forced }, `Detect automatically${ins.kind_forced ? '' : ` (${kindTitle(ins.kind)})`}`),
+    h('option', { value: '', selected: !ins.kind_forced }, ins.kind_forced ? 'Detect automatically' : `Detected: ${kindTitle(ins.kind)}`),
     Object.keys(KINDS).filter((k) => k !== 'unknown').map((k) => h('option', { value: k, selected: ins.kind_forced && ins.kind === k }, KINDS[k])));
     parts.push(h('div', { class: 'file-kind' },
       h('label', { for: kindId }, 'Kind'), kindSelect, h('span', { class: 'facts' }, facts)));
@@ -178,6 +191,11 @@ export class FilesView {
     else this.messages.delete(key);
     this.render();
   }
+}
+
+function fileIcon() {
+  return s('svg', { class: 'file-icon', viewBox: '0 0 16 20', 'aria-hidden': 'true' },
+    s('path', { d: 'M2.5 1.5h7l4 4v13h-11z' }), s('path', { d: 'M9.5 1.5v4h4' }), s('path', { d: 'M5 10.5h6M5 13.5h6M5 16.5h4' }));
 }
 
 function delimiterName(d) {
