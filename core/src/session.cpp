@@ -1,6 +1,7 @@
 #include "kpi/session.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "kpi/json_writer.h"
 #include "kpi/report.h"
@@ -11,6 +12,7 @@ struct session::pending {
   std::unique_ptr<dataset> data;
   table_builder builder;
   std::unique_ptr<reader> rd;
+  std::string failure;  // set when reading threw (out of memory): the file is unreadable
 };
 
 std::optional<granularity> parse_granularity(std::string_view s) {
@@ -33,6 +35,34 @@ std::string_view granularity_name(granularity g) {
   return "month";
 }
 
+std::optional<dataset_kind> kind_from_file_name(std::string_view file) {
+  // Only the base name counts, lower-cased; "orders" must not match inside "reorders".
+  const size_t slash = file.find_last_of("/\\");
+  std::string name(slash == std::string_view::npos ? file : file.substr(slash + 1));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<std::string_view, dataset_kind> WORDS[] = {
+      {"orders", dataset_kind::orders},           {"order", dataset_kind::orders},
+      {"customers", dataset_kind::customers},     {"subscriptions", dataset_kind::subscriptions},
+      {"subscription", dataset_kind::subscriptions}, {"memberships", dataset_kind::subscriptions},
+      {"membership", dataset_kind::subscriptions}, {"surveys", dataset_kind::surveys},
+      {"survey", dataset_kind::surveys},          {"responses", dataset_kind::surveys},
+      {"tickets", dataset_kind::tickets},         {"spend", dataset_kind::spend},
+      {"leads", dataset_kind::leads},             {"traffic", dataset_kind::traffic},
+      {"sessions", dataset_kind::traffic},        {"mentions", dataset_kind::mentions},
+      {"activity", dataset_kind::activity},       {"events", dataset_kind::activity}};
+  auto is_word = [&](size_t at, size_t len) {
+    auto letter = [](char c) { return c >= 'a' && c <= 'z'; };
+    return (at == 0 || !letter(name[at - 1])) &&
+           (at + len == name.size() || !letter(name[at + len]));
+  };
+  for (const auto& [word, kind] : WORDS) {
+    for (size_t at = name.find(word); at != std::string::npos; at = name.find(word, at + 1)) {
+      if (is_word(at, word.size())) return kind;
+    }
+  }
+  return std::nullopt;
+}
+
 session::session() = default;
 session::~session() = default;
 
@@ -50,8 +80,18 @@ int session::open(std::string name, uint64_t size_hint) {
 void session::feed(int id, std::string_view chunk) {
   auto it = open_.find(id);
   if (it == open_.end()) return;
-  it->second->data->bytes += chunk.size();
-  it->second->rd->feed(chunk);
+  pending& p = *it->second;
+  p.data->bytes += chunk.size();
+  if (!p.failure.empty()) return;
+  try {
+    p.rd->feed(chunk);
+  } catch (const std::bad_alloc&) {
+    p.failure = "the file is too large for the memory available to this page";
+    p.builder = table_builder();
+  } catch (const std::exception& e) {
+    p.failure = std::string("the file could not be read: ") + e.what();
+    p.builder = table_builder();
+  }
 }
 
 std::string session::finish(int id) {
@@ -65,11 +105,24 @@ std::string session::finish(int id) {
   }
   std::unique_ptr<pending> p = std::move(it->second);
   open_.erase(it);
-  p->rd->finish();
   dataset& d = *p->data;
-  d.info = p->rd->info();
-  p->rd.reset();
-  d.tbl = p->builder.finish();
+  if (p->failure.empty()) {
+    try {
+      p->rd->finish();
+      d.info = p->rd->info();
+      p->rd.reset();
+      d.tbl = p->builder.finish();
+    } catch (const std::bad_alloc&) {
+      p->failure = "the file is too large for the memory available to this page";
+    } catch (const std::exception& e) {
+      p->failure = std::string("the file could not be read: ") + e.what();
+    }
+  }
+  if (!p->failure.empty()) {
+    p->rd.reset();
+    d.tbl = table();
+    d.info.error = p->failure;
+  }
   classify(d);
   files_[id] = std::move(p->data);
   order_.push_back(id);
@@ -118,6 +171,15 @@ void session::classify(dataset& d) {
     detection det = detect_kind(cols);
     d.kind = det.kind;
     d.roles = std::move(det.roles);
+    // A file named after a kind ("subscriptions.csv", "2024_leads.json") is that kind when
+    // its columns allow it: the name is the user's own word for what the file holds.
+    if (auto hint = kind_from_file_name(d.file); hint && *hint != d.kind) {
+      role_map roles = map_roles(*hint, cols);
+      if (missing_roles(*hint, roles).empty()) {
+        d.kind = *hint;
+        d.roles = std::move(roles);
+      }
+    }
   }
   // User mappings win over detection; a column may then play only the forced role.
   for (const auto& [role, name] : d.forced_roles) {
@@ -245,7 +307,15 @@ std::string session::inspect_json(bool pretty) const {
 std::string session::report_json(const report_options& options, bool pretty) const {
   std::vector<const dataset*> sets;
   for (int id : order_) sets.push_back(files_.at(id).get());
-  return build_report(sets, options, pretty);
+  try {
+    return build_report(sets, options, pretty);
+  } catch (const std::exception& e) {
+    // Nothing a user drops may take the page down: say what failed instead.
+    json_writer w;
+    w.begin_object().field("error", std::string("the report could not be computed: ") + e.what());
+    w.end_object();
+    return w.take();
+  }
 }
 
 }  // namespace kpi

@@ -101,6 +101,9 @@ class session {
   int next_id_ = 1;
 };
 
+// The kind a file's name announces ("subscriptions.csv", "Zendesk tickets.json"), if any.
+std::optional<dataset_kind> kind_from_file_name(std::string_view file);
+
 // Writes the inspect JSON object of one dataset.
 void write_inspect(class json_writer& w, const dataset& d);
 

@@ -72,7 +72,7 @@ double spend_in(const context& ctx, period p, std::map<std::string, double>* by_
         std::string key = chan ? fold(chan->text(r)) : std::string();
         (*by_channel)[key] += share;
         if (channel_names && !channel_names->count(key)) {
-          std::string_view shown = chan ? chan->text(r) : std::string_view();
+          std::string_view shown = chan ? trim(chan->text(r)) : std::string_view();
           (*channel_names)[key] = key.empty() ? "(none)" : std::string(shown);
         }
       }
@@ -86,7 +86,7 @@ double spend_in(const context& ctx, period p, std::map<std::string, double>* by_
       for (size_t r = 0; r < d->tbl.rows(); ++r) {
         std::string key = fold(chan->text(r));
         if (by_channel->emplace(key, 0).second && channel_names) {
-          (*channel_names)[key] = key.empty() ? "(none)" : std::string(chan->text(r));
+          (*channel_names)[key] = key.empty() ? "(none)" : std::string(trim(chan->text(r)));
         }
       }
     }
@@ -268,7 +268,7 @@ void leads_kpi(const context& ctx, report_parts& out) {
       if (!ctx.P.contains(day)) continue;
       leads += 1;
       converted += ok;
-      std::string shown = chan ? std::string(chan->text(r)) : std::string();
+      std::string shown = chan ? std::string(trim(chan->text(r))) : std::string();
       std::string key = fold(shown);
       if (key.empty()) shown = "(unknown)";
       names.emplace(key, shown);

@@ -228,12 +228,13 @@ void cohort_kpi(const context& ctx, report_parts& out) {
     civil_from_days(day, y, mo, d);
     return static_cast<int64_t>(y) * 12 + (mo - 1);
   };
-  int64_t last_month = std::numeric_limits<int64_t>::min();
+  const int64_t first_cohort = month_of(ctx.P.from);
+  const int64_t last_cohort = month_of(ctx.P.to - 1);
+  // Columns run to the last month with orders (at least to the last cohort of P).
+  int64_t last_month = last_cohort;
   for (const order& o : m.orders) {
     if (o.valid) last_month = std::max(last_month, month_of(o.day));
   }
-  const int64_t first_cohort = month_of(ctx.P.from);
-  const int64_t last_cohort = month_of(ctx.P.to - 1);
   std::vector<std::string> labels;
   std::vector<double> sizes;
   std::vector<std::vector<double>> hits;

@@ -10,13 +10,13 @@
 
 namespace kpi::detail {
 
-namespace {
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
+
+namespace {
 
 // Orders by id: numerically when both ids are numbers (so "#1009" < "#1010" < "#999" does not
 // happen), else as text.

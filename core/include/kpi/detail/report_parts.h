@@ -104,6 +104,8 @@ bool invalid_status(std::string_view status);
 bool truthy(std::string_view value);
 // Trimmed, lower-cased copy (ASCII), for matching channel names.
 std::string fold(std::string_view s);
+// Without surrounding spaces and tabs.
+std::string_view trim(std::string_view s);
 
 // ---- Everything a KPI family needs.
 struct context {

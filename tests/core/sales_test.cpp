@@ -1,0 +1,289 @@
+// Sales, loyalty and CLV KPIs on small hand-made stores; every expected value is worked out
+// by hand in the comments (numerator / denominator).
+#include <gtest/gtest.h>
+
+#include "voc_report.h"
+
+namespace {
+
+using kpi::testing_voc::voc_report;
+
+// The boolean at `pointer`; a failure when it is not a boolean.
+bool boolean(const voc_report& r, std::string_view pointer) {
+  bool b = false;
+  if (r.at(pointer).get_bool().get(b)) ADD_FAILURE() << pointer << " is not a boolean";
+  return b;
+}
+
+// P = [2024-01-01, 2024-04-01), P' = [2023-10-01, 2024-01-01).
+// Valid orders in P: 3 (A 80), 4 (C 120), 5 (A 40), 8 (D 30). Order 6 is cancelled, 7 is
+// refunded (both invalid); 1, 2 are in P'; 9 is after P.
+// First valid orders: A 2023-11-05, B 2023-12-20, C 2024-01-15, D 2024-03-15 (7 is invalid),
+// E 2024-04-02.
+constexpr const char* STORE = R"(order_id,customer_id,date,total,cost,status,channel
+1,A,2023-11-05,100,60,paid,web
+2,B,2023-12-20,50,30,paid,email
+3,A,2024-01-10,80,40,paid,web
+4,C,2024-01-15,120,70,paid,social
+5,A,2024-02-01,40,20,paid,web
+6,C,2024-03-03,60,30,cancelled,social
+7,D,2024-03-31,200,150,refunded,web
+8,D,2024-03-15,30,10,paid,email
+9,E,2024-04-02,70,35,paid,web
+)";
+
+class SalesStore : public ::testing::Test {
+ protected:
+  voc_report r{{{"orders.csv", STORE}}, "2024-01-01", "2024-04-01"};
+};
+
+TEST_F(SalesStore, Period) {
+  EXPECT_EQ(r.str("/period/from"), "2024-01-01");
+  EXPECT_EQ(r.str("/period/to"), "2024-04-01");
+  // Three whole months: P' is the three calendar months before.
+  EXPECT_EQ(r.str("/previous/from"), "2023-10-01");
+  EXPECT_EQ(r.str("/previous/to"), "2024-01-01");
+}
+
+TEST_F(SalesStore, RevenueOrdersAov) {
+  // 80 + 120 + 40 + 30 = 270 over 4 orders.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 270);
+  EXPECT_EQ(r.str("/kpis/revenue/status"), "ok");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders/value"), 4);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/aov/value"), 67.5);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/aov/numerator"), 270);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/aov/denominator"), 4);
+  // P': orders 1 and 2, 150 over 2.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/previous"), 150);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/aov/previous"), 75);
+}
+
+TEST_F(SalesStore, Customers) {
+  // Active in P: A, C, D. New (first valid order in P): C, D. D's refunded order 7 does not
+  // make 2024-03-31 its first order; its first valid order 8 is.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/active_customers/value"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/new_customers/value"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/new_customers/returning"), 1);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/new_customers/previous"), 2);  // A and B
+  // 4 orders / 3 customers.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders_per_active_customer/value"), 4.0 / 3.0);
+}
+
+TEST_F(SalesStore, LoyaltyRates) {
+  // Repeat customers: only A has >= 2 valid orders in P: 1 / 3.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/numerator"), 1);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/denominator"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/value"), 100.0 / 3.0);
+  // Returning: A's first order is before P: 1 / 3.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/returning_customer_rate/value"), 100.0 / 3.0);
+  // Repeat purchases: orders 3 and 5 are not their customer's first; 4 and 8 are: 2 / 4.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_purchase_rate/numerator"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_purchase_rate/value"), 50);
+}
+
+TEST_F(SalesStore, DaysBetweenOrders) {
+  // Gaps whose later order is in P: A 2023-11-05 -> 2024-01-10 = 66 days, 2024-01-10 ->
+  // 2024-02-01 = 22 days. Mean (66 + 22) / 2 = 44.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_days_between_orders/numerator"), 88);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_days_between_orders/denominator"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_days_between_orders/value"), 44);
+}
+
+TEST_F(SalesStore, Profit) {
+  // (80-40) + (120-70) + (40-20) + (30-10) = 130 over 3 active customers.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_gross_profit_per_customer/numerator"), 130);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_gross_profit_per_customer/value"), 130.0 / 3.0);
+  // Net profit needs spend.
+  EXPECT_EQ(r.str("/kpis/avg_net_profit_per_customer/status"), "unavailable");
+  EXPECT_EQ(r.str("/kpis/avg_net_profit_per_customer/needs/0"), "spend.amount");
+  EXPECT_TRUE(r.is_null("/kpis/avg_net_profit_per_customer/value"));
+}
+
+TEST_F(SalesStore, UnitsWithoutProductColumns) {
+  // No product or quantity: every valid order in P counts one unit.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/value"), 4);
+}
+
+TEST_F(SalesStore, HistoricalClv) {
+  // Valid revenue before 2024-04-01: 100 + 50 + 80 + 120 + 40 + 30 = 420 over A, B, C, D.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/historical_clv/numerator"), 420);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/historical_clv/denominator"), 4);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/historical_clv/value"), 105);
+}
+
+TEST_F(SalesStore, ClvFormulaWithAssumedLifespan) {
+  // W = [2023-04-01, 2024-04-01): orders 1,2,3,4,5,8: 420 over 6 orders, 4 customers.
+  // The data starts 2023-11-05, after W' starts (2022-04-01): lifespan assumed 3 years.
+  // aov 70 x frequency 1.5 x 3 = 315 = 420 x 3 / 4.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/value"), 315);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/aov"), 70);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/purchase_frequency"), 1.5);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/lifespan_years"), 3);
+  EXPECT_TRUE(boolean(r, "/kpis/clv/lifespan_assumed"));
+}
+
+TEST(Sales, ClvLifespanFromChurn) {
+  // W' = [2022-01-01, 2023-01-01), W = [2023-01-01, 2024-01-01). Active in W': X, Y, Z, V.
+  // Of those only X and Z buy in W: churn 2/4 = 0.5, lifespan 2 years. W: X 100, Z 50, N 30:
+  // 180 over 3 orders and 3 customers: aov 60 x frequency 1 x 2 = 120.
+  voc_report r({{"o.csv", R"(order_id,customer_id,date,total
+1,X,2022-01-01,10
+2,Y,2022-06-01,10
+3,Z,2022-07-01,10
+4,V,2022-08-01,10
+5,X,2023-05-01,100
+6,Z,2023-02-01,50
+7,N,2023-03-01,30
+)"}},
+               "2023-01-01", "2024-01-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/lifespan_years"), 2);
+  EXPECT_FALSE(boolean(r, "/kpis/clv/lifespan_assumed"));
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/annual_churn"), 50);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/value"), 120);
+}
+
+TEST(Sales, ClvUsesTheUsersLifespanAssumption) {
+  kpi::report_options opts;
+  opts.lifespan_years = 5;
+  voc_report r({{"orders.csv", STORE}}, "2024-01-01", "2024-04-01", opts);
+  // 420 x 5 / 4.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/clv/value"), 525);
+}
+
+TEST(Sales, EmptyPeriod) {
+  // Nothing in 2030: sums are 0 and ok, ratios undefined with null values.
+  voc_report r({{"orders.csv", STORE}}, "2030-01-01", "2030-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 0);
+  EXPECT_EQ(r.str("/kpis/revenue/status"), "ok");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/active_customers/value"), 0);
+  EXPECT_EQ(r.str("/kpis/aov/status"), "undefined");
+  EXPECT_TRUE(r.is_null("/kpis/aov/value"));
+  EXPECT_DOUBLE_EQ(r.num("/kpis/aov/denominator"), 0);
+  EXPECT_EQ(r.str("/kpis/repeat_customer_rate/status"), "undefined");
+}
+
+TEST(Sales, OneCustomer) {
+  // One customer, two orders in P: repeat rate 1/1, returning 0/1, gap 10 days.
+  voc_report r(
+      {{"o.csv", "order_id,customer_id,date,total\n1,A,2024-01-01,10\n2,A,2024-01-11,30\n"}},
+      "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/value"), 100);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/returning_customer_rate/value"), 0);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_days_between_orders/value"), 10);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/aov/value"), 20);
+}
+
+TEST(Sales, AllOrdersCancelled) {
+  voc_report r({{"o.csv", R"(order_id,customer_id,date,total,status
+1,A,2024-01-02,10,cancelled
+2,B,2024-01-03,20,Canceled
+3,C,2024-01-04,30, VOIDED
+4,D,2024-01-05,40,annullato
+5,E,2024-01-06,50,已取消
+6,F,2024-01-07,60,anulată
+)"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 0);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders/value"), 0);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/new_customers/value"), 0);
+  EXPECT_EQ(r.str("/kpis/aov/status"), "undefined");
+}
+
+TEST(Sales, RefundedAmountAndPartialRefunds) {
+  // Order 1 is partially refunded: valid, revenue 100 - 30 = 70. Order 2 is refunded: invalid.
+  voc_report r({{"o.csv", R"(order_id,customer_id,date,total,refunded_amount,status
+1,A,2024-01-02,100,30,partially_refunded
+2,B,2024-01-03,50,50,refunded
+)"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 70);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders/value"), 1);
+}
+
+TEST(Sales, CustomerIdentifiedByEmail) {
+  // No customer id: " Ann@X.com " and "ann@x.com" are one customer after trimming and
+  // lower-casing. No order id: each row is an order. Active 2, repeat 1 (ann): 50%.
+  voc_report r({{"o.csv",
+                 "email,date,total\n Ann@X.com ,2024-01-02,10\nann@x.com,2024-02-02,20\n"
+                 "bob@x.com,2024-01-03,5\n"}},
+               "2024-01-01", "2024-04-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders/value"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/active_customers/value"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/value"), 50);
+}
+
+TEST(Sales, LineItemExport) {
+  // Order 1001 has two line rows; its total counts once (the first non-empty). Units: Mug
+  // 2 + 1 = 3, Tee 1: 4. Product revenue = unit price x quantity: Mug 2x10 + 1x15 = 35,
+  // Tee 1x30 = 30.
+  voc_report r({{"o.csv", R"(order_id,customer_id,date,total,product,quantity,unit_price
+1001,A,2024-01-05,50,Mug,2,10
+1001,A,2024-01-05,,Tee,1,30
+1002,B,2024-01-06,15,Mug,1,15
+)"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders/value"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 65);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/value"), 4);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_units/0/product"), "Mug");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_units/0/units"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/0/revenue"), 35);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_revenue/1/product"), "Tee");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/1/revenue"), 30);
+}
+
+TEST(Sales, MissingQuantityCountsOne) {
+  voc_report r({{"o.csv",
+                 "order_id,customer_id,date,total,product,quantity\n"
+                 "1,A,2024-01-05,10,Mug,\n2,B,2024-01-06,10,Mug,3\n"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/value"), 4);
+}
+
+TEST(Sales, FirstOrderTieBreaksOnLowerOrderId) {
+  // Two orders at the same timestamp: the lower id (9 < 10, numerically) is the first, so
+  // order 10 is a repeat purchase.
+  voc_report r({{"o.csv",
+                 "order_id,customer_id,date,total\n10,A,2024-01-05 10:00,5\n"
+                 "9,A,2024-01-05 10:00,7\n"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_purchase_rate/numerator"), 1);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/avg_days_between_orders/value"), 0);
+}
+
+TEST(Sales, UnavailableWithoutOrders) {
+  voc_report r({{"s.csv", "score,date\n9,2024-01-05\n"}}, "2024-01-01", "2024-02-01");
+  EXPECT_EQ(r.str("/kpis/revenue/status"), "unavailable");
+  EXPECT_EQ(r.str("/kpis/revenue/needs/0"), "orders");
+  EXPECT_FALSE(r.has("/kpis/revenue/previous"));
+}
+
+TEST(Sales, MonthlySeries) {
+  // Series over the data's range at month granularity; January holds orders 3 and 4.
+  voc_report r({{"orders.csv", STORE}}, "2024-01-01", "2024-04-01");
+  EXPECT_DOUBLE_EQ(r.bucket("revenue", "2024-01").get_double().value_unsafe(), 200);
+  EXPECT_DOUBLE_EQ(r.bucket("orders", "2024-03").get_double().value_unsafe(), 1);
+  EXPECT_DOUBLE_EQ(r.bucket("new_customers", "2024-03").get_double().value_unsafe(), 1);
+  EXPECT_EQ(r.str("/series/revenue/0/bucket"), "2023-11");
+}
+
+TEST(Sales, DefaultPeriodIsTwelveMonthsEndingWithTheLatestMonth) {
+  kpi::session s;
+  s.add("orders.csv", STORE);
+  const std::string json = s.report_json({});
+  // Latest date 2024-04-02: P = [2023-05-01, 2024-05-01).
+  EXPECT_NE(json.find(R"("period":{"from":"2023-05-01","to":"2024-05-01"})"), std::string::npos)
+      << json.substr(0, 200);
+}
+
+TEST(Sales, WeeklyBucketsAreIsoWeeks) {
+  kpi::report_options opts;
+  opts.gran = kpi::granularity::week;
+  // 2024-01-01 is a Monday (ISO week 1); 2023-01-01 is a Sunday in ISO week 2022-W52.
+  voc_report r({{"o.csv", "order_id,customer_id,date,total\n1,A,2023-01-01,5\n2,A,2024-01-01,7\n"}},
+               "2023-01-01", "2024-02-01", opts);
+  EXPECT_EQ(r.str("/series/revenue/0/bucket"), "2022-W52");
+  EXPECT_DOUBLE_EQ(r.bucket("revenue", "2024-W01").get_double().value_unsafe(), 7);
+}
+
+}  // namespace
