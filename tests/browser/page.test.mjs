@@ -76,10 +76,22 @@ test('unavailable and undefined cards say so instead of showing zero', async () 
   }
 });
 
-test('charts render from the report', async () => {
-  await s.page.waitForFunction(() => document.querySelectorAll('loupe-chart canvas').length >= 8, null, { timeout: 30000 });
-  const charts = await s.page.$$eval('[data-chart]', (els) => els.map((e) => e.dataset.chart));
-  for (const id of ['revenue-trend', 'new-vs-returning']) assert.ok(charts.includes(id), `chart ${id} missing`);
+test('charts render from the report as they scroll into view', async () => {
+  const { page } = s;
+  const charts = await page.$$eval('[data-chart]', (els) => els.map((e) => e.dataset.chart));
+  for (const id of ['revenue-trend', 'new-vs-returning', 'top-products', 'cohort-retention', 'nps-trend', 'nps-histogram',
+    'csat-histogram', 'ces-histogram', 'resolution-histogram', 'acquisition-sources', 'cac-by-channel']) {
+    assert.ok(charts.includes(id), `chart ${id} missing (have ${charts.join(', ')})`);
+  }
+  for (const id of charts.filter((c) => c !== 'at-risk')) {
+    const panel = page.locator(`[data-chart="${id}"]`);
+    await panel.scrollIntoViewIfNeeded();
+    await panel.locator('loupe-chart canvas').first().waitFor({ timeout: 30000 });
+  }
+  // Each chart is fed by a dataset, with aria on.
+  const opts = await page.$$eval('loupe-chart', (els) => els.map((e) => ({ dataset: !!e.option.dataset, aria: e.option.aria.enabled })));
+  for (const o of opts) assert.deepEqual(o, { dataset: true, aria: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
 });
 
 test('"How it’s computed" shows the actual numerator and denominator', async () => {

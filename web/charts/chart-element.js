@@ -1,47 +1,109 @@
 // <loupe-chart>: one ECharts instance per element. Set `.option` (from a pure builder in
-// options.js); the chart follows its box with a ResizeObserver and is disposed when the
-// element leaves the document, so re-rendering a dashboard never leaks instances.
+// options.js); the chart is drawn when it comes near the viewport (a dashboard of fifteen
+// charts never draws them all in one go), follows its box with a ResizeObserver, and is
+// disposed when the element leaves the document, so re-rendering never leaks instances.
 
 import { init, getInstanceByDom } from '../gen/echarts.esm.min.mjs';
+
+// Charts waiting to be drawn, drawn one per task: several charts becoming visible at once
+// (a new report, a fast scroll) must not add up to one long task on the main thread.
+const queue = new Set();
+let pumping = false;
+function schedule(chart) {
+  queue.add(chart);
+  if (pumping) return;
+  pumping = true;
+  const pump = () => {
+    const next = queue.values().next();
+    if (next.done) {
+      pumping = false;
+      return;
+    }
+    queue.delete(next.value);
+    next.value.drawNow();
+    setTimeout(pump, 0);
+  };
+  setTimeout(pump, 0);
+}
 
 export class LoupeChart extends HTMLElement {
   #chart = null;
   #option = null;
-  #observer = null;
+  #pending = false;
+  #visible = false;
+  #resize = null;
+  #intersect = null;
 
   connectedCallback() {
     if (!this.hasAttribute('role')) this.setAttribute('role', 'img');
-    this.#observer = new ResizeObserver(() => this.#chart && this.#chart.resize());
-    this.#observer.observe(this);
-    if (this.#option) this.#render();
+    this.#resize = new ResizeObserver(() => this.#chart && this.#chart.resize());
+    this.#resize.observe(this);
+    this.#intersect = new IntersectionObserver((entries) => {
+      this.#visible = entries.some((e) => e.isIntersecting);
+      if (this.#visible && this.#pending) schedule(this);
+    }, { rootMargin: '300px 0px' });
+    this.#intersect.observe(this);
   }
 
   disconnectedCallback() {
-    this.#observer?.disconnect();
-    this.#observer = null;
-    this.#chart?.dispose();
-    this.#chart = null;
+    this.#resize?.disconnect();
+    this.#intersect?.disconnect();
+    this.#resize = this.#intersect = null;
+    this.#visible = false;
+    queue.delete(this);
+    // A move within the document reconnects at once: only a real removal disposes.
+    queueMicrotask(() => {
+      if (this.isConnected || !this.#chart) return;
+      this.#chart.dispose();
+      this.#chart = null;
+      this.#pending = this.#option !== null;
+    });
   }
 
-  /** Sets the whole option (replacing the previous one). */
+  /** Sets the whole option (replacing the previous one); drawn once the chart is near view. */
   set option(option) {
     this.#option = option;
-    if (this.isConnected) this.#render();
+    this.#pending = true;
+    if (this.isConnected && this.#visible) schedule(this);
   }
 
   get option() {
     return this.#option;
   }
 
+  /** Whether the current option has been drawn. */
+  get drawn() {
+    return !!this.#chart && !this.#pending;
+  }
+
+  /** Draws the pending option now (the queue calls this; so does PNG export). */
+  drawNow() {
+    if (!this.#pending || !this.isConnected) return;
+    if (!this.#chart) {
+      // Creating the instance and drawing into it are two tasks of their own.
+      this.#chart = getInstanceByDom(this) || init(this, null, { renderer: 'canvas' });
+      schedule(this);
+      return;
+    }
+    this.#render();
+  }
+
   #render() {
+    this.#pending = false;
+    queue.delete(this);
     if (!this.#chart) this.#chart = getInstanceByDom(this) || init(this, null, { renderer: 'canvas' });
-    this.#chart.setOption(this.#option, { notMerge: true, lazyUpdate: false });
+    this.#chart.setOption(this.#option, { notMerge: true });
   }
 
   /** PNG data URL of the chart drawn on `background` (charts are transparent otherwise). */
   toPng(background) {
-    if (!this.#chart) return null;
-    return this.#chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background });
+    if (!this.#option) return null;
+    if (this.#pending || !this.#chart) {
+      this.#render();
+    }
+    this.#chart.setOption({ animation: false }, { lazyUpdate: false });
+    const url = this.#chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background });
+    return url;
   }
 
   resize() {

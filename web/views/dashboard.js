@@ -152,27 +152,43 @@ export class DashboardView {
     if (latestDate(report.range) && this.loupe.options.preset === 'custom' && !this.fromInput.value) {
       this.fromInput.value = report.period.from;
     }
-    this.#renderCards(report);
+    if (!(await this.#renderCards(report, token))) return;
+    await nextTask();
+    if (token !== this.renderToken) return;
     await this.#renderCharts(report, token);
   }
 
-  #renderCards(report) {
+  /** Builds every section's cards, one section per task; false when a newer render took over. */
+  async #renderCards(report, token) {
     const focusKpi = this.root.contains(document.activeElement) ? document.activeElement.closest('[data-kpi]')?.dataset.kpi : null;
-    for (const s of this.sections.values()) s.cards.replaceChildren();
     const wanted = this.opts.kpis;
     const ids = wanted ? wanted.filter((id) => report.kpis[id]) : orderedKpiIds(report);
     const locale = this.opts.locale;
     const currency = report.currency || '';
+    const bySection = new Map([...this.sections.keys()].map((k) => [k, []]));
     for (const id of ids) {
       const meta = kpiMeta(id);
-      const sec = this.sections.get(this.sections.has(meta.section) ? meta.section : 'other');
-      const card = kpiCard(id, report, { locale, currency, open: this.openHow.has(id) });
-      const details = card.querySelector('details.how');
-      details.addEventListener('toggle', () => (details.open ? this.openHow.add(id) : this.openHow.delete(id)));
-      sec.cards.appendChild(card);
+      bySection.get(this.sections.has(meta.section) ? meta.section : 'other').push(id);
     }
-    for (const s of this.sections.values()) s.el.hidden = s.cards.childElementCount === 0;
+    for (const [secId, list] of bySection) {
+      // A few cards per task: building a section's cards is the page's biggest synchronous job.
+      const cards = [];
+      for (let i = 0; i < list.length; i += 5) {
+        await nextTask();
+        if (token !== this.renderToken) return false;
+        for (const id of list.slice(i, i + 5)) {
+          const card = kpiCard(id, report, { locale, currency, open: this.openHow.has(id) });
+          const details = card.querySelector('details.how');
+          details.addEventListener('toggle', () => (details.open ? this.openHow.add(id) : this.openHow.delete(id)));
+          cards.push(card);
+        }
+      }
+      const sec = this.sections.get(secId);
+      sec.cards.replaceChildren(...cards);
+      sec.el.hidden = cards.length === 0 && sec.charts.childElementCount === 0;
+    }
     if (focusKpi) this.root.querySelector(`[data-kpi="${CSS.escape(focusKpi)}"] summary`)?.focus();
+    return true;
   }
 
   async #renderCharts(report, token) {
@@ -194,7 +210,7 @@ export class DashboardView {
         panel = this.#panel(def);
         this.panels.set(def.id, panel);
       }
-      if (panel.el.parentNode !== sec.charts) sec.charts.appendChild(panel.el);
+      if (panel.el.parentNode !== sec.charts) sec.charts.insertBefore(panel.el, this.#nextPanel(def, sec));
       sec.el.hidden = false;
       panel.chart.option = option;
       await nextTask();
@@ -207,18 +223,22 @@ export class DashboardView {
         this.panels.delete(id);
       }
     }
-    // Keep panels in CHARTS order inside each section.
-    for (const def of CHARTS) {
-      const p = this.panels.get(def.id);
-      if (p) p.el.parentNode.appendChild(p.el);
-    }
-    const t = this.panels.get('at-risk');
-    if (t) t.el.parentNode.appendChild(t.el);
     // A lone half-width panel at the end of a section takes the whole row.
     for (const sec of this.sections.values()) {
+      sec.el.hidden = sec.cards.childElementCount === 0 && sec.charts.childElementCount === 0;
       const half = [...sec.charts.children].filter((el) => !el.classList.contains('panel-wide'));
       half.forEach((el, i) => el.classList.toggle('panel-fill', i === half.length - 1 && half.length % 2 === 1));
     }
+  }
+
+  /** The panel a new chart goes before, so panels stay in CHARTS order (the table last). */
+  #nextPanel(def, sec) {
+    for (const later of CHARTS.slice(CHARTS.indexOf(def) + 1)) {
+      const p = this.panels.get(later.id);
+      if (p && p.el.parentNode === sec.charts) return p.el;
+    }
+    const table = this.panels.get('at-risk');
+    return table && table.el.parentNode === sec.charts ? table.el : null;
   }
 
   #panel(def) {

@@ -147,9 +147,26 @@ export class FilesView {
     const roles = ROLES[ins.kind] || [];
     const mapped = ins.columns.filter((c) => c.role).length;
     const open = this.openMappings?.has(f.key) || (ins.missing && ins.missing.length > 0);
+    const body = h('div', { class: 'table-scroll' });
     const details = h('details', { class: 'mapping', open },
-      h('summary', null, `Columns and roles (${mapped} of ${ins.columns.length} columns used)`),
-      h('div', { class: 'table-scroll' }, h('table', null,
+      h('summary', null, `Columns and roles (${mapped} of ${ins.columns.length} columns used)`), body);
+    // The table (a drop-down per column) is built when first opened: most files never need it.
+    const fill = () => body.childElementCount || body.appendChild(this.#mappingTable(f, ins, roles));
+    if (open) fill();
+    details.addEventListener('toggle', () => {
+      this.openMappings ??= new Set();
+      if (details.open) {
+        fill();
+        this.openMappings.add(f.key);
+      } else {
+        this.openMappings.delete(f.key);
+      }
+    });
+    return details;
+  }
+
+  #mappingTable(f, ins, roles) {
+    return h('table', null,
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Column'), h('th', { scope: 'col' }, 'Detected type'),
           h('th', { scope: 'col' }, 'Role'), h('th', { scope: 'col' }, 'Bad values'))),
         h('tbody', null, ins.columns.map((c, i) => {
@@ -171,13 +188,7 @@ export class FilesView {
             h('td', null, [c.type, c.format].filter(Boolean).join(' · ')),
             h('td', null, select),
             h('td', { class: c.bad ? 'warn' : 'muted' }, formatNumber(c.bad || 0)));
-        })))));
-    details.addEventListener('toggle', () => {
-      this.openMappings ??= new Set();
-      if (details.open) this.openMappings.add(f.key);
-      else this.openMappings.delete(f.key);
-    });
-    return details;
+        })));
   }
 
   async #apply(key, action) {
