@@ -127,10 +127,16 @@ char sniff_delimiter(std::string_view text, bool whole_file) {
 // owners often drop the .xlsx itself: tell them what to do instead.
 std::string_view binary_file_message(std::string_view head) {
   if (head.starts_with("PK\x03\x04")) {
-    return "this looks like an Excel or zip file: save it as CSV and drop that";
+    // An .xlsx is a zip whose first entries are its manifest or its xl/ folder.
+    const std::string_view first_entries = head.substr(0, 4096);
+    if (first_entries.find("[Content_Types].xml") != std::string_view::npos ||
+        first_entries.find("xl/") != std::string_view::npos) {
+      return "this is an Excel file (.xlsx): save it as CSV and drop that";
+    }
+    return "this is a zip archive: unpack it and drop the CSV inside";
   }
   if (head.starts_with("\xD0\xCF\x11\xE0")) {
-    return "this looks like an old Excel (.xls) file: save it as CSV and drop that";
+    return "this is an old Excel file (.xls): save it as CSV and drop that";
   }
   if (head.starts_with("%PDF-")) return "this is a PDF file, not a CSV export";
   if (head.starts_with("\x1F\x8B")) {
@@ -195,11 +201,27 @@ class csv_reader final : public reader {
   void start_parsing(bool whole_file);
   void parse_text(std::string_view text);
   size_t parse(const char* buf, size_t n, bool final);
-  void fail_field_too_long();
-  bool push_field(const char* rec, const char* begin, const char* end, field_kind kind);
+  // Appends a field of the record starting at `rec`; false, with info_.error set, past a
+  // limit. Inline: it runs once per field.
+  bool push_field(const char* rec, const char* begin, const char* end, field_kind kind) {
+    if (static_cast<size_t>(end - begin) > MAX_FIELD_BYTES || fields_.size() == MAX_COLUMNS)
+        [[unlikely]] {
+      fail_limit(static_cast<size_t>(end - begin));
+      return false;
+    }
+    fields_.push_back({static_cast<size_t>(begin - rec), static_cast<size_t>(end - rec), kind});
+    return true;
+  }
+  void fail_limit(size_t field_bytes);
   void end_record(const char* rec);
   void take_header(const char* rec);
-  std::string_view field_text(const char* rec, const field_span& f);
+  std::string_view field_text(const char* rec, const field_span& f) {
+    if (f.kind != field_kind::escaped) [[likely]] {
+      return {rec + f.begin, f.end - f.begin};
+    }
+    return unescape({rec + f.begin, f.end - f.begin});
+  }
+  std::string_view unescape(std::string_view raw);
 
   table_builder& out_;
   read_info info_;
@@ -345,6 +367,7 @@ void csv_reader::feed_text(std::string_view text) {
     if (sniff_.size() < SNIFF_BYTES) return;
     start_parsing(false);
   }
+  if (text.empty()) return;
   // NUL never occurs in text: stop at the first one, after the rows before it.
   if (const void* nul = std::memchr(text.data(), '\0', text.size()); nul != nullptr) {
     parse_text(text.substr(0, static_cast<const char*>(nul) - text.data()));
@@ -406,23 +429,13 @@ void csv_reader::parse_text(std::string_view text) {
   carry_.assign(text.substr(done));
 }
 
-void csv_reader::fail_field_too_long() {
-  fail("a field longer than 64 MB at line " + std::to_string(record_line_) +
-       ": is this a CSV file?");
-}
-
-bool csv_reader::push_field(const char* rec, const char* begin, const char* end, field_kind kind) {
-  if (static_cast<size_t>(end - begin) > MAX_FIELD_BYTES) {
-    fail_field_too_long();
-    return false;
+void csv_reader::fail_limit(size_t field_bytes) {
+  const std::string where = " at line " + std::to_string(record_line_) + ": is this a CSV file?";
+  if (field_bytes > MAX_FIELD_BYTES) {
+    fail("a field longer than 64 MB" + where);
+  } else {
+    fail("more than " + std::to_string(MAX_COLUMNS) + " columns" + where);
   }
-  if (fields_.size() == MAX_COLUMNS) {
-    fail("more than " + std::to_string(MAX_COLUMNS) + " columns at line " +
-         std::to_string(record_line_) + ": is this a CSV file?");
-    return false;
-  }
-  fields_.push_back({static_cast<size_t>(begin - rec), static_cast<size_t>(end - rec), kind});
-  return true;
 }
 
 // Parses the records of buf[0, n), resuming the saved state when buf is carry_. Returns
@@ -545,7 +558,7 @@ out_of_data:
     const char* content = st == scan::quoted ? field + 1 : field;
     if ((st == scan::unquoted || st == scan::quoted) &&
         static_cast<size_t>(end - content) > MAX_FIELD_BYTES) {
-      fail_field_too_long();
+      fail_limit(static_cast<size_t>(end - content));
       return n;
     }
     state_ = st;
@@ -577,9 +590,8 @@ record_at_eof:
   return n;
 }
 
-std::string_view csv_reader::field_text(const char* rec, const field_span& f) {
-  const std::string_view raw(rec + f.begin, f.end - f.begin);
-  if (f.kind != field_kind::escaped) return raw;
+// Undoubles the quotes of a quoted field into scratch_, reused for every field.
+std::string_view csv_reader::unescape(std::string_view raw) {
   scratch_.clear();
   size_t from = 0;
   for (size_t quote = raw.find('"'); quote != std::string_view::npos; quote = raw.find('"', from)) {
