@@ -78,7 +78,7 @@ class label_index {
     auto it = by_key_.find(key);
     if (it != by_key_.end()) return it->second;
     const size_t idx = names_.size();
-    names_.push_back(key.empty() ? std::string("(unknown)") : trimmed(label));
+    names_.push_back(key.empty() ? std::string("(unknown)") : std::string(trim(label)));
     by_key_.emplace(std::move(key), idx);
     return idx;
   }
@@ -86,11 +86,6 @@ class label_index {
   size_t size() const { return names_.size(); }
 
  private:
-  static std::string trimmed(std::string_view s) {
-    const size_t b = s.find_first_not_of(" \t\r\n");
-    const size_t e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-  }
   std::map<std::string, size_t> by_key_;
   std::vector<std::string> names_;
 };
