@@ -24,8 +24,8 @@ bool first_of_month(int64_t day) {
 bool monthly_rows(const dataset& d, const column& date, const column* chan) {
   std::map<std::string, std::set<int64_t>> days;
   for (size_t r = 0; r < d.tbl.rows(); ++r) {
-    if (date.times[r] == MISSING_TIME) continue;
-    const int64_t day = day_of(date.times[r]);
+    if (date.time(r) == MISSING_TIME) continue;
+    const int64_t day = day_of(date.time(r));
     if (!first_of_month(day)) return false;
     days[chan ? fold(chan->text(r)) : std::string()].insert(day);
   }
@@ -54,12 +54,12 @@ double spend_in(const context& ctx, period p, std::map<std::string, double>* by_
     if (std::isnan(total)) total = 0;
     const bool months = date->format.month_only || (!end && monthly_rows(*d, *date, chan));
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      const double a = amount->numbers[r];
-      if (std::isnan(a) || date->times[r] == MISSING_TIME) continue;
-      const int64_t start = day_of(date->times[r]);
+      const double a = amount->number(r);
+      if (std::isnan(a) || date->time(r) == MISSING_TIME) continue;
+      const int64_t start = day_of(date->time(r));
       int64_t stop = start + 1;
-      if (end && end->is_date() && end->times[r] != MISSING_TIME) {
-        stop = day_of(end->times[r]) + 1;  // the end date is the last day covered
+      if (end && end->is_date() && end->time(r) != MISSING_TIME) {
+        stop = day_of(end->time(r)) + 1;  // the end date is the last day covered
       } else if (months) {
         stop = add_months(start, 1);
       }
@@ -248,8 +248,8 @@ void leads_kpi(const context& ctx, report_parts& out) {
     const column* email = d->column_of("email");
     const column* chan = d->column_of("channel");
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      if (created->times[r] == MISSING_TIME) continue;
-      const int64_t day = day_of(created->times[r]);
+      if (created->time(r) == MISSING_TIME) continue;
+      const int64_t day = day_of(created->time(r));
       bool ok = conv && truthy(conv->text(r));
       if (!ok && (cid || email)) {
         const int64_t c = m.find_customer(cid ? cid->text(r) : std::string_view(),
@@ -322,8 +322,8 @@ void conversion_kpi(const context& ctx, report_parts& out) {
       // Without a date column every row counts in P (a traffic total for the period).
       int64_t day = ctx.P.from;
       if (date && date->is_date()) {
-        if (date->times[r] == MISSING_TIME) continue;
-        day = day_of(date->times[r]);
+        if (date->time(r) == MISSING_TIME) continue;
+        day = day_of(date->time(r));
       }
       const double sv = ses ? ses->number(r) : 0, vv = vis ? vis->number(r) : 0;
       const double s = std::isnan(sv) ? 0 : sv, v = std::isnan(vv) ? 0 : vv;

@@ -51,12 +51,12 @@ std::vector<subscription> load_subscriptions(const context& ctx, bool& has_amoun
     has_amount = has_amount || amount;
     has_renewed = has_renewed || renewed;
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      if (start->times[r] == MISSING_TIME) continue;
+      if (start->time(r) == MISSING_TIME) continue;
       subscription s;
       s.customer = ctx.m.customer_key(cid ? cid->text(r) : std::string_view(),
                                       email ? email->text(r) : std::string_view());
-      s.start = day_of(start->times[r]);
-      if (end && end->is_date() && end->times[r] != MISSING_TIME) s.end = day_of(end->times[r]);
+      s.start = day_of(start->time(r));
+      if (end && end->is_date() && end->time(r) != MISSING_TIME) s.end = day_of(end->time(r));
       if (amount) {
         const double a = amount->number(r);
         if (!std::isnan(a)) s.mrr = monthly_amount(a, interval ? interval->text(r) : "");
@@ -162,7 +162,7 @@ activity_counts count_activity(const context& ctx, period p, bool& has_activity)
     const column* date = d->column_of("date");
     if (!date || !date->is_date()) continue;
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      if (date->times[r] == MISSING_TIME || !p.contains(day_of(date->times[r]))) continue;
+      if (date->time(r) == MISSING_TIME || !p.contains(day_of(date->time(r)))) continue;
       c.events += 1;
       const int64_t ci = m.find_customer(cid ? cid->text(r) : std::string_view(),
                                          email ? email->text(r) : std::string_view());

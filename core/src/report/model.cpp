@@ -103,6 +103,11 @@ int64_t model::find_customer(std::string_view id, std::string_view email) const 
 model build_model(const std::vector<const dataset*>& sets) {
   model m;
   m.channels.push_back("");
+  m.issues.resize(sets.size());
+  auto note = [&](uint32_t ds, uint64_t line, std::string reason) {
+    auto& w = m.issues[ds].warnings;
+    if (w.size() < MAX_WARNINGS) w.push_back({line, std::move(reason)});
+  };
   std::unordered_map<std::string, uint32_t> channel_of;  // folded name -> index
 
   auto channel_index = [&](std::string_view name) -> uint32_t {
@@ -156,6 +161,7 @@ model build_model(const std::vector<const dataset*>& sets) {
          has_refund = false, has_cost = false, has_channel = false;
     double total = 0, refunded = 0;
     std::string status;
+    uint32_t rows = 0;
   };
   std::vector<partial> parts;
   for (uint32_t ds = 0; ds < sets.size(); ++ds) {
@@ -200,6 +206,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       }
       order& o = m.orders[oi];
       partial& p = parts[oi];
+      ++p.rows;
       if (!p.has_customer) {
         std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
         if (!key.empty()) {
@@ -207,13 +214,13 @@ model build_model(const std::vector<const dataset*>& sets) {
           p.has_customer = true;
         }
       }
-      if (!p.has_time && date && date->times[r] != MISSING_TIME) {
-        o.time = date->times[r];
+      if (!p.has_time && date && date->time(r) != MISSING_TIME) {
+        o.time = date->time(r);
         o.day = day_of(o.time);
         p.has_time = true;
       }
       if (total && !total->empty_at(r)) {
-        const double t = total->numbers[r];
+        const double t = total->number(r);
         if (!p.has_total) {
           if (!std::isnan(t)) {
             p.total = t;
@@ -221,15 +228,17 @@ model build_model(const std::vector<const dataset*>& sets) {
           }
         } else if (!std::isnan(t) && t != p.total && !product && !sku) {
           // Same order id repeated with another total (not a line-item export): first wins.
-          ++m.conflicting_totals;
+          ++m.issues[ds].conflicts;
+          note(ds, d->tbl.lines[r],
+               "order " + id + " repeated with another total: the first one counts");
         }
       }
-      if (!p.has_refund && refunded && !refunded->empty_at(r) && !std::isnan(refunded->numbers[r])) {
-        p.refunded = refunded->numbers[r];
+      if (!p.has_refund && refunded && !refunded->empty_at(r) && !std::isnan(refunded->number(r))) {
+        p.refunded = refunded->number(r);
         p.has_refund = true;
       }
-      if (!p.has_cost && cost && !cost->empty_at(r) && !std::isnan(cost->numbers[r])) {
-        o.cost = cost->numbers[r];
+      if (!p.has_cost && cost && !cost->empty_at(r) && !std::isnan(cost->number(r))) {
+        o.cost = cost->number(r);
         p.has_cost = true;
       }
       if (!p.has_channel && chan && !chan->empty_at(r)) {
@@ -261,8 +270,15 @@ model build_model(const std::vector<const dataset*>& sets) {
   size_t keep = 0;
   for (size_t i = 0; i < m.orders.size(); ++i) {
     partial& p = parts[i];
-    if (!p.has_customer || !p.has_time || !p.has_total) continue;
     order& o = m.orders[i];
+    if (!p.has_customer || !p.has_time || !p.has_total) {
+      m.issues[o.dataset].skipped += p.rows;
+      std::string missing = !p.has_customer ? "customer id or e-mail"
+                            : !p.has_time   ? "a readable date"
+                                            : "a readable total";
+      note(o.dataset, sets[o.dataset]->tbl.lines[o.row], "order without " + missing + ": skipped");
+      continue;
+    }
     o.revenue = p.total - (p.has_refund ? p.refunded : 0);
     o.valid = !invalid_status(p.status);
     remap[i] = static_cast<uint32_t>(keep);
@@ -287,8 +303,8 @@ model build_model(const std::vector<const dataset*>& sets) {
       std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
       if (key.empty()) continue;
       customer_info& c = m.customers[customer_of(std::move(key))];
-      if (signup && !c.signup_day && signup->times[r] != MISSING_TIME) {
-        c.signup_day = day_of(signup->times[r]);
+      if (signup && !c.signup_day && signup->time(r) != MISSING_TIME) {
+        c.signup_day = day_of(signup->time(r));
       }
       if (chan && c.source.empty()) c.source = std::string(trim(chan->text(r)));
     }

@@ -360,12 +360,14 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
     w.null();
   }
   w.key("datasets").begin_array();
-  for (const dataset* d : sets) {
+  for (const dataset* const& d : sets) {
     w.begin_object();
     w.field("file", d->file);
     w.field("kind", kind_name(d->kind));
+    const size_t di = &d - sets.data();
+    const model::dataset_issues& issues = m.issues[di];
     w.field("rows", static_cast<uint64_t>(d->tbl.rows()));
-    w.field("skipped", d->info.skipped);
+    w.field("skipped", d->info.skipped + issues.skipped);
     w.field("usable", d->usable());
     w.field("error", d->info.error);
     w.key("missing").begin_array();
@@ -374,9 +376,14 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
     w.key("roles").begin_object();
     for (const auto& [role, idx] : d->roles) w.field(role, d->tbl.columns[idx].name);
     w.end_object();
+    w.field("warning_count", d->info.warning_count + issues.skipped + issues.conflicts);
     w.key("warnings").begin_array();
-    for (const warning& wr : d->info.warnings) {
-      w.begin_object().field("line", wr.line).field("reason", wr.reason).end_object();
+    size_t shown = 0;
+    for (const auto* list : {&d->info.warnings, &issues.warnings}) {
+      for (const warning& wr : *list) {
+        if (shown++ == MAX_WARNINGS) break;
+        w.begin_object().field("line", wr.line).field("reason", wr.reason).end_object();
+      }
     }
     w.end_array();
     w.end_object();

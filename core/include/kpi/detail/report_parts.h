@@ -86,7 +86,14 @@ struct model {
   std::vector<std::string> channels;  // display names; [0] = ""
   std::map<std::string, uint32_t> customer_index;  // key -> index
   std::map<std::string, std::string> email_to_id;  // lower-cased e-mail -> customer id
-  uint64_t conflicting_totals = 0;
+  // Per dataset (same index as the report's dataset list): order rows dropped for a missing
+  // or unreadable customer, date or total, and repeated order ids with another total.
+  struct dataset_issues {
+    uint64_t skipped = 0;
+    uint64_t conflicts = 0;
+    std::vector<warning> warnings;  // the first few, with line numbers
+  };
+  std::vector<dataset_issues> issues;
 
   // The customer index for a row that has a customer id and/or e-mail, or -1 when the
   // customer never appears in orders or customers datasets.
