@@ -5,6 +5,7 @@ import { Loupe } from './controller.js';
 import { FilesView } from './views/files.js';
 import { DashboardView } from './views/dashboard.js';
 import { applyTheme, isDark, onSystemThemeChange, savedTheme } from './theme.js';
+import { warmUpCharts } from './charts/chart-element.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -35,6 +36,11 @@ loupe.addEventListener('change', (e) => {
   if (e.detail.what === 'files') document.body.classList.toggle('has-files', loupe.files.size > 0);
 });
 loupe.ready.catch(() => {});
+
+// Once the page is idle, let the chart library compile its code paths so the first dashboard
+// draws without a long pause. window.loupePageReady: the engine is up and the charts are warm.
+const idle = () => new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(() => r(), { timeout: 2000 }) : setTimeout(r, 200)));
+window.loupePageReady = Promise.all([loupe.ready, idle().then(warmUpCharts)]);
 
 // Files: picker and drag-and-drop anywhere
 const input = $('file-input');

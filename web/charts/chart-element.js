@@ -111,4 +111,40 @@ export class LoupeChart extends HTMLElement {
   }
 }
 
+/**
+ * Runs ECharts once, off screen, through the series and components the dashboard uses, one
+ * per task, so the first real chart after a report does not pay for V8 compiling the library
+ * (several hundred ms on a slow machine, in one task). Nothing is shown; the instance is
+ * disposed at the end. Call when the page is idle; resolves when done.
+ */
+export async function warmUpCharts() {
+  const host = document.createElement('div');
+  host.setAttribute('aria-hidden', 'true');
+  host.style.cssText = 'position:fixed;left:-10000px;top:0;width:480px;height:320px;visibility:hidden;pointer-events:none';
+  document.body.appendChild(host);
+  const chart = init(host, null, { renderer: 'canvas' });
+  const source = [{ k: 'a', v: 1, w: 2 }, { k: 'b', v: 3, w: 1 }];
+  const common = {
+    aria: { enabled: true }, animation: false, dataset: { dimensions: ['k', 'v', 'w'], source },
+    legend: {}, tooltip: { trigger: 'axis' }, grid: { containLabel: true },
+  };
+  const options = [
+    { ...common, xAxis: { type: 'category' }, yAxis: [{ type: 'value' }, { type: 'value' }],
+      series: [{ type: 'bar', stack: 's', encode: { x: 'k', y: 'v' } }, { type: 'line', yAxisIndex: 1, encode: { x: 'k', y: 'w' } }] },
+    { ...common, xAxis: { type: 'category' }, yAxis: { type: 'category' }, visualMap: { show: false, dimension: 'v', min: 0, max: 3 },
+      series: [{ type: 'heatmap', encode: { x: 'k', y: 'k' }, label: { show: true } }] },
+    { ...common, xAxis: { type: 'value' }, yAxis: { type: 'category' },
+      series: [{ type: 'custom', encode: { y: 'k', x: ['v', 'w'] }, renderItem: () => ({ type: 'group', children: [] }) }] },
+  ];
+  try {
+    for (const option of options) {
+      await new Promise((r) => setTimeout(r, 0));
+      chart.setOption(option, { notMerge: true });
+    }
+  } finally {
+    chart.dispose();
+    host.remove();
+  }
+}
+
 if (!customElements.get('loupe-chart')) customElements.define('loupe-chart', LoupeChart);
