@@ -36,6 +36,8 @@ constexpr size_t DETECT_LIMIT = size_t{16} << 20;
 constexpr size_t MAX_COLUMNS = 1024;
 constexpr size_t MAX_PATHS = 4 * MAX_COLUMNS;  // key paths, including those of objects
 constexpr size_t NO_COLUMN = SIZE_MAX;
+// Buffers grown past this for one record are freed afterwards rather than kept for reuse.
+constexpr size_t BIG_RECORD = size_t{4} << 20;
 constexpr uint32_t ROOT_PATH = 0;
 constexpr uint32_t IGNORED_PATH = UINT32_MAX;
 // A node with more children than this looks them up in a hash map instead of a scan.
@@ -320,7 +322,7 @@ class json_reader final : public reader {
         info_.warn(line_no_, std::move(reason));
       }
     }
-    line_.clear();
+    release(line_);
   }
 
   void finish_lines() {
@@ -561,11 +563,15 @@ class json_reader final : public reader {
         root_buf_ += elem_;
       }
     }
-    // One huge element must not pin its memory for the rest of the file.
-    if (elem_.capacity() > (size_t{4} << 20)) {
-      std::string().swap(elem_);
+    release(elem_);
+  }
+
+  // Empties `buf`; one huge record must not pin its memory for the rest of the file.
+  static void release(std::string& buf) {
+    if (buf.capacity() > BIG_RECORD) {
+      std::string().swap(buf);
     } else {
-      elem_.clear();
+      buf.clear();
     }
   }
 
@@ -626,6 +632,8 @@ class json_reader final : public reader {
     simdjson::dom::element ignored;
     const error_code e = dom_.parse(buf.data(), n, false).get(ignored);
     buf.resize(n);
+    // The parser keeps buffers sized for the largest document it has seen.
+    if (n > BIG_RECORD) dom_ = simdjson::dom::parser();
     return e;
   }
 
@@ -639,6 +647,7 @@ class json_reader final : public reader {
     buf.append(simdjson::SIMDJSON_PADDING, ' ');
     bool not_object = false;
     error_code e = parse_record(buf, n, number, not_object);
+    if (n > BIG_RECORD) parser_ = od::parser();  // it keeps buffers sized for the largest record
     if (not_object) {
       // The record is not an object. If it is valid JSON that is all there is to say.
       buf.resize(n);
@@ -926,8 +935,9 @@ class json_reader final : public reader {
     std::string name(parent);
     if (!name.empty()) name += '.';
     name.append(key);
-    info_.warn(unit_number_, "more than " + std::to_string(MAX_COLUMNS) +
-                                 " distinct fields; fields from \"" + name + "\" on are ignored");
+    info_.warn(unit_number_, "too many distinct fields (at most " + std::to_string(MAX_COLUMNS) +
+                                 " columns from " + std::to_string(MAX_PATHS) +
+                                 " field names); fields from \"" + name + "\" on are ignored");
   }
 
   size_t column_of(uint32_t id) {
