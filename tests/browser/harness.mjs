@@ -95,13 +95,23 @@ export async function openPage(browser, baseUrl, { viewport = { width: 1360, hei
   return { context, page, requests, foreign, dialogs, errors, origin };
 }
 
-/** Waits until the dashboard shows a report and no file is still being read. */
+/** Waits until the dashboard shows a report, all its cards and panels, and no file is being read. */
 export async function waitForReport(page, timeout = 120000) {
   await page.waitForFunction(() => {
     const l = window.loupe;
     return l && l.report && !l.computing && !l.reading && !l.recomputing
-      && document.querySelectorAll('[data-kpi]').length > 0;
+      && document.querySelector('#dashboard[aria-busy="false"]') && document.querySelectorAll('[data-kpi]').length > 0;
   }, null, { timeout, polling: 100 });
+}
+
+/** Scrolls through the whole page so every chart comes into view and draws; back to the top. */
+export async function drawAllCharts(page, step = 400) {
+  for (let y = 0; y < (await page.evaluate(() => document.documentElement.scrollHeight)); y += step) {
+    await page.evaluate((top) => window.scrollTo(0, top), y);
+    await page.waitForTimeout(80);
+  }
+  await page.waitForFunction(() => [...document.querySelectorAll('loupe-chart')].every((c) => c.drawn), null, { timeout: 60000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
 }
 
 /** {kpiId: value string} of every card on the page. */

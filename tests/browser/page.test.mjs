@@ -89,7 +89,8 @@ test('charts render from the report as they scroll into view', async () => {
     await panel.locator('loupe-chart canvas').first().waitFor({ timeout: 30000 });
   }
   // Each chart is fed by a dataset, with aria on.
-  const opts = await page.$$eval('loupe-chart', (els) => els.map((e) => ({ dataset: !!e.option.dataset, aria: e.option.aria.enabled })));
+  const opts = await page.$$eval('loupe-chart', (els) => els.map((e) => e.option.baseOption || e.option)
+    .map((o) => ({ dataset: !!o.dataset, aria: o.aria.enabled })));
   for (const o of opts) assert.deepEqual(o, { dataset: true, aria: true });
   await page.evaluate(() => window.scrollTo(0, 0));
 });

@@ -205,12 +205,13 @@ export function cacByChannel(report, theme) {
         return `${encodeHTML(v.channel)}<br>CAC: <b>${encodeHTML(cac)}</b><br>Spend: ${encodeHTML(fmt(v.spend, unit))}<br>New customers: ${encodeHTML(fmt(v.new_customers, 'count'))}`;
       },
     },
+    legend: { show: false },
+    grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
     xAxis: catAxis(theme, { axisLabel: { color: theme.muted, interval: 0, width: 90, overflow: 'truncate' } }),
-    yAxis: [valAxis(theme, unit), valAxis(theme, unit, { splitLine: { show: false } })],
+    yAxis: valAxis(theme, unit),
     series: [
-      { name: 'CAC', type: 'bar', encode: { x: 'channel', y: 'cac' }, barMaxWidth: 32, itemStyle: { borderRadius: [3, 3, 0, 0] },
+      { name: 'CAC', type: 'bar', encode: { x: 'channel', y: 'cac' }, barMaxWidth: 36, itemStyle: { borderRadius: [3, 3, 0, 0] },
         label: { show: true, position: 'top', color: theme.muted, formatter: (p) => (p.value.cac === null || p.value.cac === undefined ? 'n/a' : fmt(p.value.cac, unit)) } },
-      { name: 'Spend', type: 'line', yAxisIndex: 1, encode: { x: 'channel', y: 'spend' }, symbolSize: 7, lineStyle: { opacity: 0 } },
     ],
   });
 }
@@ -256,7 +257,8 @@ export function cohortHeatmap(report, theme) {
   });
   const cohortLabels = m.cohorts.map((x, i) => (m.sizes ? `${formatBucket(String(x))} · ${m.sizes[i]}` : formatBucket(String(x))));
   const labelFor = new Map(m.cohorts.map((x, i) => [String(x), cohortLabels[i]]));
-  return base(theme, {
+  const showLabels = width <= 14 && m.cohorts.length <= 18;
+  const option = base(theme, {
     grid: { left: 8, right: 8, top: 8, bottom: 48, containLabel: true },
     legend: { show: false },
     dataset: { dimensions: ['k', 'cohort', 'color', 'pct', 'size'], source },
@@ -269,11 +271,13 @@ export function cohortHeatmap(report, theme) {
     visualMap: { show: false, dimension: 'color', min: 0, max, inRange: { color: theme.heat }, calculable: false },
     series: [{
       name: 'Retention', type: 'heatmap', encode: { x: 'k', y: 'cohort' },
-      label: { show: width <= 14 && m.cohorts.length <= 18, fontSize: 10, color: theme.text, formatter: (p) => (p.value.pct >= 10 ? Math.round(p.value.pct) : p.value.pct.toFixed(1)) },
+      label: { show: showLabels, fontSize: 10, color: theme.text, formatter: (p) => (p.value.pct >= 10 ? Math.round(p.value.pct) : p.value.pct.toFixed(1)) },
       itemStyle: { borderColor: theme.bg, borderWidth: 1 },
       emphasis: { itemStyle: { borderColor: theme.text } },
     }],
   });
+  // On narrow charts the numbers would overlap: colour alone, numbers in the tooltip.
+  return { baseOption: option, media: [{ query: { maxWidth: 560 }, option: { series: [{ label: { show: false } }] } }, { option: { series: [{ label: { show: showLabels } }] } }] };
 }
 
 // ---------- Surveys ----------
@@ -472,7 +476,7 @@ export const CHARTS = [
   { id: 'acquisition-sources', section: 'acquisition', title: 'Acquisition sources', build: acquisitionSources },
   { id: 'cac-by-channel', section: 'acquisition', title: 'CAC by channel', build: cacByChannel },
   { id: 'lead-conversion', section: 'acquisition', title: 'Lead-to-customer rate by source', build: leadConversion },
-  { id: 'cohort-retention', section: 'retention', title: 'Cohort retention (% ordering, by month since first order)', build: cohortHeatmap, wide: true, tall: true },
+  { id: 'cohort-retention', section: 'retention', title: 'Cohort retention: % ordering again, by month since first order', build: cohortHeatmap, wide: true, tall: true },
   { id: 'nps-trend', section: 'surveys', title: 'NPS: promoters, passives, detractors', build: npsTrend, wide: true },
   { id: 'nps-histogram', section: 'surveys', title: 'NPS responses (0–10)', build: npsHistogram },
   { id: 'nps-segments', section: 'surveys', title: 'NPS by segment (95% margin of error)', build: npsBySegment },

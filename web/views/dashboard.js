@@ -128,7 +128,8 @@ export class DashboardView {
     const report = loupe.report;
     this.root.hidden = !report && !loupe.reportError;
     this.status.textContent = loupe.computing ? 'Computing…' : '';
-    this.root.setAttribute('aria-busy', loupe.computing ? 'true' : 'false');
+    // Busy from the request until every card and chart panel is in place.
+    this.root.setAttribute('aria-busy', 'true');
     this.error.hidden = !loupe.reportError;
     this.error.textContent = loupe.reportError ? `The report could not be computed: ${loupe.reportError}` : '';
     this.csvButton.disabled = !report;
@@ -143,6 +144,7 @@ export class DashboardView {
         s.el.hidden = true;
       }
       this.panels.clear();
+      this.root.setAttribute('aria-busy', 'false');
       return;
     }
     const range = report.range && report.range.from ? ` Your data runs from ${formatDate(report.range.from)} to ${formatDate(report.range.to)}.` : '';
@@ -156,6 +158,7 @@ export class DashboardView {
     await nextTask();
     if (token !== this.renderToken) return;
     await this.#renderCharts(report, token);
+    if (token === this.renderToken) this.root.setAttribute('aria-busy', 'false');
   }
 
   /** Builds every section's cards, one section per task; false when a newer render took over. */
