@@ -242,8 +242,9 @@ export function kindTitle(kind) {
  */
 export function describeNeed(need) {
   const [kind, role] = String(need).split('.');
-  const file = KINDS[kind] ? `a ${KINDS[kind].toLowerCase()} file` : `“${kind}” data`;
-  return role ? `${file} with a ${roleTitle(role).toLowerCase()} column` : file;
+  const a = (word) => (/^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`);
+  const file = KINDS[kind] ? a(`${KINDS[kind].toLowerCase()} file`) : `“${kind}” data`;
+  return role ? `${file} with ${a(roleTitle(role).toLowerCase())} column` : file;
 }
 
 /** Metadata for a KPI id; ids the engine adds later get a generic entry instead of vanishing. */

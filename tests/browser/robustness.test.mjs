@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, launch, openPage, waitForReport, cardValues, tmp } from './harness.mjs';
 
@@ -119,6 +119,30 @@ test('removing a file recomputes without it', async () => {
     await waitForReport(s.page);
     const one = Number((await cardValues(s.page)).revenue);
     assert.ok(one < both, `revenue ${one} after removing a file, ${both} before`);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('files dropped anywhere on the page are read', async () => {
+  const s = await openPage(browser, server.url);
+  try {
+    await s.page.goto(server.url);
+    const text = readFileSync(join(dir, 'orders.csv'), 'utf8');
+    // A drag of real File objects onto the footer, far from the drop zone.
+    await s.page.evaluate((csv) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([csv], 'dropped.csv', { type: 'text/csv' }));
+      const target = document.querySelector('footer');
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+      }
+    }, text);
+    await waitForReport(s.page);
+    const names = await s.page.evaluate(() => window.loupe.fileList().map((f) => f.name));
+    assert.deepEqual(names, ['dropped.csv']);
+    assert.ok(Number((await cardValues(s.page)).orders) > 0);
+    assert.equal(await s.page.locator('#drop-overlay').isHidden(), true);
   } finally {
     await s.context.close();
   }
