@@ -554,11 +554,12 @@ out_of_data:
       state_ = st;
       return n;
     }
-    // Fail as soon as the field is too long, not when it ends: it may never end.
+    // Fail as soon as the field is too long, not when it ends: it may never end. Up to p,
+    // not end: a quote waiting at the end is not content yet.
     const char* content = st == scan::quoted ? field + 1 : field;
     if ((st == scan::unquoted || st == scan::quoted) &&
-        static_cast<size_t>(end - content) > MAX_FIELD_BYTES) {
-      fail_limit(static_cast<size_t>(end - content));
+        static_cast<size_t>(p - content) > MAX_FIELD_BYTES) {
+      fail_limit(static_cast<size_t>(p - content));
       return n;
     }
     state_ = st;
