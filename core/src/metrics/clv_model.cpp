@@ -1,0 +1,687 @@
+// BG/NBD and Gamma-Gamma: likelihoods, maximum likelihood fits, per-customer predictions and
+// the predicted_clv KPI built from them.
+#include "kpi/metrics/clv_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <tuple>
+
+namespace kpi {
+
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<double> distinct_sorted(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+uint32_t index_in(const std::vector<double>& sorted, double v) {
+  return static_cast<uint32_t>(std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
+}
+
+// ---- BG/NBD likelihood ----
+//
+// ln L = ln A1 + ln A2 + ln(A3 + [x > 0] A4)   (FHL 2005 eq. 6) with
+//   A1 = Gamma(r+x) alpha^r / Gamma(r),  A2 = Gamma(a+b) Gamma(b+x) / (Gamma(b) Gamma(a+b+x)),
+//   A3 = (alpha+T)^-(r+x),               A4 = a/(b+x-1) (alpha+t_x)^-(r+x).
+// ln A1 + ln A2 depends on x alone, so it is computed once per distinct x; the logarithms of
+// alpha + T and alpha + t_x once per distinct T and t_x (day-based data has few of each).
+struct bgnbd_state {
+  std::vector<double> xs, x_weight, ts, txs;
+  struct group {
+    uint32_t x, t_x, T;
+    double weight;
+  };
+  std::vector<group> groups;
+  double customers = 0;
+  // Per-evaluation tables.
+  std::vector<double> log_t, inv_t, log_tx, inv_tx, log_ratio_x, inv_bx;
+};
+
+std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs) {
+  auto st = std::make_shared<bgnbd_state>();
+  std::vector<double> xv, tv, txv;
+  xv.reserve(cs.size());
+  tv.reserve(cs.size());
+  txv.reserve(cs.size());
+  for (const auto& c : cs) {
+    xv.push_back(c.x);
+    tv.push_back(c.T);
+    txv.push_back(c.x > 0 ? c.t_x : 0);  // t_x does not enter the likelihood when x = 0
+  }
+  st->xs = distinct_sorted(xv);
+  st->ts = distinct_sorted(tv);
+  st->txs = distinct_sorted(txv);
+  st->x_weight.assign(st->xs.size(), 0);
+  std::vector<bgnbd_state::group> keys(cs.size());
+  for (size_t i = 0; i < cs.size(); ++i) {
+    keys[i] = {index_in(st->xs, xv[i]), index_in(st->txs, txv[i]), index_in(st->ts, tv[i]), 1};
+    st->x_weight[keys[i].x] += 1;
+  }
+  auto key = [](const bgnbd_state::group& g) { return std::tie(g.x, g.t_x, g.T); };
+  std::sort(keys.begin(), keys.end(),
+            [&](const auto& u, const auto& v) { return key(u) < key(v); });
+  for (const auto& k : keys) {
+    if (!st->groups.empty() && key(st->groups.back()) == key(k)) {
+      st->groups.back().weight += 1;
+    } else {
+      st->groups.push_back(k);
+    }
+  }
+  st->customers = static_cast<double>(cs.size());
+  st->log_t.resize(st->ts.size());
+  st->inv_t.resize(st->ts.size());
+  st->log_tx.resize(st->txs.size());
+  st->inv_tx.resize(st->txs.size());
+  st->log_ratio_x.resize(st->xs.size());
+  st->inv_bx.resize(st->xs.size());
+  return st;
+}
+
+// Mean negative log-likelihood over log-parameters and its gradient.
+double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<double> grad) {
+  const double r = std::exp(theta[0]), alpha = std::exp(theta[1]), a = std::exp(theta[2]),
+               b = std::exp(theta[3]);
+  if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || !std::isfinite(r + alpha + a + b)) return NaN;
+  for (size_t i = 0; i < st.ts.size(); ++i) {
+    st.log_t[i] = std::log(alpha + st.ts[i]);
+    st.inv_t[i] = 1 / (alpha + st.ts[i]);
+  }
+  for (size_t i = 0; i < st.txs.size(); ++i) {
+    st.log_tx[i] = std::log(alpha + st.txs[i]);
+    st.inv_tx[i] = 1 / (alpha + st.txs[i]);
+  }
+  const double log_alpha = std::log(alpha), log_a = std::log(a);
+  const double lg_r = std::lgamma(r), lg_b = std::lgamma(b), lg_ab = std::lgamma(a + b);
+  const double psi_r = detail::digamma(r), psi_b = detail::digamma(b),
+               psi_ab = detail::digamma(a + b);
+  double ll = 0, d_r = 0, d_alpha = 0, d_a = 0, d_b = 0;
+  for (size_t k = 0; k < st.xs.size(); ++k) {
+    const double x = st.xs[k], w = st.x_weight[k];
+    if (x == 0) {  // A1 = alpha^r, A2 = 1
+      ll += w * r * log_alpha;
+      d_r += w * log_alpha;
+      d_alpha += w * r / alpha;
+      continue;
+    }
+    const double psi_abx = detail::digamma(a + b + x);
+    ll += w * (std::lgamma(r + x) - lg_r + r * log_alpha + lg_ab - lg_b + std::lgamma(b + x) -
+               std::lgamma(a + b + x));
+    d_r += w * (detail::digamma(r + x) - psi_r + log_alpha);
+    d_alpha += w * r / alpha;
+    d_a += w * (psi_ab - psi_abx);
+    d_b += w * (psi_ab - psi_b + detail::digamma(b + x) - psi_abx);
+    st.log_ratio_x[k] = log_a - std::log(b + x - 1);
+    st.inv_bx[k] = 1 / (b + x - 1);
+  }
+  for (const auto& g : st.groups) {
+    const double x = st.xs[g.x], rx = r + x, w = g.weight;
+    const double lt = st.log_t[g.T], u = -rx * lt;  // ln A3
+    if (x == 0) {
+      ll += w * u;
+      d_r -= w * lt;
+      d_alpha -= w * rx * st.inv_t[g.T];
+      continue;
+    }
+    const double ltx = st.log_tx[g.t_x], v = st.log_ratio_x[g.x] - rx * ltx;  // ln A4
+    // ln(e^u + e^v) without overflow; wv = A4 / (A3 + A4).
+    double lse, wv;
+    if (u >= v) {
+      double e = std::exp(v - u);
+      lse = u + std::log1p(e);
+      wv = e / (1 + e);
+    } else {
+      double e = std::exp(u - v);
+      lse = v + std::log1p(e);
+      wv = 1 / (1 + e);
+    }
+    const double wu = 1 - wv;
+    ll += w * lse;
+    d_r -= w * (wu * lt + wv * ltx);
+    d_alpha -= w * rx * (wu * st.inv_t[g.T] + wv * st.inv_tx[g.t_x]);
+    d_a += w * wv / a;
+    d_b -= w * wv * st.inv_bx[g.x];
+  }
+  const double scale = -1 / st.customers;
+  if (!grad.empty()) {
+    grad[0] = scale * r * d_r;
+    grad[1] = scale * alpha * d_alpha;
+    grad[2] = scale * a * d_a;
+    grad[3] = scale * b * d_b;
+  }
+  return scale * ll;
+}
+
+// ---- Gamma-Gamma likelihood ----
+//
+// ln f(m_x | p, q, gamma, x) = ln Gamma(px+q) - ln Gamma(px) - ln Gamma(q) + q ln gamma
+//                              + (px-1) ln m_x + px ln x - (px+q) ln(gamma + x m_x),
+// the density of the mean of x spends z ~ Gamma(p, nu) mixed over nu ~ Gamma(q, gamma). The
+// gamma functions depend on x alone and are computed once per distinct x.
+struct gamma_gamma_state {
+  std::vector<double> xs, weight, log_x, sum_log_m;  // per distinct x
+  std::vector<double> x, xm;                         // per customer: x and x m_x
+  double customers = 0;
+};
+
+std::shared_ptr<gamma_gamma_state> make_gamma_gamma_state(std::span<const customer_rfm> cs) {
+  auto st = std::make_shared<gamma_gamma_state>();
+  for (const auto& c : cs) {
+    if (c.x > 0 && c.m > 0 && std::isfinite(c.m)) {
+      st->x.push_back(c.x);
+      st->xm.push_back(c.x * c.m);
+    }
+  }
+  st->xs = distinct_sorted(st->x);
+  st->weight.assign(st->xs.size(), 0);
+  st->sum_log_m.assign(st->xs.size(), 0);
+  st->log_x.resize(st->xs.size());
+  for (size_t k = 0; k < st->xs.size(); ++k) st->log_x[k] = std::log(st->xs[k]);
+  for (size_t i = 0; i < st->x.size(); ++i) {
+    uint32_t k = index_in(st->xs, st->x[i]);
+    st->weight[k] += 1;
+    st->sum_log_m[k] += std::log(st->xm[i] / st->x[i]);
+  }
+  st->customers = static_cast<double>(st->x.size());
+  return st;
+}
+
+double gamma_gamma_evaluate(const gamma_gamma_state& st, std::span<const double> theta,
+                            std::span<double> grad) {
+  const double p = std::exp(theta[0]), q = std::exp(theta[1]), g = std::exp(theta[2]);
+  if (!(p > 0 && q > 0 && g > 0) || !std::isfinite(p + q + g) || st.customers == 0) return NaN;
+  const double lg_q = std::lgamma(q), psi_q = detail::digamma(q), log_g = std::log(g);
+  double ll = 0, d_p = 0, d_q = 0, d_g = 0;
+  for (size_t k = 0; k < st.xs.size(); ++k) {
+    const double x = st.xs[k], w = st.weight[k], px = p * x;
+    const double psi_pxq = detail::digamma(px + q);
+    ll += w * (std::lgamma(px + q) - std::lgamma(px) - lg_q + q * log_g + px * st.log_x[k]) +
+          (px - 1) * st.sum_log_m[k];
+    d_p += w * x * (psi_pxq - detail::digamma(px) + st.log_x[k]) + x * st.sum_log_m[k];
+    d_q += w * (psi_pxq - psi_q + log_g);
+    d_g += w * q / g;
+  }
+  double sum_l = 0, sum_xl = 0, sum_inv = 0, sum_xinv = 0;
+  for (size_t i = 0; i < st.x.size(); ++i) {
+    const double l = std::log(g + st.xm[i]), inv = 1 / (g + st.xm[i]);
+    sum_l += l;
+    sum_xl += st.x[i] * l;
+    sum_inv += inv;
+    sum_xinv += st.x[i] * inv;
+  }
+  ll -= p * sum_xl + q * sum_l;
+  d_p -= sum_xl;
+  d_q -= sum_l;
+  d_g -= p * sum_xinv + q * sum_inv;
+  const double scale = -1 / st.customers;
+  if (!grad.empty()) {
+    grad[0] = scale * p * d_p;
+    grad[1] = scale * q * d_q;
+    grad[2] = scale * g * d_g;
+  }
+  return scale * ll;
+}
+
+// ---- Fitting ----
+
+template <size_t N>
+struct log_param_fit {
+  std::array<double, N> params{}, std_errors{};
+  double log_likelihood = NaN;
+  bool converged = false;
+  int iterations = 0;
+};
+
+// Minimises a mean negative log-likelihood over log-parameters from each start in turn until
+// one converges to an interior point. Standard errors come from the inverse of the numerical
+// Hessian of -LL on the log scale: se(theta_i) = theta_i se(ln theta_i) (delta method, exact
+// at the optimum where the gradient vanishes).
+template <size_t N>
+log_param_fit<N> fit_log_params(const detail::objective& f, double customers,
+                                const std::vector<std::array<double, N>>& starts) {
+  // On the mean log-likelihood, 1e-9 is far below what changes the third significant digit
+  // of a parameter and well above the rounding noise of the sums.
+  detail::minimize_options opts;
+  opts.max_iterations = 500;
+  opts.gradient_tolerance = 1e-9;
+  log_param_fit<N> out;
+  detail::minimize_result best;
+  bool have = false;
+  for (const auto& start : starts) {
+    std::vector<double> x0(start.begin(), start.end());
+    for (double& v : x0) v = std::log(v);
+    auto res = detail::minimize_bfgs(f, std::move(x0), opts);
+    // A parameter running to 0 or infinity means the likelihood has no interior maximum; the
+    // gradient there can be tiny without the fit meaning anything.
+    for (double v : res.x) res.converged = res.converged && std::fabs(v) < 20;
+    out.iterations += res.iterations;
+    if (!have || (res.converged && !best.converged) ||
+        (res.converged == best.converged && res.f < best.f)) {
+      best = std::move(res);
+      have = true;
+    }
+    if (best.converged) break;
+  }
+  out.converged = best.converged;
+  for (size_t i = 0; i < N; ++i) out.params[i] = std::exp(best.x[i]);
+  out.log_likelihood = -best.f * customers;
+  std::vector<double> hess = detail::numerical_hessian(f, best.x, 1e-5);
+  for (double& v : hess) v *= customers;
+  bool definite = detail::invert_spd(hess, N);
+  for (size_t i = 0; i < N; ++i) {
+    out.std_errors[i] = definite ? out.params[i] * std::sqrt(hess[i * N + i]) : NaN;
+  }
+  return out;
+}
+
+// ---- Prediction ----
+
+// E[purchases in (T, T + t] | alive at T, x] (FHL 2005 eq. 10 without the P(alive) factor).
+// Eq. 10 reads (a+b+x-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)] with
+// z = t/(alpha+T+t). Euler's transformation turns (1-z)^(r+x) 2F1(..) into
+// (1-z)^(a-1) 2F1(A, B; C; z) with A = a+b-1-r, B = a-1, C = a+b+x-1, whose series converges
+// even at z = 1, and writing 2F1(A,B;C;z) = 1 + (B/C) S with
+// S = sum_{k>=1} (A)_k (B+1)_{k-1} / ((C+1)_{k-1} k!) z^k cancels the 1/(a-1):
+//   E = C (1 - (1-z)^B) / B - (1-z)^B S,
+// which is smooth at a = 1 (where eq. 10 is 0/0) and at a + b + x = 1.
+// The series terms grow while k < ~(a-1) z/(1-z) and then fall like z^k, so a large a with
+// z near 1 (a tiny alpha + T against t) would need millions of terms; there eq. 10 itself is
+// evaluated with hyp2f1 and its 1 - z transformation, as 1 - (1-z)^(r+x) 2F1 in logs.
+double alive_expected_purchases(const bgnbd_params& p, double x, double T, double t) {
+  if (t == 0) return 0;
+  if (!(t > 0)) return NaN;
+  const double base = p.alpha + T;
+  const double z = t / (base + t);
+  const double log_1mz = -std::log1p(t / base);
+  const double A = p.a + p.b - 1 - p.r, B = p.a - 1, C = p.a + p.b + x - 1;
+  const double estimated_terms = (std::fabs(B) + 40) * (base + t) / base;
+  if (estimated_terms <= 1e6 || std::fabs(B) < 1e-3) {
+    const double bl = B * log_1mz;
+    const double head = B == 0 ? -C * log_1mz : -C * std::expm1(bl) / B;
+    detail::scaled_sum s = detail::hypergeometric_series(A, B, C, z, 1, A * z);
+    if (s.converged) return head - s.value * std::exp(bl + s.log_scale);
+  }
+  if (std::fabs(B) < 1e-3) return NaN;  // eq. 10 would be 0/0
+  const double f = detail::hyp2f1(p.r + x, p.b + x, C, z);
+  if (!(f > 0)) return NaN;  // 2F1 with these positive parameters is positive
+  return C / B * -std::expm1((p.r + x) * log_1mz + std::log(f));
+}
+
+// The 80th percentile cut: the smallest of the top ceil(20%) values.
+double top_fifth_threshold(std::vector<double> values) {
+  if (values.empty()) return NaN;
+  size_t k = (values.size() + 4) / 5;
+  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<>());
+  return values[k - 1];
+}
+
+// Percentile with linear interpolation between order statistics (numpy's default).
+double percentile(std::vector<double> values, double pct) {
+  std::sort(values.begin(), values.end());
+  double pos = pct / 100 * static_cast<double>(values.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+// 20 equal bins from the minimum to the 99th percentile, so one extreme customer does not
+// squeeze everyone else into the first bin; the rest is counted in `above`.
+clv_histogram histogram_of(const std::vector<double>& values) {
+  constexpr size_t BINS = 20;
+  clv_histogram h;
+  double lo = *std::min_element(values.begin(), values.end());
+  double hi = percentile(values, 99);
+  if (!(hi > lo)) hi = *std::max_element(values.begin(), values.end());
+  if (!(hi > lo)) hi = lo + 1;
+  h.edges.resize(BINS + 1);
+  for (size_t i = 0; i <= BINS; ++i) h.edges[i] = lo + (hi - lo) * static_cast<double>(i) / BINS;
+  h.edges[BINS] = hi;
+  h.counts.assign(BINS, 0);
+  for (double v : values) {
+    if (v > hi) {
+      ++h.above;
+      continue;
+    }
+    auto bin = static_cast<size_t>((v - lo) / (hi - lo) * BINS);
+    ++h.counts[std::min(bin, BINS - 1)];
+  }
+  return h;
+}
+
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// " (p runs off to 2.6e+13)" for the parameters a fit sent to 0 or infinity (see
+// fit_log_params), so a refusal says what went wrong.
+std::string runaway(std::initializer_list<std::pair<const char*, double>> params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!(std::fabs(std::log(value)) < 20)) {
+      out +=
+          (out.empty() ? " (" : ", ") + std::string(name) + " runs off to " + format_number(value);
+    }
+  }
+  return out.empty() ? out : out + ")";
+}
+
+// Why a summary cannot be modelled, or "" when it can.
+std::string invalid_summary(const customer_rfm& c) {
+  if (!std::isfinite(c.x) || !std::isfinite(c.t_x) || !std::isfinite(c.T)) {
+    return "has no purchase in the period";
+  }
+  if (c.x < 0 || c.x != std::floor(c.x)) return "has a repeat purchase count that is not a count";
+  if (c.T < 0) return "has its first purchase after the period";
+  if (c.t_x < 0 || c.t_x > c.T * (1 + 1e-12)) return "has a recency t_x outside [0, T]";
+  if (c.x > 0 && !std::isfinite(c.m)) return "has no valid spend";
+  return "";
+}
+
+}  // namespace
+
+// ---- Public functions ----
+
+customer_rfm summarize_customer(std::span<const dated_purchase> purchases, int64_t last_day) {
+  std::vector<dated_purchase> sorted;
+  if (!std::is_sorted(purchases.begin(), purchases.end(),
+                      [](const auto& u, const auto& v) { return u.day < v.day; })) {
+    sorted.assign(purchases.begin(), purchases.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& u, const auto& v) { return u.day < v.day; });
+    purchases = sorted;
+  }
+  customer_rfm c;
+  int64_t first = 0, last = 0;
+  double repeat_revenue = 0;
+  int64_t days = 0;
+  for (const auto& p : purchases) {
+    if (p.day > last_day) break;
+    if (days == 0) {
+      first = last = p.day;
+      days = 1;
+    } else if (p.day != last) {
+      last = p.day;
+      ++days;
+    }
+    if (p.day != first) repeat_revenue += p.revenue;
+  }
+  if (days == 0) return {NaN, NaN, NaN, NaN};
+  c.x = static_cast<double>(days - 1);
+  c.t_x = static_cast<double>(last - first) / 7;
+  c.T = static_cast<double>(last_day - first) / 7;
+  c.m = days > 1 ? repeat_revenue / c.x : 0;
+  return c;
+}
+
+std::vector<customer_rfm> summarize_purchases(
+    const std::vector<std::vector<dated_purchase>>& purchases, int64_t last_day) {
+  std::vector<customer_rfm> out;
+  out.reserve(purchases.size());
+  for (const auto& p : purchases) out.push_back(summarize_customer(p, last_day));
+  return out;
+}
+
+double bgnbd_log_likelihood(const bgnbd_params& params, const customer_rfm& c) {
+  auto st = make_bgnbd_state(std::span(&c, 1));
+  const std::array<double, 4> theta{std::log(params.r), std::log(params.alpha), std::log(params.a),
+                                    std::log(params.b)};
+  return -bgnbd_evaluate(*st, theta, {});
+}
+
+double bgnbd_p_alive(const bgnbd_params& p, const customer_rfm& c) {
+  if (c.x == 0) return 1;
+  // 1 / (1 + e^v) with v = ln(a/(b+x-1)) + (r+x) ln((alpha+T)/(alpha+t_x)), written so that
+  // neither branch overflows.
+  double v = std::log(p.a / (p.b + c.x - 1)) +
+             (p.r + c.x) * (std::log(p.alpha + c.T) - std::log(p.alpha + c.t_x));
+  if (v > 0) {
+    double e = std::exp(-v);
+    return e / (1 + e);
+  }
+  return 1 / (1 + std::exp(v));
+}
+
+double bgnbd_expected_purchases(const bgnbd_params& params, const customer_rfm& c, double t) {
+  return bgnbd_p_alive(params, c) * alive_expected_purchases(params, c.x, c.T, t);
+}
+
+double bgnbd_expected_purchases(const bgnbd_params& params, double t) {
+  // A new customer (x = 0, T = 0) is alive: eq. 10 reduces to eq. 7.
+  return alive_expected_purchases(params, 0, 0, t);
+}
+
+double gamma_gamma_log_likelihood(const gamma_gamma_params& params, double x, double m_x) {
+  if (!(x > 0 && m_x > 0)) return NaN;
+  customer_rfm c{x, 0, 0, m_x};
+  auto st = make_gamma_gamma_state(std::span(&c, 1));
+  const std::array<double, 3> theta{std::log(params.p), std::log(params.q), std::log(params.gamma)};
+  return -gamma_gamma_evaluate(*st, theta, {});
+}
+
+double gamma_gamma_expected_spend(const gamma_gamma_params& params, double x, double m_x) {
+  if (!(params.q > 1)) return NaN;
+  // (q-1)/(px+q-1) * p gamma/(q-1) + px/(px+q-1) * m_x, with the (q-1) cancelled.
+  const double px = params.p * x;
+  return params.p * (params.gamma + (x > 0 ? x * m_x : 0)) / (px + params.q - 1);
+}
+
+namespace detail {
+
+objective bgnbd_objective(std::span<const customer_rfm> customers) {
+  auto st = make_bgnbd_state(customers);
+  return [st](std::span<const double> theta, std::span<double> grad) {
+    return bgnbd_evaluate(*st, theta, grad);
+  };
+}
+
+objective gamma_gamma_objective(std::span<const customer_rfm> customers) {
+  std::shared_ptr<const gamma_gamma_state> st = make_gamma_gamma_state(customers);
+  return [st](std::span<const double> theta, std::span<double> grad) {
+    return gamma_gamma_evaluate(*st, theta, grad);
+  };
+}
+
+}  // namespace detail
+
+bgnbd_fit fit_bgnbd(std::span<const customer_rfm> customers) {
+  bgnbd_fit out;
+  if (customers.empty()) return out;
+  // Start with the mean purchase rate per week right: r / alpha = sum x / sum T.
+  double sum_x = 0, sum_t = 0;
+  for (const auto& c : customers) {
+    sum_x += c.x;
+    sum_t += c.T;
+  }
+  double rate = sum_x > 0 && sum_t > 0 ? sum_x / sum_t : 1;
+  std::vector<std::array<double, 4>> starts{
+      {1, 1 / rate, 1, 1}, {0.5, 0.5 / rate, 0.5, 3}, {2, 2 / rate, 3, 3}};
+  auto fit = fit_log_params<4>(detail::bgnbd_objective(customers),
+                               static_cast<double>(customers.size()), starts);
+  out.params = {fit.params[0], fit.params[1], fit.params[2], fit.params[3]};
+  out.std_errors = fit.std_errors;
+  out.log_likelihood = fit.log_likelihood;
+  out.converged = fit.converged;
+  out.iterations = fit.iterations;
+  return out;
+}
+
+gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers) {
+  gamma_gamma_fit out;
+  double sum_m = 0;
+  for (const auto& c : customers) {
+    if (c.x > 0 && c.m > 0 && std::isfinite(c.m)) {
+      sum_m += c.m;
+      ++out.customers;
+    }
+  }
+  if (out.customers == 0) return out;
+  // Starts whose population mean p gamma / (q - 1) equals the sample mean of m.
+  const double mean_m = sum_m / static_cast<double>(out.customers);
+  std::vector<std::array<double, 3>> starts{
+      {1, 3, 2 * mean_m}, {5, 5, 0.8 * mean_m}, {0.5, 2, 2 * mean_m}};
+  auto fit = fit_log_params<3>(detail::gamma_gamma_objective(customers),
+                               static_cast<double>(out.customers), starts);
+  out.params = {fit.params[0], fit.params[1], fit.params[2]};
+  out.std_errors = fit.std_errors;
+  out.log_likelihood = fit.log_likelihood;
+  out.converged = fit.converged;
+  out.iterations = fit.iterations;
+  return out;
+}
+
+clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_rfm> rfm,
+                             const clv_options& options) {
+  clv_result res;
+  res.options = options;
+  res.customers = rfm.size();
+  auto refuse = [&res](std::string why) {
+    res.ok = false;
+    res.reason = std::move(why);
+    return std::move(res);
+  };
+  if (ids.size() != rfm.size()) {
+    return refuse(std::to_string(ids.size()) + " customer ids for " + std::to_string(rfm.size()) +
+                  " purchase summaries");
+  }
+  if (!(options.horizon_weeks > 0) || !std::isfinite(options.horizon_weeks)) {
+    return refuse("the prediction horizon must be a positive number of weeks");
+  }
+  if (rfm.empty()) return refuse("no customer has a valid order");
+  for (size_t i = 0; i < rfm.size(); ++i) {
+    std::string why = invalid_summary(rfm[i]);
+    if (!why.empty()) return refuse("customer " + ids[i] + " " + why);
+    res.repeat_customers += rfm[i].x > 0;
+  }
+  if (res.repeat_customers == 0) {
+    return refuse("every customer bought only once, so there is no repeat buying to model");
+  }
+  const size_t needed = static_cast<size_t>(std::max(options.min_repeat_customers, 1));
+  if (res.repeat_customers < needed) {
+    return refuse("only " + std::to_string(res.repeat_customers) +
+                  (res.repeat_customers == 1 ? " customer" : " customers") +
+                  " bought again; the model needs at least " + std::to_string(needed));
+  }
+
+  bgnbd_fit bg = fit_bgnbd(rfm);
+  res.r = bg.params.r;
+  res.alpha = bg.params.alpha;
+  res.a = bg.params.a;
+  res.b = bg.params.b;
+  res.ll_bgnbd = bg.log_likelihood;
+  res.se_bgnbd = bg.std_errors;
+  res.converged_bgnbd = bg.converged;
+  if (!bg.converged) {
+    return refuse("the BG/NBD model of repeat purchases did not converge on this data" +
+                  runaway({{"r", res.r}, {"alpha", res.alpha}, {"a", res.a}, {"b", res.b}}));
+  }
+  gamma_gamma_fit gg = fit_gamma_gamma(rfm);
+  res.p = gg.params.p;
+  res.q = gg.params.q;
+  res.gamma = gg.params.gamma;
+  res.ll_gg = gg.log_likelihood;
+  res.se_gg = gg.std_errors;
+  res.converged_gg = gg.converged;
+  if (!gg.converged) {
+    // Typically spend that barely varies (one price for everything) sends p or q to infinity.
+    return refuse("the Gamma-Gamma model of spend per purchase did not converge on this data" +
+                  runaway({{"p", res.p}, {"q", res.q}, {"gamma", res.gamma}}));
+  }
+  if (!(gg.params.q > 1)) {
+    return refuse("the Gamma-Gamma fit gives q = " + format_number(gg.params.q) +
+                  " <= 1: spend per purchase varies so much between customers that its mean is "
+                  "not finite (tools that print it anyway show a negative spend)");
+  }
+
+  // Expected purchases while alive depend on (x, T) only: compute them once per pair.
+  const size_t n = rfm.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+    return std::tie(rfm[i].x, rfm[i].T) < std::tie(rfm[j].x, rfm[j].T);
+  });
+  std::vector<double> alive_purchases(n);
+  for (size_t k = 0; k < n; ++k) {
+    const auto& c = rfm[order[k]];
+    if (k > 0 && c.x == rfm[order[k - 1]].x && c.T == rfm[order[k - 1]].T) {
+      alive_purchases[order[k]] = alive_purchases[order[k - 1]];
+    } else {
+      alive_purchases[order[k]] =
+          alive_expected_purchases(bg.params, c.x, c.T, options.horizon_weeks);
+    }
+  }
+
+  res.per_customer.resize(n);
+  std::vector<double> values(n);
+  double sum_purchases = 0, sum_alive = 0, sum_spend = 0, sum_value = 0;
+  for (size_t i = 0; i < n; ++i) {
+    clv_customer& cc = res.per_customer[i];
+    cc.id = std::move(ids[i]);
+    cc.rfm = rfm[i];
+    cc.p_alive = bgnbd_p_alive(bg.params, rfm[i]);
+    cc.expected_purchases = cc.p_alive * alive_purchases[i];
+    // A repeat customer whose repeat purchases netted to nothing (refunds) counts as m = 0.
+    cc.expected_spend =
+        gamma_gamma_expected_spend(gg.params, rfm[i].x, rfm[i].x > 0 ? std::max(rfm[i].m, 0.0) : 0);
+    cc.predicted_value = cc.expected_purchases * cc.expected_spend;
+    values[i] = cc.predicted_value;
+    sum_purchases += cc.expected_purchases;
+    sum_alive += cc.p_alive;
+    sum_spend += cc.expected_spend;
+    sum_value += cc.predicted_value;
+  }
+  if (!std::isfinite(sum_value + sum_purchases + sum_spend)) {
+    res.per_customer.clear();
+    return refuse("the fitted models gave a non-finite prediction for some customer");
+  }
+  const double dn = static_cast<double>(n);
+  res.mean_expected_purchases = sum_purchases / dn;
+  res.mean_p_alive = sum_alive / dn;
+  res.mean_expected_spend = sum_spend / dn;
+  res.mean_predicted_value = sum_value / dn;
+
+  // Top customers by predicted value (ties: input order, so the output is deterministic).
+  std::vector<size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  const size_t top_n = std::min(options.top_n, n);
+  std::partial_sort(idx.begin(), idx.begin() + top_n, idx.end(), [&](size_t i, size_t j) {
+    return values[i] != values[j] ? values[i] > values[j] : i < j;
+  });
+  res.top.assign(idx.begin(), idx.begin() + top_n);
+
+  // At risk: valuable repeat customers who have probably stopped buying.
+  std::vector<double> historical;
+  std::vector<size_t> repeaters;
+  for (size_t i = 0; i < n; ++i) {
+    if (rfm[i].x > 0) {
+      historical.push_back((rfm[i].x + 1) * rfm[i].m);
+      repeaters.push_back(i);
+    }
+  }
+  res.at_risk_threshold = top_fifth_threshold(historical);
+  std::vector<size_t> risk;  // positions in repeaters
+  for (size_t k = 0; k < repeaters.size(); ++k) {
+    if (historical[k] >= res.at_risk_threshold && res.per_customer[repeaters[k]].p_alive < 0.5) {
+      risk.push_back(k);
+    }
+  }
+  std::sort(risk.begin(), risk.end(), [&](size_t u, size_t v) {
+    return historical[u] != historical[v] ? historical[u] > historical[v] : u < v;
+  });
+  if (risk.size() > options.top_n) risk.resize(options.top_n);
+  for (size_t k : risk) res.at_risk.push_back(repeaters[k]);
+
+  res.distribution = histogram_of(values);
+  res.ok = true;
+  return res;
+}
+
+}  // namespace kpi
