@@ -877,6 +877,9 @@ class json_reader final : public reader {
     const std::string_view key = field.escaped_key();
     if (parent != IGNORED_PATH) {
       path_node& node = paths_[parent];
+      // After the last key of an object the next one is most likely its first again (the next
+      // record, or the next line item).
+      if (node.hint >= node.children.size()) node.hint = 0;
       if (node.hint < node.children.size() && paths_[node.children[node.hint]].key == key) {
         id = node.children[node.hint++];
         return SUCCESS;
