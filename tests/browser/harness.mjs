@@ -124,7 +124,7 @@ export function nativeReport(files, extra = []) {
   const cli = process.env.LOUPE_CLI || join(ROOT, 'build/loupe');
   if (!existsSync(cli)) throw new Error('build/loupe missing: build the native CLI (scripts/test does) first');
   const r = spawnSync(cli, ['report', ...extra, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (!r.stdout) throw new Error(`build/loupe report failed (${r.status}): ${r.stderr}`);
+  if (!r.stdout) throw new Error(`${cli} report failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
