@@ -485,7 +485,7 @@ for (let d = START; d < END; d += DAY) {
       `@${rng.pick(FIRST).toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '')}_${rng.int(1, 999)}`, text]);
   }
 }
-write('social_mentions.csv', 'mentions', ['Mention ID', 'Published', 'Platform', 'Author', 'Text'], mentionRows);
+write('social_mentions.csv', 'mentions', ['Mention ID', 'Date', 'Platform', 'Author', 'Text'], mentionRows);
 
 writeFileSync(join(outDir, 'manifest.json'), JSON.stringify({ store: 'Leaf & Bean (demo)', seed: SEED,
   from: isoDate(START), to: isoDate(END - DAY), files }, null, 2) + '\n');
