@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { loadLoupe } from './load.mjs';
+
 const root = join(fileURLToPath(import.meta.url), '../../..');
 const cli = join(root, 'build/loupe');
-const { default: createLoupe } = await import(join(root, 'build-wasm/loupe.js'));
-const M = await createLoupe({ wasmBinary: readFileSync(join(root, 'build-wasm/loupe.wasm')) });
+const M = await loadLoupe();
 
 function fixtures(dir) {
   const out = [];
@@ -88,5 +89,32 @@ test('report options reach the engine', () => {
     native(['report', '--from', '2020-01-01', '--to', '2030-01-01', '--granularity', 'quarter', orders]),
   );
   assert.match(s.report('{"from":"nope"}'), /"error"/);
+  s.delete();
+});
+
+test('a whole store of several files reports the same in wasm and natively', () => {
+  const store = files.filter((f) => f.startsWith('tests/data/orders/'));
+  assert.ok(store.length >= 5, 'the store fixtures exist');
+  const s = wasmSession(store, 1000);
+  const opts = ['--from', '2024-01-01', '--to', '2024-04-01'];
+  const report = s.report(JSON.stringify({ from: '2024-01-01', to: '2024-04-01' }));
+  assert.equal(report, native(['report', ...opts, ...store]));
+  const parsed = JSON.parse(report);
+  assert.equal(parsed.kpis.cac.value, 331);
+  assert.equal(parsed.kpis.customer_churn_rate.basis, 'subscriptions');
+  s.delete();
+});
+
+test('kind and role overrides give the same report as the CLI flags', () => {
+  const f = 'tests/data/orders/store_orders.csv';
+  const s = wasmSession([f], 4096);
+  const id = JSON.parse(s.inspect()).files[0].id;
+  assert.equal(s.setRole(id, 'channel', ''), '');
+  assert.equal(s.setKind(id, 'orders'), '');
+  assert.match(s.setRole(id, 'date', 'no such column'), /no column/);
+  const report = s.report('{"from":"2024-01-01","to":"2024-04-01"}');
+  assert.equal(report, native(['report', '--from', '2024-01-01', '--to', '2024-04-01',
+    '--kind', `${f}=orders`, '--map', `${f}:channel=`, f]));
+  assert.equal(JSON.parse(report).kpis.acquisition_sources.by_channel[0].channel, '(unknown)');
   s.delete();
 });

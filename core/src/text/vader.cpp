@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -630,7 +630,9 @@ void but_check(const std::vector<token>& w, std::vector<double>& s,
   while (capacity < 4 * nonzero) capacity *= 2;
   table.assign(capacity, value_count{});
   const auto slot_of = [&table, mask = capacity - 1](double v) -> value_count& {
-    std::uint64_t h = std::bit_cast<std::uint64_t>(v) * 0x9E3779B97F4A7C15ull;
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);  // libc++ 14 (wasm) has no std::bit_cast
+    std::uint64_t h = bits * 0x9E3779B97F4A7C15ull;
     for (std::size_t at = (h ^ (h >> 32)) & mask;; at = (at + 1) & mask) {
       value_count& slot = table[at];
       if (!slot.used) {

@@ -1,0 +1,17 @@
+// Loads the wasm module under node. Emscripten 3.1.6's ES6 output assumes CommonJS globals
+// (__dirname, require) when it sees node and cannot locate its .wasm: give it both, and the
+// bytes of the module.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(fileURLToPath(import.meta.url), '../../..');
+
+export async function loadLoupe() {
+  const dir = join(root, 'build-wasm');
+  globalThis.__dirname ??= dir;
+  globalThis.require ??= createRequire(join(dir, 'loupe.js'));
+  const { default: createLoupe } = await import(join(dir, 'loupe.js'));
+  return createLoupe({ wasmBinary: readFileSync(join(dir, 'loupe.wasm')) });
+}

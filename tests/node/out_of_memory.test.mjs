@@ -1,0 +1,60 @@
+// A file larger than what fits in the module's memory (4 GB, the most wasm32 can address).
+// Rows of "1,2" cost 16 bytes of table per 4 bytes of file (two 4-byte cell codes and an
+// 8-byte line number), so 1.5 GB of file needs about 6 GB: the memory runs out part way,
+// operator new throws std::bad_alloc, and the session turns it into the file's error. The
+// file is one 1 MB block fed again and again, as the page would feed a 1.5 GB file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '../../..');
+// Emscripten 3.1.6's ES6 output reaches for CommonJS globals under node.
+globalThis.__dirname ??= join(root, 'build-wasm');
+globalThis.require ??= createRequire(join(root, 'build-wasm/loupe.js'));
+const { default: createLoupe } = await import(join(root, 'build-wasm/loupe.js'));
+const M = await createLoupe({ wasmBinary: readFileSync(join(root, 'build-wasm/loupe.wasm')) });
+
+const enc = new TextEncoder();
+const ORDERS = enc.encode(
+  'order_id,customer_id,created_at,total,status\n' +
+  '1,c1,2024-01-05,10.00,paid\n2,c2,2024-01-20,25.50,paid\n3,c1,2024-02-03,12.00,paid\n');
+const PERIOD = JSON.stringify({ from: '2024-01-01', to: '2024-07-01' });
+
+function add(s, name, bytes) {
+  const id = s.open(name, bytes.length);
+  s.feed(id, bytes);
+  return [id, JSON.parse(s.finish(id))];
+}
+
+test('a 1.5 GB file that needs more than 4 GB fails cleanly and the module goes on', () => {
+  const s = new M.Session();
+  const [, orders] = add(s, 'orders.csv', ORDERS);
+  assert.equal(orders.error, '');
+  const expected = JSON.stringify(JSON.parse(s.report(PERIOD)).kpis);
+
+  const block = enc.encode('1,2\n'.repeat(1 << 18));
+  const blocks = 1536;
+  const id = s.open('huge.csv', 4 + blocks * block.length);
+  s.feed(id, enc.encode('a,b\n'));
+  for (let i = 0; i < blocks; ++i) s.feed(id, block);
+  const info = JSON.parse(s.finish(id));
+  assert.equal(info.error, 'the file is too large for the memory available to this page');
+  assert.equal(info.rows, 0);
+  assert.equal(info.bytes, 4 + blocks * block.length);
+  // The memory did reach the 4 GB limit (it never shrinks), and was given back to malloc.
+  assert.ok(M.HEAPU8.length > 3 * 2 ** 30, `wasm memory ${M.HEAPU8.length}`);
+  assert.ok(M.heapInUse() < 64 * 2 ** 20, `${M.heapInUse()} bytes still in use`);
+
+  // The report, and a file dropped afterwards, work as before.
+  assert.equal(JSON.stringify(JSON.parse(s.report(PERIOD)).kpis), expected);
+  const [again, more] = add(s, 'more_orders.csv', ORDERS);
+  assert.equal(more.error, '');
+  assert.equal(more.rows, 3);
+  s.remove(again);
+  s.remove(id);
+  assert.equal(JSON.stringify(JSON.parse(s.report(PERIOD)).kpis), expected);
+  s.delete();
+});
