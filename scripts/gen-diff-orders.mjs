@@ -10,9 +10,10 @@
 //   amount), and cancelled/canceled/voided/failed/declined/refunded in several spellings;
 // - refunded_amount on partially refunded and some paid orders, cost missing on some orders;
 // - products with unit price and quantity (quantity empty on some lines: counts 1);
-// - same-timestamp ties on customers' first orders, whose order ids differ in number of
-//   digits (998 vs 1002) and whose channels differ, so the tie-break decides the acquisition
-//   channel; a few timestamps carry a UTC offset (ignored: the date is the one written);
+// - same-timestamp ties on customers' first orders, one id of 3 digits (9xx) and one of 5
+//   (100xx, first in the file), channels differing: only the numeric tie-break (lower id)
+//   picks the acquisition channel right; a few timestamps carry a UTC offset (ignored: the
+//   date is the one written);
 // - a few orders lacking a customer, a date or a total (dropped by the engine);
 // - rows in no date order (orders shuffled).
 // The same seed always gives the same bytes (own PRNG, no Math.random).
@@ -139,7 +140,7 @@ export function generateRows(seed = 20240630) {
   let next = 100;
   const tieIds = new Set();
   ties.forEach(([a, b], i) => {
-    const lower = 900 + i; // numerically lower, textually greater than "1xxxx"
+    const lower = 900 + i; // numerically lower, textually greater than "100xx"
     const higher = 10000 + i;
     if (rand() < 0.5) { a.id = lower; b.id = higher; } else { a.id = higher; b.id = lower; }
     tieIds.add(lower);

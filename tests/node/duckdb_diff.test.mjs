@@ -3,7 +3,7 @@
 // ties, dropped orders) goes through the native CLI `build/loupe report` for several periods
 // and granularities, and the same orders-based KPIs are computed with DuckDB SQL written from
 // METRICS.md alone. Every value, numerator, denominator, `previous` and series point must agree
-// to 1e-9 relative.
+// to 1e-9 relative. LOUPE_CLI=path runs another build of the CLI.
 //
 // Readings of METRICS.md used by the SQL below (the engine's documented readings):
 // - an order's status, total, refunded amount, cost, channel, customer and date are the first
