@@ -3,7 +3,7 @@
 // makes so tests can assert the page talks to nobody but its own origin.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,12 +128,24 @@ export function nativeReport(files, extra = []) {
   return JSON.parse(r.stdout);
 }
 
+// Temporary directories of this test process, removed when it exits (the 1M-row file is 80 MB).
+const tempDirs = [];
+process.once('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test process exits. */
+export function tmp(prefix = 'loupe-test-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
 /** Generates the demo store into a fresh temporary directory and returns its path. */
 export function demoDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-demo-'));
+  const dir = tmp('loupe-demo-');
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-demo.mjs'), dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`gen-demo failed: ${r.stderr}`);
   return dir;
 }
 
-export const tmp = (prefix = 'loupe-test-') => mkdtempSync(join(tmpdir(), prefix));
