@@ -125,6 +125,7 @@ scaled_sum hypergeometric_series(double a, double b, double c, double z, int k0,
   const double k_check = 2 * (std::fabs(a) + std::fabs(b) + std::fabs(c)) + 2;
   constexpr double RESCALE = 1e250;
   constexpr double MAX_TERMS = 1e7;
+  const bool positive = a > 0 && b > 0 && c > 0;
   // Neumaier's compensated sum: near z = 1 the series runs to 10^5+ terms.
   double sum = first, compensation = 0, term = first;
   // k is a double: exact for every count reached here, and no int-to-double conversions.
@@ -140,6 +141,17 @@ scaled_sum hypergeometric_series(double a, double b, double c, double z, int k0,
       term /= RESCALE;
       compensation /= RESCALE;
       out.log_scale += std::log(RESCALE);
+    }
+    if (positive && z > 0) {
+      // With a, b, c > 0 each of (a+j)/(j+1) and (b+j)/(c+j) is monotone in j, so
+      // z * max(., 1) * max(., 1) at j = k+1 bounds every later term ratio (pair a with c
+      // instead and take the smaller bound). This ends the sum early when a or b is huge,
+      // where waiting for k_check would take millions of terms.
+      const double j = k + 1;
+      const double b1 = z * std::max((a + j) / (j + 1), 1.0) * std::max((b + j) / (c + j), 1.0);
+      const double b2 = z * std::max((b + j) / (j + 1), 1.0) * std::max((a + j) / (c + j), 1.0);
+      const double bound = std::min(b1, b2);
+      if (bound < 1 && std::fabs(term) * bound / (1 - bound) <= 1e-17 * std::fabs(sum)) break;
     }
     if (k >= k_check) {
       double next = (a + k + 1) * (b + k + 1) / ((c + k + 1) * (k + 2)) * z;

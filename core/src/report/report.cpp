@@ -359,6 +359,30 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   } else {
     w.null();
   }
+  // The store's currency, so the page can format money: the orders' currency column (its
+  // most common value), else the symbol or code written in their totals.
+  std::string currency;
+  for (const dataset* d : sets) {
+    if (!d->usable() || d->kind != dataset_kind::orders || !currency.empty()) continue;
+    if (const column* c = d->column_of("currency")) {
+      std::vector<uint32_t> counts(c->pool.size(), 0);
+      for (uint32_t code : c->codes) ++counts[code];
+      uint32_t best = 0;
+      for (uint32_t code = 1; code < counts.size(); ++code) {
+        if (counts[code] > counts[best] || best == 0) best = counts[code] ? code : best;
+      }
+      if (best) currency = std::string(trim(c->pool.get(best)));
+    }
+    if (currency.empty()) {
+      if (const column* t = d->column_of("total")) currency = t->format.currency;
+    }
+  }
+  w.key("currency");
+  if (currency.empty()) {
+    w.null();
+  } else {
+    w.value(currency);
+  }
   w.key("datasets").begin_array();
   for (const dataset* const& d : sets) {
     w.begin_object();
