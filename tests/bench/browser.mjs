@@ -1,0 +1,238 @@
+// The headless Chromium part of scripts/bench: serves the bench page (tests/bench/web/) and the
+// real page (web/, through scripts/serve), and runs every tool on the same files in the same
+// browser. Each run gets a fresh page, so a renderer process of its own whose peak memory is
+// measured from /proc (VmHWM after resetting it through clear_refs; sampled VmRSS as a
+// fallback).
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json',
+};
+
+/** A static server on 127.0.0.1 for the bench page: {url, close}. `mounts`: prefix -> folder. */
+export function serveBench(mounts) {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    for (const [prefix, dir] of Object.entries(mounts)) {
+      if (!path.startsWith(prefix)) continue;
+      const file = normalize(join(dir, path.slice(prefix.length)));
+      if (file !== dir && !file.startsWith(dir + sep)) break;
+      if (!existsSync(file) || !statSync(file).isFile()) break;
+      res.writeHead(200, { 'Content-Type': MIME[extname(file)] || 'application/octet-stream',
+        'Content-Length': statSync(file).size, 'Cache-Control': 'no-store' });
+      createReadStream(file).pipe(res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  })));
+}
+
+/** Starts scripts/serve (no wasm build: the bench built it) on a free port: {url, stop}. */
+function startPageServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'scripts/serve'), ['--no-build'], {
+      cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/Loupe at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) resolve({ url: m[1], stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
+    });
+    child.on('exit', (code) => reject(new Error(`scripts/serve exited with ${code}: ${out}`)));
+  });
+}
+
+// ---- renderer memory from /proc
+
+function processTable() {
+  const table = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      table.push({ pid: Number(name), ppid, cmd });
+    } catch { /* gone */ }
+  }
+  return table;
+}
+
+/** Renderer processes started by this process (through our own Chromium). */
+function ourRenderers() {
+  const table = processTable();
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of table) {
+      if (!mine.has(p.pid) && mine.has(p.ppid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return table.filter((p) => mine.has(p.pid) && p.cmd.includes('--type=renderer')).map((p) => p.pid);
+}
+
+const statusKb = (pid, key) => {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * Watches our renderer processes: start() resets their peaks, stop() returns the largest growth
+ * in MB. Only one page works at a time, so that is the page's renderer (Chromium may keep a
+ * spare renderer too, which does not grow).
+ */
+function memoryProbe() {
+  let pids = [];
+  const base = new Map();
+  const peak = new Map();
+  let timer = null;
+  const hwm = new Set();
+  return {
+    start() {
+      pids = ourRenderers();
+      for (const pid of pids) {
+        try {
+          writeFileSync(`/proc/${pid}/clear_refs`, '5');
+          hwm.add(pid);
+        } catch { /* not allowed: sampling only */ }
+        base.set(pid, statusKb(pid, 'VmRSS'));
+        peak.set(pid, base.get(pid));
+      }
+      timer = setInterval(() => {
+        for (const pid of pids) peak.set(pid, Math.max(peak.get(pid), statusKb(pid, 'VmRSS')));
+      }, 50);
+    },
+    stop() {
+      clearInterval(timer);
+      let growth = 0;
+      for (const pid of pids) {
+        const p = Math.max(peak.get(pid), hwm.has(pid) ? statusKb(pid, 'VmHWM') : 0);
+        growth = Math.max(growth, p - base.get(pid));
+      }
+      return growth / 1024;
+    },
+  };
+}
+
+async function newPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return { context, page, errors, probe: memoryProbe() };
+}
+
+/**
+ * Runs `tools` on each file `runs` times. Returns {file: {tool: [result...]}} where a result is
+ * {seconds, init?, kpis?, memory_mb, ...}. `allTime[file]` are the report options of Loupe.
+ */
+export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime, log = () => {} }) {
+  const bench = await serveBench({
+    '/bench/': join(ROOT, 'tests/bench/web'),
+    '/loupe/': loupeDir,
+    '/kernel/': kernel.dir,
+    '/node_modules/': join(ROOT, 'node_modules'),
+  });
+  const site = tools.includes('page') ? await startPageServer() : null;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  const results = {};
+  try {
+    for (const file of files) {
+      results[file] = {};
+      for (const tool of tools) {
+        if (tool === 'duckdb' && !file.endsWith('.csv')) continue;
+        if (tool === 'papa' && !file.endsWith('.csv')) continue;
+        if (tool === 'reference' && !file.endsWith('.csv')) continue;
+        results[file][tool] = [];
+        for (let i = 0; i < runs; i++) {
+          const r = tool === 'page'
+            ? await pageRun(browser, site.url, file, allTime[file])
+            : await benchRun(browser, `${bench.url}/bench/index.html`, file, tool, {
+              kernelUrl: `/kernel/${kernel.name}`, loupeUrl: '/loupe/loupe.js', report: allTime[file],
+            });
+          log(`  browser ${tool} ${file.split('/').pop()} run ${i + 1}: ${r.error ? `FAILED ${r.error.split('\n')[0]}` : `${r.seconds.toFixed(3)} s, +${Math.round(r.memory_mb)} MB`}`);
+          results[file][tool].push(r);
+          if (r.error) break;
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    await bench.close();
+    if (site) await site.stop();
+  }
+  return results;
+}
+
+async function benchRun(browser, url, file, tool, options) {
+  const { context, page, errors, probe } = await newPage(browser, url);
+  try {
+    await page.waitForFunction(() => window.benchReady === true);
+    await page.setInputFiles('#file', file);
+    probe?.start();
+    const r = await page.evaluate(([t, o]) => window.bench.run(t, o), [tool, options]);
+    r.memory_mb = probe ? probe.stop() : NaN;
+    return r;
+  } catch (e) {
+    probe?.stop();
+    return { error: `${e.message}${errors.length ? `\n${errors.join('\n')}` : ''}` };
+  } finally {
+    await context.close();
+  }
+}
+
+// The real page: the "Choose files" input, timed until the KPI cards show the report. Then the
+// "All time" preset, whose report gives the KPIs to compare.
+async function pageRun(browser, url, file, allTime) {
+  const { context, page, errors, probe } = await newPage(browser, url);
+  try {
+    await page.evaluate(() => window.loupePageReady);
+    probe?.start();
+    const t0 = Date.now();
+    await page.setInputFiles('#file-input', file);
+    await page.waitForFunction(() => {
+      const l = window.loupe;
+      return l && l.report && !l.computing && !l.reading && !l.recomputing
+        && document.querySelectorAll('[data-kpi]').length > 0;
+    }, null, { timeout: 600000, polling: 20 });
+    const seconds = (Date.now() - t0) / 1000;
+    const memory = probe ? probe.stop() : NaN;
+    await page.evaluate(() => window.loupe.setOptions({ preset: 'all' }));
+    await page.waitForFunction((p) => {
+      const l = window.loupe;
+      return l.report && !l.computing && !l.recomputing && l.report.period.from === p.from && l.report.period.to === p.to;
+    }, allTime, { timeout: 600000, polling: 50 });
+    const report = await page.evaluate(() => window.loupe.report);
+    const { fromLoupeReport } = await import('./web/kpis.js');
+    return { seconds, memory_mb: memory, kpis: fromLoupeReport(report), errors };
+  } catch (e) {
+    probe?.stop();
+    return { error: `${e.message}${errors.length ? `\n${errors.join('\n')}` : ''}` };
+  } finally {
+    await context.close();
+  }
+}

@@ -1,0 +1,38 @@
+// One run of the wasm engine under node for scripts/bench (a process of its own, so its peak
+// memory is its own): node wasm-node.mjs LOUPE_JS FILE OPTIONS_JSON
+// Feeds the file in 1 MiB chunks exactly as the page's worker feeds a File, then asks for the
+// report. Prints {init, ingest, report, total (seconds), peak_rss_mb, rows, report} as JSON.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [loupeJs, file, options = '{}'] = process.argv.slice(2);
+const CHUNK = 1 << 20;
+
+const t0 = performance.now();
+// Emscripten's ES module build reads __dirname and require under node.
+globalThis.__dirname = dirname(resolve(loupeJs));
+globalThis.require = createRequire(import.meta.url);
+const { default: createLoupe } = await import(pathToFileURL(resolve(loupeJs)).href);
+const M = await createLoupe({ wasmBinary: readFileSync(join(dirname(resolve(loupeJs)), 'loupe.wasm')) });
+const t1 = performance.now();
+const s = new M.Session();
+const fd = openSync(file, 'r');
+const buf = new Uint8Array(CHUNK);
+const id = s.open(basename(file), 0);
+for (;;) {
+  const n = readSync(fd, buf, 0, CHUNK, null);
+  if (n === 0) break;
+  s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
+}
+closeSync(fd);
+const info = JSON.parse(s.finish(id));
+const t2 = performance.now();
+const report = JSON.parse(s.report(options));
+const t3 = performance.now();
+process.stdout.write(JSON.stringify({
+  init: (t1 - t0) / 1000, ingest: (t2 - t1) / 1000, report: (t3 - t2) / 1000, total: (t3 - t1) / 1000,
+  peak_rss_mb: process.resourceUsage().maxRSS / 1024, rows: info.rows, error: info.error || report.error || '',
+  report,
+}) + '\n');

@@ -1,0 +1,72 @@
+// Module worker of the bench page: the hardware reference and Loupe, each timed from the File
+// to its result. Loupe is driven exactly as web/worker.js drives it: File.stream() chunks fed
+// to a wasm Session, then finish() and report().
+import { fromLoupeReport } from './kpis.js';
+
+async function* chunks(file) {
+  const reader = file.stream().getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
+// File -> chunks -> copied into wasm memory -> SIMD newline count (tests/bench/newline.c).
+async function reference(file, kernelUrl, mode) {
+  const { instance } = await WebAssembly.instantiateStreaming(fetch(kernelUrl), {});
+  const { memory, base, count } = instance.exports;
+  const at = base();
+  const ensure = (n) => {
+    const need = at + n - memory.buffer.byteLength;
+    if (need > 0) memory.grow(Math.ceil(need / 65536));
+  };
+  ensure(16 << 20);
+  const t0 = performance.now();
+  let newlines = 0;
+  let chunkCount = 0;
+  const take = (bytes) => {
+    ensure(bytes.length);
+    new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+    newlines += count(at, bytes.length);
+    chunkCount++;
+  };
+  if (mode === 'stream') {
+    for await (const c of chunks(file)) take(c);
+  } else {
+    const SLICE = 4 << 20;
+    for (let i = 0; i < file.size; i += SLICE) take(new Uint8Array(await file.slice(i, i + SLICE).arrayBuffer()));
+  }
+  return { seconds: (performance.now() - t0) / 1000, newlines, chunks: chunkCount };
+}
+
+async function loupe(file, loupeUrl, options) {
+  const t0 = performance.now();
+  const { default: createLoupe } = await import(loupeUrl);
+  const M = await createLoupe();
+  const t1 = performance.now();
+  const s = new M.Session();
+  const id = s.open(file.name, file.size);
+  for await (const c of chunks(file)) s.feed(id, c);
+  const info = JSON.parse(s.finish(id));
+  const t2 = performance.now();
+  const report = JSON.parse(s.report(JSON.stringify(options)));
+  const t3 = performance.now();
+  s.delete();
+  return {
+    init: (t1 - t0) / 1000, ingest: (t2 - t1) / 1000, report_seconds: (t3 - t2) / 1000, seconds: (t3 - t1) / 1000,
+    rows: info.rows, error: info.error || report.error || '', kpis: report.error ? null : fromLoupeReport(report),
+  };
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    let result;
+    if (data.tool === 'reference') result = await reference(data.file, data.kernelUrl, data.mode);
+    else if (data.tool === 'loupe') result = await loupe(data.file, data.loupeUrl, data.options);
+    else throw new Error(`unknown tool ${data.tool}`);
+    self.postMessage({ ok: true, result });
+  } catch (e) {
+    self.postMessage({ ok: false, error: String((e && e.stack) || e) });
+  }
+};
