@@ -185,22 +185,30 @@ model build_model(const std::vector<const dataset*>& sets) {
     m.has_channel = m.has_channel || chan;
     m.has_product = m.has_product || product || sku;
 
+    // Ids and customers are interned per column: resolve each distinct code once, so the
+    // per-row work is an array lookup rather than string building and hashing.
+    constexpr uint32_t UNSEEN = UINT32_MAX;
+    std::vector<uint32_t> order_of_code(oid ? oid->pool.size() : 0, UNSEEN);
+    std::vector<uint32_t> customer_of_code(cid ? cid->pool.size() : 0, UNSEEN);
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      uint32_t oi;
-      std::string id = oid ? std::string(trim(oid->text(r))) : std::string();
+      uint32_t oi = static_cast<uint32_t>(m.orders.size());
       bool fresh = true;
+      const uint32_t ocode = oid ? oid->codes[r] : 0;
+      std::string_view id = oid ? trim(oid->text(r)) : std::string_view();
       if (oid && !id.empty()) {
-        auto [it, inserted] = by_id.emplace(id, static_cast<uint32_t>(m.orders.size()));
-        fresh = inserted;
-        oi = it->second;
-      } else {
-        oi = static_cast<uint32_t>(m.orders.size());
+        uint32_t& cached = order_of_code[ocode];
+        if (cached == UNSEEN) {
+          auto [it, inserted] = by_id.emplace(std::string(id), oi);
+          cached = it->second;
+        }
+        fresh = cached == oi;
+        oi = cached;
       }
       if (fresh) {
         order o;
         o.dataset = ds;
         o.row = static_cast<uint32_t>(r);
-        o.id = oid ? id : std::to_string(d->tbl.lines[r]);
+        o.id = oid ? std::string(id) : std::to_string(d->tbl.lines[r]);
         m.orders.push_back(std::move(o));
         parts.emplace_back();
       }
@@ -208,10 +216,18 @@ model build_model(const std::vector<const dataset*>& sets) {
       partial& p = parts[oi];
       ++p.rows;
       if (!p.has_customer) {
-        std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
-        if (!key.empty()) {
-          o.customer = customer_of(std::move(key));
+        const uint32_t ccode = cid ? cid->codes[r] : 0;
+        if (ccode != 0 && customer_of_code[ccode] != UNSEEN) {
+          o.customer = customer_of_code[ccode];
           p.has_customer = true;
+        } else {
+          std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
+          if (!key.empty()) {
+            o.customer = customer_of(std::move(key));
+            p.has_customer = true;
+            // Only an id decides the key on its own (an e-mail may map to another id).
+            if (ccode != 0 && !trim(cid->text(r)).empty()) customer_of_code[ccode] = o.customer;
+          }
         }
       }
       if (!p.has_time && date && date->time(r) != MISSING_TIME) {
@@ -230,7 +246,7 @@ model build_model(const std::vector<const dataset*>& sets) {
           // Same order id repeated with another total (not a line-item export): first wins.
           ++m.issues[ds].conflicts;
           note(ds, d->tbl.lines[r],
-               "order " + id + " repeated with another total: the first one counts");
+               "order " + std::string(id) + " repeated with another total: the first one counts");
         }
       }
       if (!p.has_refund && refunded && !refunded->empty_at(r) && !std::isnan(refunded->number(r))) {

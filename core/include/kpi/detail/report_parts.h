@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "kpi/json_writer.h"
@@ -84,7 +85,7 @@ struct model {
   std::vector<product_line> lines;
   std::vector<customer_info> customers;
   std::vector<std::string> channels;  // display names; [0] = ""
-  std::map<std::string, uint32_t> customer_index;  // key -> index
+  std::unordered_map<std::string, uint32_t> customer_index;  // key -> index
   std::map<std::string, std::string> email_to_id;  // lower-cased e-mail -> customer id
   // Per dataset (same index as the report's dataset list): order rows dropped for a missing
   // or unreadable customer, date or total, and repeated order ids with another total.
