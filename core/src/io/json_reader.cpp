@@ -198,6 +198,11 @@ class json_reader final : public reader {
     if (mode_ == mode::detect) detect(true);
     if (mode_ == mode::document) finish_document();
     if (mode_ == mode::lines) finish_lines();
+    // Every record was skipped (too deep, not an object): the file gave nothing, which is
+    // its error as much as a syntax error is, not an empty table with warnings.
+    if (info_.error.empty() && rows_kept_ == 0 && info_.skipped > 0 && !info_.warnings.empty()) {
+      info_.error = "no record could be read: " + info_.warnings.front().reason;
+    }
     finished_ = true;
   }
 
