@@ -128,8 +128,12 @@ std::string product_units_kpi(const context& ctx) {
     if (!ctx.P.contains(o.day)) continue;
     total += l.quantity;
     if (l.product.empty()) continue;
-    auto [it, inserted] = index.emplace(l.product, items.size());
-    if (inserted) items.push_back({l.product, 0, 0});
+    // find before emplace: emplace builds a node (an allocation) even for a known product.
+    auto it = index.find(l.product);
+    if (it == index.end()) {
+      it = index.emplace(l.product, items.size()).first;
+      items.push_back({l.product, 0, 0});
+    }
     product_total& p = items[it->second];
     p.units += l.quantity;
     // Without a unit price, a one-line order's revenue is that product's revenue.

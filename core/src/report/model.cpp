@@ -159,11 +159,15 @@ model build_model(const std::vector<const dataset*>& sets) {
   struct partial {
     bool has_total = false, has_time = false, has_customer = false, has_status = false,
          has_refund = false, has_cost = false, has_channel = false;
+    bool invalid = false;  // the first non-empty status voids the order
     double total = 0, refunded = 0;
-    std::string status;
     uint32_t rows = 0;
   };
   std::vector<partial> parts;
+  size_t last_orders = sets.size();
+  for (size_t ds = 0; ds < sets.size(); ++ds) {
+    if (sets[ds]->usable() && sets[ds]->kind == dataset_kind::orders) last_orders = ds;
+  }
   for (uint32_t ds = 0; ds < sets.size(); ++ds) {
     const dataset* d = sets[ds];
     if (!d->usable() || d->kind != dataset_kind::orders) continue;
@@ -190,6 +194,15 @@ model build_model(const std::vector<const dataset*>& sets) {
     constexpr uint32_t UNSEEN = UINT32_MAX;
     std::vector<uint32_t> order_of_code(oid ? oid->pool.size() : 0, UNSEEN);
     std::vector<uint32_t> customer_of_code(cid ? cid->pool.size() : 0, UNSEEN);
+    std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
+    std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
+    // Distinct codes are distinct ids unless trimming makes two equal or another file shares
+    // ids: otherwise by_id (a string per order) is not needed at all.
+    bool direct = oid && ds == last_orders && by_id.empty();
+    for (uint32_t code = 1; direct && code < oid->pool.size(); ++code) {
+      const std::string_view v = oid->pool.get(code);
+      direct = v.front() != ' ' && v.front() != '\t' && v.back() != ' ' && v.back() != '\t';
+    }
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       uint32_t oi = static_cast<uint32_t>(m.orders.size());
       bool fresh = true;
@@ -198,8 +211,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       if (oid && !id.empty()) {
         uint32_t& cached = order_of_code[ocode];
         if (cached == UNSEEN) {
-          auto [it, inserted] = by_id.emplace(std::string(id), oi);
-          cached = it->second;
+          cached = direct ? oi : by_id.emplace(std::string(id), oi).first->second;
         }
         fresh = cached == oi;
         oi = cached;
@@ -258,11 +270,15 @@ model build_model(const std::vector<const dataset*>& sets) {
         p.has_cost = true;
       }
       if (!p.has_channel && chan && !chan->empty_at(r)) {
-        o.channel = channel_index(chan->text(r));
+        uint32_t& ch = channel_of_code[chan->codes[r]];
+        if (ch == UNSEEN) ch = channel_index(chan->text(r));
+        o.channel = ch;
         p.has_channel = true;
       }
       if (!p.has_status && status && !status->empty_at(r)) {
-        p.status = std::string(status->text(r));
+        uint8_t& bad = invalid_of_code[status->codes[r]];
+        if (bad == 2) bad = invalid_status(status->text(r));
+        p.invalid = bad;
         p.has_status = true;
       }
       if (product || sku || qty) {
@@ -296,7 +312,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       continue;
     }
     o.revenue = p.total - (p.has_refund ? p.refunded : 0);
-    o.valid = !invalid_status(p.status);
+    o.valid = !p.invalid;
     remap[i] = static_cast<uint32_t>(keep);
     if (keep != i) m.orders[keep] = std::move(o);
     ++keep;
@@ -326,17 +342,25 @@ model build_model(const std::vector<const dataset*>& sets) {
     }
   }
 
-  // Sort orders by (customer, time, id) and remember each customer's first valid order.
-  std::vector<uint32_t> perm(m.orders.size());
-  for (uint32_t i = 0; i < perm.size(); ++i) perm[i] = i;
-  std::sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) {
-    const order& x = m.orders[a];
-    const order& y = m.orders[b];
+  // Sort orders by (customer, time, id) and remember each customer's first valid order. The
+  // sort moves 16-byte keys rather than the orders themselves.
+  struct sort_key {
+    uint32_t customer;
+    uint32_t index;
+    int64_t time;
+  };
+  std::vector<sort_key> keys(m.orders.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = {m.orders[i].customer, i, m.orders[i].time};
+  std::sort(keys.begin(), keys.end(), [&](const sort_key& x, const sort_key& y) {
     if (x.customer != y.customer) return x.customer < y.customer;
     if (x.time != y.time) return x.time < y.time;
-    if (x.id != y.id) return id_less(x.id, y.id);
-    return a < b;
+    const std::string& a = m.orders[x.index].id;
+    const std::string& b = m.orders[y.index].id;
+    if (a != b) return id_less(a, b);
+    return x.index < y.index;
   });
+  std::vector<uint32_t> perm(keys.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) perm[i] = keys[i].index;
   std::vector<order> sorted;
   sorted.reserve(m.orders.size());
   std::vector<uint32_t> new_index(m.orders.size());
