@@ -112,6 +112,8 @@ std::string session::finish(int id) {
       d.info = p->rd->info();
       p->rd.reset();
       d.tbl = p->builder.finish();
+      // Classifying a table that filled the memory can be what runs out of it.
+      classify(d);
     } catch (const std::bad_alloc&) {
       p->failure = "the file is too large for the memory available to this page";
     } catch (const std::exception& e) {
@@ -122,8 +124,9 @@ std::string session::finish(int id) {
     p->rd.reset();
     d.tbl = table();
     d.info.error = p->failure;
+    classify(d);
   }
-  classify(d);
+  order_.reserve(order_.size() + 1);  // so that a file is never in files_ but not in order_
   files_[id] = std::move(p->data);
   order_.push_back(id);
   json_writer w;
@@ -305,9 +308,9 @@ std::string session::inspect_json(bool pretty) const {
 }
 
 std::string session::report_json(const report_options& options, bool pretty) const {
-  std::vector<const dataset*> sets;
-  for (int id : order_) sets.push_back(files_.at(id).get());
   try {
+    std::vector<const dataset*> sets;
+    for (int id : order_) sets.push_back(files_.at(id).get());
     return build_report(sets, options, pretty);
   } catch (const std::exception& e) {
     // Nothing a user drops may take the page down: say what failed instead.

@@ -674,6 +674,13 @@ class json_reader final : public reader {
 
   error_code parse_record(std::string& buf, size_t n, uint64_t number, bool& not_object) {
     unit_number_ = number;
+    if (n > parser_.capacity()) {
+      // simdjson 3.9.4's On-Demand parser ignores a failed allocation of its string buffer
+      // (5/3 of the record) and later writes through the null pointer, silently in wasm.
+      // Take that much first with a throwing allocation: out of memory then becomes the
+      // session's "too large" error, and simdjson reuses the block just freed.
+      ::operator delete(::operator new(5 * n / 3 + simdjson::SIMDJSON_PADDING + 64));
+    }
     od::document doc;
     error_code e =
         parser_.iterate(simdjson::padded_string_view(buf.data(), n, buf.size())).get(doc);
