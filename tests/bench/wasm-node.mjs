@@ -1,7 +1,7 @@
 // One run of the wasm engine under node for scripts/bench (a process of its own, so its peak
 // memory is its own): node wasm-node.mjs LOUPE_JS FILE OPTIONS_JSON
 // Feeds the file in 1 MiB chunks exactly as the page's worker feeds a File, then asks for the
-// report. Prints {init, ingest, report, total (seconds), peak_rss_mb, rows, report} as JSON.
+// report. Prints {init, ingest, report_seconds, total (seconds), peak_rss_mb, rows, report} as JSON.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -32,7 +32,7 @@ const t2 = performance.now();
 const report = JSON.parse(s.report(options));
 const t3 = performance.now();
 process.stdout.write(JSON.stringify({
-  init: (t1 - t0) / 1000, ingest: (t2 - t1) / 1000, report: (t3 - t2) / 1000, total: (t3 - t1) / 1000,
+  init: (t1 - t0) / 1000, ingest: (t2 - t1) / 1000, report_seconds: (t3 - t2) / 1000, total: (t3 - t1) / 1000,
   peak_rss_mb: process.resourceUsage().maxRSS / 1024, rows: info.rows, error: info.error || report.error || '',
   report,
 }) + '\n');
