@@ -3,17 +3,10 @@
 // browser. Each run gets a fresh page, so a renderer process of its own whose peak memory is
 // measured from /proc (VmHWM after resetting it through clear_refs; sampled VmRSS as a
 // fallback).
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { ROOT, launch, startServer } from '../browser/harness.mjs';
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -40,22 +33,6 @@ export function serveBench(mounts) {
     url: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   })));
-}
-
-/** Starts scripts/serve (no wasm build: the bench built it) on a free port: {url, stop}. */
-function startPageServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'scripts/serve'), ['--no-build'], {
-      cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/Loupe at (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) resolve({ url: m[1], stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) });
-    });
-    child.on('exit', (code) => reject(new Error(`scripts/serve exited with ${code}: ${out}`)));
-  });
 }
 
 // ---- renderer memory from /proc
@@ -157,8 +134,9 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
     '/kernel/': kernel.dir,
     '/node_modules/': join(ROOT, 'node_modules'),
   });
-  const site = tools.includes('page') ? await startPageServer() : null;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  // The real page, served by scripts/serve (the bench built the wasm module already).
+  const site = tools.includes('page') ? await startServer({ build: false }) : null;
+  const browser = await launch();
   const results = {};
   try {
     for (const file of files) {
