@@ -3,13 +3,14 @@
 // bytes of the module.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(fileURLToPath(import.meta.url), '../../..');
 
 export async function loadLoupe() {
-  const dir = join(root, 'build-wasm');
+  // LOUPE_WASM_DIR: test a module built elsewhere (as scripts/serve and scripts/bench take it).
+  const dir = process.env.LOUPE_WASM_DIR ? resolve(process.env.LOUPE_WASM_DIR) : join(root, 'build-wasm');
   globalThis.__dirname ??= dir;
   globalThis.require ??= createRequire(join(dir, 'loupe.js'));
   const { default: createLoupe } = await import(join(dir, 'loupe.js'));
