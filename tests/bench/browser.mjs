@@ -139,6 +139,7 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
   const browser = await launch();
   const results = {};
   try {
+    if (site) results.coldStart = await coldStarts(browser, site.url, runs, log);
     for (const file of files) {
       results[file] = {};
       for (const tool of tools) {
@@ -213,4 +214,29 @@ async function pageRun(browser, url, file, allTime) {
   } finally {
     await context.close();
   }
+}
+
+// Cold start of the real page: a fresh context (empty cache) each time; the page marks when the
+// engine is ready to accept files ('loupe-engine-ready') and when the charts are warm too
+// ('loupe-page-ready'), both in ms since navigation start.
+export async function coldStarts(browser, url, runs, log) {
+  const out = [];
+  for (let i = 0; i < runs; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(url);
+      await page.evaluate(() => window.loupePageReady);
+      const r = await page.evaluate(() => ({
+        engine: performance.getEntriesByName('loupe-engine-ready')[0]?.startTime,
+        page: performance.getEntriesByName('loupe-page-ready')[0]?.startTime,
+        load: performance.getEntriesByType('navigation')[0]?.loadEventEnd,
+      }));
+      log(`  browser cold start run ${i + 1}: engine ready ${Math.round(r.engine)} ms, charts warm ${Math.round(r.page)} ms`);
+      out.push(r);
+    } finally {
+      await context.close();
+    }
+  }
+  return out;
 }

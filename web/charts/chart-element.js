@@ -3,7 +3,16 @@
 // charts never draws them all in one go), follows its box with a ResizeObserver, and is
 // disposed when the element leaves the document, so re-rendering never leaks instances.
 
-import { init, getInstanceByDom } from '../gen/echarts.esm.min.mjs';
+// The chart library (about 1 MB) is loaded on first use, not with the page: the engine and the
+// drop zone must be ready before it. warmUpCharts() loads it once the page is idle.
+let echarts = null;
+let loading = null;
+export function loadCharts() {
+  loading ??= import('../gen/echarts.esm.min.mjs').then((m) => { echarts = m; });
+  return loading;
+}
+const init = (...a) => echarts.init(...a);
+const getInstanceByDom = (el) => echarts.getInstanceByDom(el);
 
 // Charts waiting to be drawn, drawn one per task: several charts becoming visible at once
 // (a new report, a fast scroll) must not add up to one long task on the main thread.
@@ -79,6 +88,10 @@ export class LoupeChart extends HTMLElement {
   /** Draws the pending option now (the queue calls this; so does PNG export). */
   drawNow() {
     if (!this.#pending || !this.isConnected) return;
+    if (!echarts) {
+      loadCharts().then(() => schedule(this));
+      return;
+    }
     if (!this.#chart) {
       // Creating the instance and drawing into it are two tasks of their own.
       this.#chart = getInstanceByDom(this) || init(this, null, { renderer: 'canvas' });
@@ -95,9 +108,14 @@ export class LoupeChart extends HTMLElement {
     this.#chart.setOption(this.#option, { notMerge: true });
   }
 
+  /** Resolves once the chart library is loaded (toPng needs it). */
+  ready() {
+    return loadCharts();
+  }
+
   /** PNG data URL of the chart drawn on `background` (charts are transparent otherwise). */
   toPng(background) {
-    if (!this.#option) return null;
+    if (!this.#option || !echarts) return null;
     if (this.#pending || !this.#chart) {
       this.#render();
     }
@@ -118,6 +136,7 @@ export class LoupeChart extends HTMLElement {
  * disposed at the end. Call when the page is idle; resolves when done.
  */
 export async function warmUpCharts() {
+  await loadCharts();
   const host = document.createElement('div');
   host.setAttribute('aria-hidden', 'true');
   host.style.cssText = 'position:fixed;left:-10000px;top:0;width:480px;height:320px;visibility:hidden;pointer-events:none';

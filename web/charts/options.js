@@ -3,10 +3,12 @@
 // `dataset`; every string that came from a user's file goes through encodeHTML in tooltips
 // (axis labels and legends are drawn on canvas, never as HTML).
 
-import { format } from '../gen/echarts.esm.min.mjs';
 import { formatValue, formatBucket, formatNumber } from '../format.js';
 
-const { encodeHTML } = format;
+// Tooltip text is HTML: escape what came from the user's files (as ECharts' format.encodeHTML
+// does), without importing the chart library into the page's first load.
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const encodeHTML = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
 /** Default palette for both themes; the page passes CSS-derived colours for text and lines. */
 export const LIGHT = {

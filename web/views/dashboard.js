@@ -251,7 +251,8 @@ export class DashboardView {
     chart.className = `chart${def.tall ? ' chart-tall' : ''}`;
     const button = h('button', {
       type: 'button', class: 'btn btn-ghost btn-small', 'aria-label': `Download “${def.title}” as PNG`,
-      onclick: () => {
+      onclick: async () => {
+        await chart.ready();
         const url = chart.toPng(this.theme().bg);
         if (url) download(url, `loupe-${def.id}.png`);
       },
