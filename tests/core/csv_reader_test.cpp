@@ -15,6 +15,7 @@
 
 #include "kpi/io/readers.h"
 #include "kpi/table.h"
+#include "same_read.h"
 
 namespace kpi {
 namespace {
@@ -489,20 +490,7 @@ TEST(CsvAutoReader, EmptyFileIsAnEmptyCsv) {
 // ---- chunk boundaries never change the result ----
 
 void expect_same(const result& a, const result& b) {
-  EXPECT_EQ(a.info.error, b.info.error);
-  EXPECT_EQ(a.info.format, b.info.format);
-  EXPECT_EQ(a.info.encoding, b.info.encoding);
-  EXPECT_EQ(a.info.delimiter, b.info.delimiter);
-  EXPECT_EQ(a.info.skipped, b.info.skipped);
-  EXPECT_EQ(a.info.warning_count, b.info.warning_count);
-  ASSERT_EQ(a.info.warnings.size(), b.info.warnings.size());
-  for (size_t i = 0; i < a.info.warnings.size(); ++i) {
-    EXPECT_EQ(a.info.warnings[i].line, b.info.warnings[i].line);
-    EXPECT_EQ(a.info.warnings[i].reason, b.info.warnings[i].reason);
-  }
-  EXPECT_EQ(names(a.t), names(b.t));
-  EXPECT_EQ(a.t.lines, b.t.lines);
-  EXPECT_EQ(cells(a.t), cells(b.t));
+  testing_support::expect_same_read(a.info, a.t, b.info, b.t);
 }
 
 std::vector<std::string> fixture_names() {

@@ -15,6 +15,7 @@
 
 #include "kpi/io/readers.h"
 #include "kpi/table.h"
+#include "same_read.h"
 
 namespace kpi {
 namespace {
@@ -499,26 +500,8 @@ std::vector<std::string> fixture_names() {
 
 class JsonChunks : public testing::TestWithParam<std::tuple<std::string, size_t>> {};
 
-// Everything a reader reports, cell by cell.
 void expect_same(const read_result& chunked, const read_result& whole) {
-  EXPECT_EQ(chunked.info.error, whole.info.error);
-  EXPECT_EQ(chunked.info.format, whole.info.format);
-  EXPECT_EQ(chunked.info.encoding, whole.info.encoding);
-  EXPECT_EQ(chunked.info.skipped, whole.info.skipped);
-  EXPECT_EQ(chunked.info.warning_count, whole.info.warning_count);
-  ASSERT_EQ(chunked.info.warnings.size(), whole.info.warnings.size());
-  for (size_t i = 0; i < whole.info.warnings.size(); ++i) {
-    EXPECT_EQ(chunked.info.warnings[i].line, whole.info.warnings[i].line);
-    EXPECT_EQ(chunked.info.warnings[i].reason, whole.info.warnings[i].reason);
-  }
-  ASSERT_EQ(chunked.names(), whole.names());
-  ASSERT_EQ(chunked.t.lines, whole.t.lines);
-  for (size_t c = 0; c < whole.t.columns.size(); ++c) {
-    for (size_t row = 0; row < whole.t.rows(); ++row) {
-      EXPECT_EQ(chunked.t.columns[c].text(row), whole.t.columns[c].text(row))
-          << whole.t.columns[c].name << " row " << row;
-    }
-  }
+  testing_support::expect_same_read(chunked.info, chunked.t, whole.info, whole.t);
 }
 
 TEST_P(JsonChunks, SameTableAsWholeFile) {
