@@ -4,17 +4,9 @@
 // these check that the module, with its 1 MB stack and 4 GB memory, behaves the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadLoupe } from './load.mjs';
 
-const root = join(fileURLToPath(import.meta.url), '../../..');
-// Emscripten 3.1.6's ES6 output reaches for CommonJS globals under node.
-globalThis.__dirname ??= join(root, 'build-wasm');
-globalThis.require ??= createRequire(join(root, 'build-wasm/loupe.js'));
-const { default: createLoupe } = await import(join(root, 'build-wasm/loupe.js'));
-const M = await createLoupe({ wasmBinary: readFileSync(join(root, 'build-wasm/loupe.wasm')) });
+const M = await loadLoupe();
 
 const enc = new TextEncoder();
 const ORDERS = enc.encode(

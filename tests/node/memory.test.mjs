@@ -8,16 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadLoupe, root } from './load.mjs';
 
-const root = join(fileURLToPath(import.meta.url), '../../..');
-// Emscripten 3.1.6's ES6 output reaches for CommonJS globals under node.
-globalThis.__dirname ??= join(root, 'build-wasm');
-globalThis.require ??= createRequire(join(root, 'build-wasm/loupe.js'));
-const { default: createLoupe } = await import(join(root, 'build-wasm/loupe.js'));
-const M = await createLoupe({ wasmBinary: readFileSync(join(root, 'build-wasm/loupe.wasm')) });
+const M = await loadLoupe();
 
 // 60,000 rows of scripts/gen-orders.mjs: about 5 MB.
 const dir = mkdtempSync(join(tmpdir(), 'loupe-memory-'));

@@ -5,17 +5,9 @@
 // file is one 1 MB block fed again and again, as the page would feed a 1 GB file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadLoupe } from './load.mjs';
 
-const root = join(fileURLToPath(import.meta.url), '../../..');
-// Emscripten 3.1.6's ES6 output reaches for CommonJS globals under node.
-globalThis.__dirname ??= join(root, 'build-wasm');
-globalThis.require ??= createRequire(join(root, 'build-wasm/loupe.js'));
-const { default: createLoupe } = await import(join(root, 'build-wasm/loupe.js'));
-const M = await createLoupe({ wasmBinary: readFileSync(join(root, 'build-wasm/loupe.wasm')) });
+const M = await loadLoupe();
 
 const enc = new TextEncoder();
 const ORDERS = enc.encode(
