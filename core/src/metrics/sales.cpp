@@ -112,14 +112,11 @@ void write_products(json_writer& w, std::string_view key, std::vector<product_to
 std::string product_units_kpi(const context& ctx) {
   const model& m = ctx.m;
   // Orders with line rows count their quantities; an order without any line counts 1 unit.
-  std::vector<uint8_t> has_line(m.orders.size(), 0);
   std::vector<uint32_t> lines_per_order(m.orders.size(), 0);
-  for (const product_line& l : m.lines) {
-    has_line[l.order] = 1;
-    ++lines_per_order[l.order];
-  }
+  for (const product_line& l : m.lines) ++lines_per_order[l.order];
   double total = 0, prev_total = 0;
-  std::unordered_map<std::string, size_t> index;
+  // Products are indices into m.products: per index, its position in `items` (first seen in P).
+  std::vector<uint32_t> index(m.products.size(), UINT32_MAX);
   std::vector<product_total> items;
   for (const product_line& l : m.lines) {
     const order& o = m.orders[l.order];
@@ -127,14 +124,13 @@ std::string product_units_kpi(const context& ctx) {
     if (ctx.prev.contains(o.day)) prev_total += l.quantity;
     if (!ctx.P.contains(o.day)) continue;
     total += l.quantity;
-    if (l.product.empty()) continue;
-    // find before emplace: emplace builds a node (an allocation) even for a known product.
-    auto it = index.find(l.product);
-    if (it == index.end()) {
-      it = index.emplace(l.product, items.size()).first;
-      items.push_back({l.product, 0, 0});
+    if (l.product == 0) continue;
+    uint32_t& at = index[l.product];
+    if (at == UINT32_MAX) {
+      at = static_cast<uint32_t>(items.size());
+      items.push_back({m.products[l.product], 0, 0});
     }
-    product_total& p = items[it->second];
+    product_total& p = items[at];
     p.units += l.quantity;
     // Without a unit price, a one-line order's revenue is that product's revenue.
     if (!std::isnan(l.revenue)) {
@@ -145,7 +141,7 @@ std::string product_units_kpi(const context& ctx) {
   }
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
     const order& o = m.orders[i];
-    if (!o.valid || has_line[i]) continue;
+    if (!o.valid || lines_per_order[i] != 0) continue;
     if (ctx.P.contains(o.day)) total += 1;
     if (ctx.prev.contains(o.day)) prev_total += 1;
   }

@@ -121,6 +121,19 @@ model build_model(const std::vector<const dataset*>& sets) {
     return idx;
   };
 
+  m.products.push_back("");
+  std::unordered_map<std::string_view, uint32_t> product_of;  // trimmed name -> index
+  auto product_index = [&](std::string_view name) -> uint32_t {
+    name = trim(name);
+    if (name.empty()) return 0;
+    auto it = product_of.find(name);
+    if (it != product_of.end()) return it->second;
+    const uint32_t idx = static_cast<uint32_t>(m.products.size());
+    m.products.emplace_back(name);
+    product_of.emplace(name, idx);  // views into the datasets' pools, which outlive this
+    return idx;
+  };
+
   auto text_of = [](const column* c, size_t row) -> std::string_view {
     return c ? c->text(row) : std::string_view();
   };
@@ -196,6 +209,8 @@ model build_model(const std::vector<const dataset*>& sets) {
     std::vector<uint32_t> customer_of_code(cid ? cid->pool.size() : 0, UNSEEN);
     std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
     std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
+    std::vector<uint32_t> product_of_code(product ? product->pool.size() : 0, UNSEEN);
+    std::vector<uint32_t> product_of_sku(sku ? sku->pool.size() : 0, UNSEEN);
     // Distinct codes are distinct ids unless trimming makes two equal or another file shares
     // ids: otherwise by_id (a string per order) is not needed at all.
     bool direct = oid && ds == last_orders && by_id.empty();
@@ -220,8 +235,7 @@ model build_model(const std::vector<const dataset*>& sets) {
         order o;
         o.dataset = ds;
         o.row = static_cast<uint32_t>(r);
-        o.id = oid ? std::string(id) : std::to_string(d->tbl.lines[r]);
-        m.orders.push_back(std::move(o));
+        m.orders.push_back(o);
         parts.emplace_back();
       }
       order& o = m.orders[oi];
@@ -282,17 +296,30 @@ model build_model(const std::vector<const dataset*>& sets) {
         p.has_status = true;
       }
       if (product || sku || qty) {
-        std::string_view name = text_of(product, r);
-        if (trim(name).empty()) name = text_of(sku, r);
-        if (!trim(name).empty() || !product) {
+        // The trimmed product name, else the SKU, resolved to a product index once per
+        // distinct code of either column.
+        uint32_t pi = 0;
+        bool named = false;
+        if (product) {
+          uint32_t& cached = product_of_code[product->codes[r]];
+          if (cached == UNSEEN) cached = product_index(product->text(r));
+          pi = cached;
+          named = pi != 0;
+        }
+        if (!named && sku) {
+          uint32_t& cached = product_of_sku[sku->codes[r]];
+          if (cached == UNSEEN) cached = product_index(sku->text(r));
+          pi = cached;
+        }
+        if (pi != 0 || !product) {
           product_line line;
           line.order = oi;
-          line.product = std::string(trim(name));
+          line.product = pi;
           double q = qty ? qty->number(r) : NaN;
           line.quantity = std::isnan(q) ? 1 : q;
           const double up = price ? price->number(r) : NaN;
           line.revenue = std::isnan(up) ? NaN : up * line.quantity;
-          m.lines.push_back(std::move(line));
+          m.lines.push_back(line);
         }
       }
     }
@@ -318,10 +345,12 @@ model build_model(const std::vector<const dataset*>& sets) {
     ++keep;
   }
   m.orders.resize(keep);
+  std::vector<partial>().swap(parts);
   for (product_line& l : m.lines) l.order = remap[l.order];
   m.lines.erase(std::remove_if(m.lines.begin(), m.lines.end(),
                                [](const product_line& l) { return l.order == UINT32_MAX; }),
                 m.lines.end());
+  std::vector<uint32_t>().swap(remap);
 
   // Customers datasets: signup date and source; they also make customers known.
   for (const dataset* d : sets) {
@@ -342,34 +371,66 @@ model build_model(const std::vector<const dataset*>& sets) {
     }
   }
 
-  // Sort orders by (customer, time, id) and remember each customer's first valid order. The
-  // sort moves 16-byte keys rather than the orders themselves.
-  struct sort_key {
-    uint32_t customer;
-    uint32_t index;
-    int64_t time;
-  };
-  std::vector<sort_key> keys(m.orders.size());
-  for (uint32_t i = 0; i < keys.size(); ++i) keys[i] = {m.orders[i].customer, i, m.orders[i].time};
-  std::sort(keys.begin(), keys.end(), [&](const sort_key& x, const sort_key& y) {
-    if (x.customer != y.customer) return x.customer < y.customer;
-    if (x.time != y.time) return x.time < y.time;
-    const std::string& a = m.orders[x.index].id;
-    const std::string& b = m.orders[y.index].id;
-    if (a != b) return id_less(a, b);
-    return x.index < y.index;
-  });
-  std::vector<uint32_t> perm(keys.size());
-  for (uint32_t i = 0; i < keys.size(); ++i) perm[i] = keys[i].index;
-  std::vector<order> sorted;
-  sorted.reserve(m.orders.size());
-  std::vector<uint32_t> new_index(m.orders.size());
-  for (uint32_t i = 0; i < perm.size(); ++i) {
-    new_index[perm[i]] = i;
-    sorted.push_back(std::move(m.orders[perm[i]]));
+  // Sort orders by (customer, time, id): a counting sort by customer (customers are dense
+  // indices), then each customer's few orders by time, the order id breaking ties.
+  {
+    const size_t n = m.orders.size();
+    std::vector<uint32_t> start(m.customers.size() + 1, 0);
+    for (const order& o : m.orders) ++start[o.customer + 1];
+    for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+    struct sort_key {
+      int64_t time;
+      uint32_t index;
+    };
+    std::vector<sort_key> keys(n);
+    {
+      std::vector<uint32_t> next(start.begin(), start.end() - 1);
+      for (uint32_t i = 0; i < n; ++i) keys[next[m.orders[i].customer]++] = {m.orders[i].time, i};
+    }
+    std::vector<const column*> id_column(sets.size(), nullptr);
+    for (size_t ds = 0; ds < sets.size(); ++ds) id_column[ds] = sets[ds]->column_of("order_id");
+    // The order id as the order's first row wrote it (its line number when there is no id).
+    auto id_of = [&](const order& o) -> std::string {
+      const column* oid = id_column[o.dataset];
+      if (oid) return std::string(trim(oid->text(o.row)));
+      return std::to_string(sets[o.dataset]->tbl.lines[o.row]);
+    };
+    auto less = [&](const sort_key& x, const sort_key& y) {
+      if (x.time != y.time) return x.time < y.time;
+      const std::string a = id_of(m.orders[x.index]);
+      const std::string b = id_of(m.orders[y.index]);
+      if (a != b) return id_less(a, b);
+      return x.index < y.index;
+    };
+    for (size_t c = 0; c + 1 < start.size(); ++c) {
+      sort_key* first = keys.data() + start[c];
+      sort_key* last = keys.data() + start[c + 1];
+      if (last - first < 2) continue;
+      if (last - first <= 16) {
+        for (sort_key* i = first + 1; i < last; ++i) {  // insertion sort: a handful of orders
+          sort_key k = *i;
+          sort_key* j = i;
+          for (; j > first && less(k, j[-1]); --j) *j = j[-1];
+          *j = k;
+        }
+      } else {
+        std::sort(first, last, less);
+      }
+    }
+    std::vector<uint32_t>().swap(start);
+    // Apply the permutation in place (order i moves to new_index[i]), cycle by cycle.
+    std::vector<uint32_t> new_index(n);
+    for (uint32_t i = 0; i < n; ++i) new_index[keys[i].index] = i;
+    std::vector<sort_key>().swap(keys);
+    for (product_line& l : m.lines) l.order = new_index[l.order];
+    for (uint32_t i = 0; i < n; ++i) {
+      while (new_index[i] != i) {
+        const uint32_t j = new_index[i];
+        std::swap(m.orders[i], m.orders[j]);
+        std::swap(new_index[i], new_index[j]);
+      }
+    }
   }
-  m.orders = std::move(sorted);
-  for (product_line& l : m.lines) l.order = new_index[l.order];
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
     const order& o = m.orders[i];
     if (!o.valid) continue;
