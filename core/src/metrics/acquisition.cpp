@@ -157,7 +157,7 @@ void cac_kpi(const context& ctx, report_parts& out) {
   if (ctx.series.size() > 0) {
     const buckets& b = ctx.series;
     std::vector<double> num(b.size()), den(b.size());
-    const std::vector<bucket_stats> s = order_stats(m, b.starts);
+    const std::vector<bucket_stats>& s = ctx.stats(b.starts);
     for (size_t i = 0; i < b.size(); ++i) {
       num[i] = spend_in(ctx, {b.starts[i], b.starts[i + 1]});
       den[i] = s[i].new_customers;
@@ -333,7 +333,7 @@ void conversion_kpi(const context& ctx, report_parts& out) {
       if (bi >= 0) s_sessions[bi] += s, s_visitors[bi] += v;
     }
   }
-  const std::vector<bucket_stats> pp = order_stats(ctx.m, {ctx.prev.from, ctx.P.from, ctx.P.to});
+  const std::vector<bucket_stats>& pp = ctx.stats({ctx.prev.from, ctx.P.from, ctx.P.to});
   const double den = has_sessions ? sessions : visitors;
   const double prev_den = has_sessions ? prev_sessions : prev_visitors;
   json_writer w;
@@ -350,7 +350,7 @@ void conversion_kpi(const context& ctx, report_parts& out) {
   w.end_object();
   out.kpis["conversion_rate"] = w.take();
   if (ctx.series.size() > 0) {
-    const std::vector<bucket_stats> s = order_stats(ctx.m, ctx.series.starts);
+    const std::vector<bucket_stats>& s = ctx.stats(ctx.series.starts);
     std::vector<double> orders(s.size());
     for (size_t i = 0; i < s.size(); ++i) orders[i] = s[i].orders;
     out.series["conversion_rate"] =

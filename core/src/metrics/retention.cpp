@@ -308,6 +308,19 @@ void cohort_kpi(const context& ctx, report_parts& out) {
 
 }  // namespace
 
+int64_t before_previous(const context& ctx) {
+  // The period before P' has P's length too, for the previous value of churn.
+  int64_t before = ctx.prev.from - ctx.prev.days();
+  if (ctx.whole_months) {
+    int y1, y2;
+    unsigned m1, m2, d;
+    civil_from_days(ctx.prev.from, y1, m1, d);
+    civil_from_days(ctx.prev.to, y2, m2, d);
+    before = add_months(ctx.prev.from, -((y2 - y1) * 12 + static_cast<int>(m2) - static_cast<int>(m1)));
+  }
+  return before;
+}
+
 void retention_kpis(const context& ctx, report_parts& out) {
   const model& m = ctx.m;
   bool has_amount = false, has_renewed = false;
@@ -344,17 +357,8 @@ void retention_kpis(const context& ctx, report_parts& out) {
       if (has_amount) out.series["revenue_churn_rate"] = ratio_series(ctx.series, rlost, rstart, 100);
     }
   } else if (m.has_orders) {
-    // The period before P' has P's length too, for the previous value of churn.
-    int64_t before = ctx.prev.from - ctx.prev.days();
-    if (ctx.whole_months) {
-      int y1, y2;
-      unsigned m1, m2, d;
-      civil_from_days(ctx.prev.from, y1, m1, d);
-      civil_from_days(ctx.prev.to, y2, m2, d);
-      before = add_months(ctx.prev.from, -((y2 - y1) * 12 + static_cast<int>(m2) - static_cast<int>(m1)));
-    }
-    const std::vector<bucket_stats> s =
-        order_stats(m, {before, ctx.prev.from, ctx.P.from, ctx.P.to});
+    const int64_t before = before_previous(ctx);
+    const std::vector<bucket_stats>& s = ctx.stats({before, ctx.prev.from, ctx.P.from, ctx.P.to});
     // s[0] = the period before P', s[1] = P', s[2] = P.
     const bucket_stats& p = s[2];
     const bucket_stats& q = s[1];
@@ -366,7 +370,7 @@ void retention_kpis(const context& ctx, report_parts& out) {
     out.kpis["revenue_churn_rate"] = unavailable_kpi("%", {"subscriptions.amount"});
     out.kpis["membership_renewal_rate"] = unavailable_kpi("%", {"subscriptions.end"});
     if (ctx.series.size() > 0) {
-      const std::vector<bucket_stats> b = order_stats(m, ctx.series.starts);
+      const std::vector<bucket_stats>& b = ctx.stats(ctx.series.starts);
       const size_t n = b.size();
       std::vector<double> lost(n, 0), base(n, 0), kept(n, 0);
       for (size_t i = 1; i < n; ++i) {

@@ -7,18 +7,54 @@
 
 namespace kpi::detail {
 
-std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>& bounds) {
-  const size_t n = bounds.size() < 2 ? 0 : bounds.size() - 1;
-  std::vector<bucket_stats> out(n);
-  if (n == 0) return out;
-  auto bucket_of = [&](int64_t day) -> int {
-    if (day < bounds.front() || day >= bounds.back()) return -1;
-    return static_cast<int>(std::upper_bound(bounds.begin(), bounds.end(), day) -
-                            bounds.begin()) - 1;
+namespace {
+
+// The bucket of a day among contiguous buckets [bounds[i], bounds[i+1]): a table of the
+// buckets' days when the bounds increase and span few days, else a binary search.
+struct bucket_finder {
+  const std::vector<int64_t>* bounds = nullptr;
+  std::vector<int32_t> table;  // per day from bounds.front()
+  explicit bucket_finder(const std::vector<int64_t>& b) : bounds(&b) {
+    const int64_t span = b.back() - b.front();
+    bool increasing = true;
+    for (size_t i = 1; i < b.size(); ++i) increasing = increasing && b[i] > b[i - 1];
+    if (b.size() > 4 && increasing && span <= (int64_t{1} << 20)) {
+      table.resize(static_cast<size_t>(span));
+      for (size_t i = 0; i + 1 < b.size(); ++i) {
+        std::fill(table.begin() + (b[i] - b.front()), table.begin() + (b[i + 1] - b.front()),
+                  static_cast<int32_t>(i));
+      }
+    }
+  }
+  int operator()(int64_t day) const {
+    const std::vector<int64_t>& b = *bounds;
+    if (day < b.front() || day >= b.back()) return -1;
+    if (!table.empty()) return table[static_cast<size_t>(day - b.front())];
+    return static_cast<int>(std::upper_bound(b.begin(), b.end(), day) - b.begin()) - 1;
+  }
+};
+
+}  // namespace
+
+std::vector<std::vector<bucket_stats>> order_stats(const model& m,
+                                                   const std::vector<std::vector<int64_t>>& all) {
+  struct state {
+    const std::vector<int64_t>* bounds;
+    bucket_finder find;
+    std::vector<bucket_stats>* out;
+    int last_bucket = -1;
+    int count_in_bucket = 0;
   };
+  std::vector<std::vector<bucket_stats>> out(all.size());
+  std::vector<state> sets;
+  for (size_t k = 0; k < all.size(); ++k) {
+    const std::vector<int64_t>& bounds = all[k];
+    const size_t n = bounds.size() < 2 ? 0 : bounds.size() - 1;
+    out[k].resize(n);
+    if (n > 0) sets.push_back({&bounds, bucket_finder(bounds), &out[k]});
+  }
+  if (sets.empty()) return out;
   uint32_t current = UINT32_MAX;
-  int last_bucket = -1;
-  int count_in_bucket = 0;
   int64_t prev_day = 0;
   bool has_prev = false;
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
@@ -26,14 +62,18 @@ std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>
     if (!o.valid) continue;
     if (o.customer != current) {
       current = o.customer;
-      last_bucket = -1;
-      count_in_bucket = 0;
+      for (state& st : sets) {
+        st.last_bucket = -1;
+        st.count_in_bucket = 0;
+      }
       has_prev = false;
     }
-    const int b = bucket_of(o.day);
-    if (b >= 0) {
-      bucket_stats& s = out[b];
-      const customer_info& c = m.customers[o.customer];
+    const customer_info& c = m.customers[o.customer];
+    for (state& st : sets) {
+      const int b = st.find(o.day);
+      if (b < 0) continue;
+      const std::vector<int64_t>& bounds = *st.bounds;
+      bucket_stats& s = (*st.out)[b];
       s.revenue += o.revenue;
       s.orders += 1;
       s.gross_profit += o.revenue - (std::isnan(o.cost) ? 0 : o.cost);
@@ -42,14 +82,14 @@ std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>
         s.gap_sum += static_cast<double>(o.day - prev_day);
         s.gap_count += 1;
       }
-      if (b != last_bucket) {
+      if (b != st.last_bucket) {
         s.active += 1;
         if (c.first_day >= bounds[b] && c.first_day < bounds[b + 1]) s.new_customers += 1;
         if (c.first_day < bounds[b]) s.returning += 1;
-        if (last_bucket >= 0 && last_bucket == b - 1) s.retained += 1;
-        last_bucket = b;
-        count_in_bucket = 1;
-      } else if (++count_in_bucket == 2) {
+        if (st.last_bucket >= 0 && st.last_bucket == b - 1) s.retained += 1;
+        st.last_bucket = b;
+        st.count_in_bucket = 1;
+      } else if (++st.count_in_bucket == 2) {
         s.repeat_customers += 1;
       }
     }
@@ -57,6 +97,36 @@ std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>
     has_prev = true;
   }
   return out;
+}
+
+std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>& bounds) {
+  return std::move(order_stats(m, std::vector<std::vector<int64_t>>{bounds})[0]);
+}
+
+void context::prepare_stats(const std::vector<std::vector<int64_t>>& all_bounds) const {
+  std::vector<std::vector<int64_t>> missing;
+  for (const std::vector<int64_t>& b : all_bounds) {
+    bool known = std::find(missing.begin(), missing.end(), b) != missing.end();
+    for (const auto& [bounds, stats] : stats_memo) known = known || bounds == b;
+    if (!known) missing.push_back(b);
+  }
+  if (missing.empty()) return;
+  std::vector<std::vector<bucket_stats>> computed = order_stats(m, missing);
+  for (size_t k = 0; k < missing.size(); ++k) {
+    stats_memo.emplace_back(std::move(missing[k]), std::move(computed[k]));
+  }
+}
+
+const std::vector<bucket_stats>& context::stats(const std::vector<int64_t>& bounds) const {
+  for (const auto& [b, stats] : stats_memo) {
+    if (b == bounds) return stats;
+  }
+  prepare_stats({bounds});
+  return stats_memo.back().second;
+}
+
+std::vector<int64_t> clv_window_bounds(int64_t to) {
+  return {add_months(to, -24), add_months(to, -12), to};
 }
 
 namespace {
@@ -186,7 +256,7 @@ void sales_kpis(const context& ctx, report_parts& out) {
     }
     return;
   }
-  const std::vector<bucket_stats> pp = order_stats(m, {ctx.prev.from, ctx.P.from, ctx.P.to});
+  const std::vector<bucket_stats>& pp = ctx.stats({ctx.prev.from, ctx.P.from, ctx.P.to});
   const bucket_stats& p = pp[1];
   const bucket_stats& q = pp[0];
 
@@ -263,9 +333,9 @@ void sales_kpis(const context& ctx, report_parts& out) {
 
   // clv formula over W = the 12 months ending at the end of P.
   auto clv_for = [&](int64_t to, json_writer* w) -> double {
-    const int64_t w_from = add_months(to, -12);
-    const int64_t wp_from = add_months(to, -24);
-    const std::vector<bucket_stats> ww = order_stats(m, {wp_from, w_from, to});
+    const std::vector<int64_t> bounds = clv_window_bounds(to);
+    const int64_t wp_from = bounds[0], w_from = bounds[1];
+    const std::vector<bucket_stats>& ww = ctx.stats(bounds);
     const bucket_stats& cur = ww[1];
     const bucket_stats& before = ww[0];
     int64_t earliest = std::numeric_limits<int64_t>::max();
@@ -310,7 +380,7 @@ void sales_kpis(const context& ctx, report_parts& out) {
 
   // Trend series over the data's range.
   if (ctx.series.size() > 0) {
-    const std::vector<bucket_stats> s = order_stats(m, ctx.series.starts);
+    const std::vector<bucket_stats>& s = ctx.stats(ctx.series.starts);
     const buckets& b = ctx.series;
     const auto revenue = pick(s, &bucket_stats::revenue);
     const auto orders = pick(s, &bucket_stats::orders);

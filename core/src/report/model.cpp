@@ -89,9 +89,19 @@ std::string model::customer_key(std::string_view id, std::string_view email) con
   return "email:" + e;
 }
 
+void model::index_customers() const {
+  if (indexed_customers == customers.size()) return;
+  customer_index.reserve(customers.size());
+  for (; indexed_customers < customers.size(); ++indexed_customers) {
+    customer_index.emplace(customers[indexed_customers].key,
+                           static_cast<uint32_t>(indexed_customers));
+  }
+}
+
 int64_t model::find_customer(std::string_view id, std::string_view email) const {
   std::string key = customer_key(id, email);
   if (key.empty()) return -1;
+  index_customers();
   auto it = customer_index.find(key);
   if (it == customer_index.end() && !trim(id).empty() && !trim(email).empty()) {
     // The id may be unknown to the orders while the e-mail is known.
@@ -156,6 +166,7 @@ model build_model(const std::vector<const dataset*>& sets) {
   }
 
   auto customer_of = [&](std::string key) -> uint32_t {
+    m.index_customers();
     auto it = m.customer_index.find(key);
     if (it != m.customer_index.end()) return it->second;
     const uint32_t idx = static_cast<uint32_t>(m.customers.size());
@@ -163,6 +174,14 @@ model build_model(const std::vector<const dataset*>& sets) {
     ci.key = key;
     m.customers.push_back(std::move(ci));
     m.customer_index.emplace(std::move(key), idx);
+    m.indexed_customers = m.customers.size();
+    return idx;
+  };
+  // A customer whose key is known to be new: added without the index (index_customers
+  // catches up when a lookup needs it).
+  auto new_customer = [&](std::string key) -> uint32_t {
+    const uint32_t idx = static_cast<uint32_t>(m.customers.size());
+    m.customers.emplace_back().key = std::move(key);
     return idx;
   };
 
@@ -207,6 +226,14 @@ model build_model(const std::vector<const dataset*>& sets) {
     constexpr uint32_t UNSEEN = UINT32_MAX;
     std::vector<uint32_t> order_of_code(oid ? oid->pool.size() : 0, UNSEEN);
     std::vector<uint32_t> customer_of_code(cid ? cid->pool.size() : 0, UNSEEN);
+    // When this is the first dataset with customers, no customer id carries surrounding
+    // blanks and no e-mail can turn into an "id:" key, each distinct id code is a new
+    // customer: no lookup needed.
+    bool new_ids = cid && m.customers.empty() && (!email || m.email_to_id.empty());
+    for (uint32_t code = 1; new_ids && code < cid->pool.size(); ++code) {
+      const std::string_view v = cid->pool.get(code);
+      new_ids = v.front() != ' ' && v.front() != '\t' && v.back() != ' ' && v.back() != '\t';
+    }
     std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
     std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
     std::vector<uint32_t> product_of_code(product ? product->pool.size() : 0, UNSEEN);
@@ -249,7 +276,8 @@ model build_model(const std::vector<const dataset*>& sets) {
         } else {
           std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
           if (!key.empty()) {
-            o.customer = customer_of(std::move(key));
+            o.customer = new_ids && ccode != 0 ? new_customer(std::move(key))
+                                               : customer_of(std::move(key));
             p.has_customer = true;
             // Only an id decides the key on its own (an e-mail may map to another id).
             if (ccode != 0 && !trim(cid->text(r)).empty()) customer_of_code[ccode] = o.customer;

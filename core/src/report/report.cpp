@@ -332,6 +332,15 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   model m = build_model(sets);
   context ctx{sets, options, m, P, prev, whole_months, {}};
   if (any_date) ctx.series = make_buckets(first_day, last_day, options.gran);
+  if (m.has_orders) {
+    // Every set of buckets the KPI families ask order statistics for, in one pass.
+    std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},
+                                                {before_previous(ctx), prev.from, P.from, P.to},
+                                                clv_window_bounds(P.to),
+                                                clv_window_bounds(prev.to)};
+    if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
+    ctx.prepare_stats(bounds);
+  }
 
   report_parts parts;
   sales_kpis(ctx, parts);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <map>
 #include <optional>
@@ -87,7 +88,10 @@ struct model {
   std::vector<customer_info> customers;
   std::vector<std::string> channels;  // display names; [0] = ""
   std::vector<std::string> products;  // trimmed product (or SKU) names; [0] = ""
-  std::unordered_map<std::string, uint32_t> customer_index;  // key -> index
+  // key -> index; built lazily (index_customers) when customers were added without it.
+  mutable std::unordered_map<std::string, uint32_t> customer_index;
+  mutable size_t indexed_customers = 0;  // customers[0, indexed_customers) are in the index
+  void index_customers() const;
   std::map<std::string, std::string> email_to_id;  // lower-cased e-mail -> customer id
   // Per dataset (same index as the report's dataset list): order rows dropped for a missing
   // or unreadable customer, date or total, and repeated order ids with another total.
@@ -117,6 +121,22 @@ std::string fold(std::string_view s);
 // Without surrounding spaces and tabs.
 std::string_view trim(std::string_view s);
 
+// ---- Per-bucket order statistics in one pass over the orders, for contiguous buckets
+// [bounds[i], bounds[i+1]). Used for P against P', W against W', and every trend series.
+struct bucket_stats {
+  double revenue = 0;
+  double orders = 0;            // distinct valid orders
+  double active = 0;            // distinct customers with a valid order
+  double new_customers = 0;     // customers whose first valid order is in the bucket
+  double returning = 0;         // active customers whose first order is before the bucket
+  double repeat_customers = 0;  // customers with >= 2 valid orders in the bucket
+  double repeat_orders = 0;     // valid orders that are not their customer's first
+  double gap_sum = 0;           // days between consecutive valid orders, later one here
+  double gap_count = 0;
+  double gross_profit = 0;      // revenue - cost
+  double retained = 0;          // active here and in the bucket before
+};
+
 // ---- Everything a KPI family needs.
 struct context {
   const std::vector<const dataset*>& sets;
@@ -128,7 +148,18 @@ struct context {
   buckets series;  // trend buckets over the data's range
   // The first usable dataset of a kind, or all of them.
   std::vector<const dataset*> of_kind(dataset_kind k) const;
+  // order_stats(m, bounds), computed once per distinct bounds (see prepare_stats).
+  const std::vector<bucket_stats>& stats(const std::vector<int64_t>& bounds) const;
+  // Computes the order statistics of every bounds in one pass over the orders, for stats().
+  void prepare_stats(const std::vector<std::vector<int64_t>>& all_bounds) const;
+  mutable std::deque<std::pair<std::vector<int64_t>, std::vector<bucket_stats>>> stats_memo;
 };
+
+// The start of the period before P' (of P's length, in whole months when P is), for the
+// previous value of churn.
+int64_t before_previous(const context& ctx);
+// The bounds {W' from, W from, to} of the CLV formula's windows ending at `to`.
+std::vector<int64_t> clv_window_bounds(int64_t to);
 
 // Collected KPI objects and series, assembled into the report in a fixed order.
 struct report_parts {
@@ -157,22 +188,11 @@ std::string total_series(const buckets& b, const std::vector<double>& values);
 // Linear-interpolated percentile (numpy's default) of sorted values, q in [0, 1].
 double percentile_sorted(const std::vector<double>& sorted, double q);
 
-// ---- Per-bucket order statistics in one pass over the orders, for contiguous buckets
-// [bounds[i], bounds[i+1]). Used for P against P', W against W', and every trend series.
-struct bucket_stats {
-  double revenue = 0;
-  double orders = 0;            // distinct valid orders
-  double active = 0;            // distinct customers with a valid order
-  double new_customers = 0;     // customers whose first valid order is in the bucket
-  double returning = 0;         // active customers whose first order is before the bucket
-  double repeat_customers = 0;  // customers with >= 2 valid orders in the bucket
-  double repeat_orders = 0;     // valid orders that are not their customer's first
-  double gap_sum = 0;           // days between consecutive valid orders, later one here
-  double gap_count = 0;
-  double gross_profit = 0;      // revenue - cost
-  double retained = 0;          // active here and in the bucket before
-};
 std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>& bounds);
+// order_stats for several sets of bounds in a single pass; each result is the same, to the
+// bit, as order_stats of its bounds alone.
+std::vector<std::vector<bucket_stats>> order_stats(const model& m,
+                                                   const std::vector<std::vector<int64_t>>& all);
 
 // Marketing spend in `p`, rows spread evenly over the days they cover; optionally per folded
 // channel name (with display names). Returns NaN when there is no usable spend dataset.
