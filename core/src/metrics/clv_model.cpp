@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -24,6 +25,90 @@ std::vector<double> distinct_sorted(std::vector<double> v) {
 
 uint32_t index_in(const std::vector<double>& sorted, double v) {
   return static_cast<uint32_t>(std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
+}
+
+// distinct_sorted(v) and index_in(distinct, v[i]) for every i, without sorting v: the
+// distinct values are found with a hash table on their bits (+0 for -0, which compares
+// equal), and only they are sorted. False (outputs unspecified) when v holds a NaN.
+bool rank_values(std::span<const double> v, std::vector<double>& distinct,
+                 std::vector<uint32_t>& rank) {
+  distinct.clear();
+  rank.resize(v.size());
+  size_t cap = 64;
+  std::vector<uint64_t> slot_bits(cap);
+  std::vector<uint32_t> slot_id(cap, UINT32_MAX);
+  auto bits_of = [](double d) {
+    if (d == 0) d = 0;  // -0 -> +0
+    uint64_t b;
+    std::memcpy(&b, &d, sizeof b);
+    return b;
+  };
+  auto home = [](uint64_t b, size_t mask) {  // mixes every bit into the low ones
+    b ^= b >> 32;
+    b *= 0x9E3779B97F4A7C15ull;
+    b ^= b >> 29;
+    return static_cast<size_t>(b) & mask;
+  };
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(v[i])) return false;
+    const uint64_t b = bits_of(v[i]);
+    size_t k = home(b, cap - 1);
+    while (slot_id[k] != UINT32_MAX && slot_bits[k] != b) k = (k + 1) & (cap - 1);
+    if (slot_id[k] == UINT32_MAX) {
+      slot_bits[k] = b;
+      slot_id[k] = static_cast<uint32_t>(distinct.size());
+      distinct.push_back(v[i] == 0 ? 0.0 : v[i]);
+      if (distinct.size() * 2 > cap) {  // grow: rehash the distinct values
+        cap *= 2;
+        slot_bits.assign(cap, 0);
+        slot_id.assign(cap, UINT32_MAX);
+        for (uint32_t id = 0; id < distinct.size(); ++id) {
+          const uint64_t db = bits_of(distinct[id]);
+          size_t j = home(db, cap - 1);
+          while (slot_id[j] != UINT32_MAX) j = (j + 1) & (cap - 1);
+          slot_bits[j] = db;
+          slot_id[j] = id;
+        }
+        k = home(b, cap - 1);
+        while (slot_bits[k] != b) k = (k + 1) & (cap - 1);
+      }
+    }
+    rank[i] = slot_id[k];
+  }
+  // First-seen ids -> ranks in sorted order.
+  std::vector<uint32_t> by_value(distinct.size());
+  std::iota(by_value.begin(), by_value.end(), 0);
+  std::sort(by_value.begin(), by_value.end(),
+            [&](uint32_t a, uint32_t b) { return distinct[a] < distinct[b]; });
+  std::vector<uint32_t> rank_of_id(distinct.size());
+  std::vector<double> sorted(distinct.size());
+  for (uint32_t r = 0; r < by_value.size(); ++r) {
+    rank_of_id[by_value[r]] = r;
+    sorted[r] = distinct[by_value[r]];
+  }
+  distinct = std::move(sorted);
+  for (uint32_t& r : rank) r = rank_of_id[r];
+  return true;
+}
+
+// Sorts 64-bit keys whose set bits all lie below bit `bits` (LSD radix, 11-bit digits).
+void radix_sort(std::vector<uint64_t>& keys, int bits) {
+  std::vector<uint64_t> tmp(keys.size());
+  constexpr int DIGIT = 11;
+  constexpr size_t RADIX = size_t{1} << DIGIT;
+  for (int shift = 0; shift < bits; shift += DIGIT) {
+    std::vector<size_t> count(RADIX + 1, 0);
+    for (uint64_t k : keys) ++count[((k >> shift) & (RADIX - 1)) + 1];
+    for (size_t d = 1; d <= RADIX; ++d) count[d] += count[d - 1];
+    for (uint64_t k : keys) tmp[count[(k >> shift) & (RADIX - 1)]++] = k;
+    keys.swap(tmp);
+  }
+}
+
+int bits_for(size_t n) {  // bits to hold 0 .. n - 1
+  int b = 0;
+  while (b < 64 && (size_t{1} << b) < n) ++b;
+  return b;
 }
 
 // ---- BG/NBD likelihood ----
@@ -56,23 +141,55 @@ std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs) 
     tv.push_back(c.T);
     txv.push_back(c.x > 0 ? c.t_x : 0);  // t_x does not enter the likelihood when x = 0
   }
-  st->xs = distinct_sorted(xv);
-  st->ts = distinct_sorted(tv);
-  st->txs = distinct_sorted(txv);
-  st->x_weight.assign(st->xs.size(), 0);
-  std::vector<bgnbd_state::group> keys(cs.size());
-  for (size_t i = 0; i < cs.size(); ++i) {
-    keys[i] = {index_in(st->xs, xv[i]), index_in(st->txs, txv[i]), index_in(st->ts, tv[i]), 1};
-    st->x_weight[keys[i].x] += 1;
-  }
-  auto key = [](const bgnbd_state::group& g) { return std::tie(g.x, g.t_x, g.T); };
-  std::sort(keys.begin(), keys.end(),
-            [&](const auto& u, const auto& v) { return key(u) < key(v); });
-  for (const auto& k : keys) {
-    if (!st->groups.empty() && key(st->groups.back()) == key(k)) {
-      st->groups.back().weight += 1;
-    } else {
-      st->groups.push_back(k);
+  // Groups of identical (x, t_x, T) in the order of their value indices. The fast way ranks
+  // the values by hashing and sorts packed 64-bit keys; the general way (NaN, or indices
+  // that do not fit in 64 bits) sorts the values and the key triples.
+  std::vector<uint32_t> xr, txr, tr;
+  bool fast = rank_values(xv, st->xs, xr) && rank_values(tv, st->ts, tr) &&
+              rank_values(txv, st->txs, txr);
+  const int bx = bits_for(st->xs.size()), btx = bits_for(st->txs.size()),
+            bt = bits_for(st->ts.size());
+  fast = fast && bx + btx + bt <= 63;
+  if (fast) {
+    st->x_weight.assign(st->xs.size(), 0);
+    std::vector<uint64_t> keys(cs.size());
+    for (size_t i = 0; i < cs.size(); ++i) {
+      keys[i] = (static_cast<uint64_t>(xr[i]) << (btx + bt)) |
+                (static_cast<uint64_t>(txr[i]) << bt) | tr[i];
+      st->x_weight[xr[i]] += 1;
+    }
+    radix_sort(keys, bx + btx + bt);
+    const uint64_t t_mask = bt == 0 ? 0 : (~uint64_t{0} >> (64 - bt));
+    const uint64_t tx_mask = btx == 0 ? 0 : (~uint64_t{0} >> (64 - btx));
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (i > 0 && keys[i] == keys[i - 1]) {
+        st->groups.back().weight += 1;
+      } else {
+        const uint64_t k = keys[i];
+        st->groups.push_back({static_cast<uint32_t>(bx == 0 ? 0 : k >> (btx + bt)),
+                              static_cast<uint32_t>((k >> bt) & tx_mask),
+                              static_cast<uint32_t>(k & t_mask), 1});
+      }
+    }
+  } else {
+    st->xs = distinct_sorted(xv);
+    st->ts = distinct_sorted(tv);
+    st->txs = distinct_sorted(txv);
+    st->x_weight.assign(st->xs.size(), 0);
+    std::vector<bgnbd_state::group> keys(cs.size());
+    for (size_t i = 0; i < cs.size(); ++i) {
+      keys[i] = {index_in(st->xs, xv[i]), index_in(st->txs, txv[i]), index_in(st->ts, tv[i]), 1};
+      st->x_weight[keys[i].x] += 1;
+    }
+    auto key = [](const bgnbd_state::group& g) { return std::tie(g.x, g.t_x, g.T); };
+    std::sort(keys.begin(), keys.end(),
+              [&](const auto& u, const auto& v) { return key(u) < key(v); });
+    for (const auto& k : keys) {
+      if (!st->groups.empty() && key(st->groups.back()) == key(k)) {
+        st->groups.back().weight += 1;
+      } else {
+        st->groups.push_back(k);
+      }
     }
   }
   st->customers = static_cast<double>(cs.size());
@@ -179,13 +296,15 @@ std::shared_ptr<gamma_gamma_state> make_gamma_gamma_state(std::span<const custom
       st->xm.push_back(c.x * c.m);
     }
   }
-  st->xs = distinct_sorted(st->x);
+  std::vector<uint32_t> xr;
+  const bool ranked = rank_values(st->x, st->xs, xr);
+  if (!ranked) st->xs = distinct_sorted(st->x);
   st->weight.assign(st->xs.size(), 0);
   st->sum_log_m.assign(st->xs.size(), 0);
   st->log_x.resize(st->xs.size());
   for (size_t k = 0; k < st->xs.size(); ++k) st->log_x[k] = std::log(st->xs[k]);
   for (size_t i = 0; i < st->x.size(); ++i) {
-    uint32_t k = index_in(st->xs, st->x[i]);
+    uint32_t k = ranked ? xr[i] : index_in(st->xs, st->x[i]);
     st->weight[k] += 1;
     st->sum_log_m[k] += std::log(st->xm[i] / st->x[i]);
   }
@@ -322,13 +441,16 @@ double top_fifth_threshold(std::vector<double> values) {
   return values[k - 1];
 }
 
-// Percentile with linear interpolation between order statistics (numpy's default).
+// Percentile with linear interpolation between order statistics (numpy's default). Selects
+// the two order statistics rather than sorting everything.
 double percentile(std::vector<double> values, double pct) {
-  std::sort(values.begin(), values.end());
   double pos = pct / 100 * static_cast<double>(values.size() - 1);
   size_t lo = static_cast<size_t>(std::floor(pos));
   size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
+  std::nth_element(values.begin(), values.begin() + lo, values.end());
+  const double v_lo = values[lo];
+  const double v_hi = hi == lo ? v_lo : *std::min_element(values.begin() + hi, values.end());
+  return v_lo + (pos - static_cast<double>(lo)) * (v_hi - v_lo);
 }
 
 // 20 equal bins from the minimum to the 99th percentile, so one extreme customer does not
@@ -601,21 +723,45 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
                   "not finite (tools that print it anyway show a negative spend)");
   }
 
-  // Expected purchases while alive depend on (x, T) only: compute them once per pair.
+  // Expected purchases while alive depend on (x, T) only: compute them once per pair, in a
+  // table indexed by the ranks of x and T (a sort by (x, T) when the table would be huge).
   const size_t n = rfm.size();
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
-    return std::tie(rfm[i].x, rfm[i].T) < std::tie(rfm[j].x, rfm[j].T);
-  });
   std::vector<double> alive_purchases(n);
-  for (size_t k = 0; k < n; ++k) {
-    const auto& c = rfm[order[k]];
-    if (k > 0 && c.x == rfm[order[k - 1]].x && c.T == rfm[order[k - 1]].T) {
-      alive_purchases[order[k]] = alive_purchases[order[k - 1]];
+  {
+    std::vector<double> xv(n), tv(n), xs, ts;
+    for (size_t i = 0; i < n; ++i) {
+      xv[i] = rfm[i].x;
+      tv[i] = rfm[i].T;
+    }
+    std::vector<uint32_t> xr, tr;
+    const bool ranked = rank_values(xv, xs, xr) && rank_values(tv, ts, tr) &&
+                        xs.size() * ts.size() <= (size_t{1} << 22);
+    if (ranked) {
+      std::vector<double> table(xs.size() * ts.size());
+      std::vector<uint8_t> known(table.size(), 0);
+      for (size_t i = 0; i < n; ++i) {
+        const size_t k = static_cast<size_t>(xr[i]) * ts.size() + tr[i];
+        if (!known[k]) {
+          table[k] = alive_expected_purchases(bg.params, rfm[i].x, rfm[i].T, options.horizon_weeks);
+          known[k] = 1;
+        }
+        alive_purchases[i] = table[k];
+      }
     } else {
-      alive_purchases[order[k]] =
-          alive_expected_purchases(bg.params, c.x, c.T, options.horizon_weeks);
+      std::vector<size_t> order(n);
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+        return std::tie(rfm[i].x, rfm[i].T) < std::tie(rfm[j].x, rfm[j].T);
+      });
+      for (size_t k = 0; k < n; ++k) {
+        const auto& c = rfm[order[k]];
+        if (k > 0 && c.x == rfm[order[k - 1]].x && c.T == rfm[order[k - 1]].T) {
+          alive_purchases[order[k]] = alive_purchases[order[k - 1]];
+        } else {
+          alive_purchases[order[k]] =
+              alive_expected_purchases(bg.params, c.x, c.T, options.horizon_weeks);
+        }
+      }
     }
   }
 

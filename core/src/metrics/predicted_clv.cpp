@@ -7,23 +7,45 @@ namespace kpi::detail {
 
 namespace {
 
-// Fits on valid orders dated before `to`; customers are those with such an order.
+// Fits on valid orders dated before `to`; customers are those with such an order. The orders
+// are sorted by customer and time, so each customer's summary is built in one pass, with the
+// same arithmetic as summarize_customer (same-day purchases are one, revenue after the first
+// day summed in time order).
 clv_result fit_until(const model& m, int64_t to) {
   std::vector<std::string> ids;
-  std::vector<std::vector<dated_purchase>> purchases;
+  std::vector<customer_rfm> rfm;
+  const int64_t last_day = to - 1;
   uint32_t current = UINT32_MAX;
+  int64_t first = 0, last = 0, days = 0;
+  double repeat_revenue = 0;
+  auto flush = [&] {
+    if (current == UINT32_MAX) return;
+    customer_rfm c;
+    c.x = static_cast<double>(days - 1);
+    c.t_x = static_cast<double>(last - first) / 7;
+    c.T = static_cast<double>(last_day - first) / 7;
+    c.m = days > 1 ? repeat_revenue / c.x : 0;
+    rfm.push_back(c);
+  };
   for (const order& o : m.orders) {
     if (!o.valid || o.day >= to) continue;
     if (o.customer != current) {
+      flush();
       current = o.customer;
       const std::string& key = m.customers[current].key;
       // Keys are "id:..." or "email:..."; people want to see the id or the e-mail.
       ids.push_back(key.substr(key.find(':') + 1));
-      purchases.emplace_back();
+      first = last = o.day;
+      days = 1;
+      repeat_revenue = 0;
+    } else if (o.day != last) {
+      last = o.day;
+      ++days;
     }
-    purchases.back().push_back({o.day, o.revenue});
+    if (o.day != first) repeat_revenue += o.revenue;
   }
-  return fit_predicted_clv(std::move(ids), summarize_purchases(purchases, to - 1), clv_options{});
+  flush();
+  return fit_predicted_clv(std::move(ids), std::move(rfm), clv_options{});
 }
 
 }  // namespace
