@@ -18,10 +18,13 @@ inline uint32_t hash_bytes(std::string_view s) {
 }
 
 constexpr size_t MAX_BAD_ROWS = 20;
+// Distinct values after which a column's interning is left to finish() (see
+// table_builder::deferred_cells): its hash table then no longer fits in the L1/L2 cache.
+constexpr uint32_t DEFER_AFTER = 32768;
 
 }  // namespace
 
-string_pool::string_pool() : offsets_{0, 0}, slots_(16, 0), hashes_{0} {}
+string_pool::string_pool() : offsets_{0, 0}, hashes_{0} {}
 
 void string_pool::grow() {
   std::vector<uint32_t> slots(slots_.size() * 2, 0);
@@ -34,8 +37,33 @@ void string_pool::grow() {
   slots_.swap(slots);
 }
 
+void string_pool::build_index() {
+  ascending_ = false;
+  hashes_.resize(size());
+  hashes_[0] = 0;
+  for (uint32_t code = 1; code < size(); ++code) hashes_[code] = hash_bytes(get(code));
+  size_t n = 16;
+  while (n < size_t(size()) * 2 + 2) n *= 2;
+  slots_.assign(n / 2, 0);  // grow() doubles it and inserts every code
+  grow();
+}
+
 uint32_t string_pool::intern(std::string_view s) {
   if (s.empty()) return 0;
+  if (slots_.empty()) {
+    if (ascending_) {
+      const std::string_view last = get(size() - 1);
+      if (s.size() > last.size() ||
+          (s.size() == last.size() && std::memcmp(s.data(), last.data(), s.size()) > 0)) {
+        // Greater than every string so far: new.
+        const uint32_t code = size();
+        bytes_.insert(bytes_.end(), s.begin(), s.end());
+        offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
+        return code;
+      }
+    }
+    build_index();
+  }
   const uint32_t h = hash_bytes(s);
   const size_t mask = slots_.size() - 1;
   size_t i = h & mask;
@@ -90,6 +118,7 @@ size_t table_builder::add_column(std::string_view name) {
   c.name = std::string(name);
   c.codes.assign(lines_.size(), 0);
   cols_.push_back(std::move(c));
+  deferred_.emplace_back();
   pending_.push_back(0);
   touched_.push_back(0);
   return cols_.size() - 1;
@@ -103,8 +132,33 @@ size_t table_builder::column_index(std::string_view name) {
 }
 
 void table_builder::set(size_t col, std::string_view value) {
-  pending_[col] = cols_[col].pool.intern(value);
+  deferred_cells& d = deferred_[col];
   touched_[col] = 1;
+  if (d.on) {
+    if (value.empty()) {
+      pending_[col] = 0;
+      return;
+    }
+    d.bytes.insert(d.bytes.end(), value.begin(), value.end());
+    d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
+    pending_[col] = static_cast<uint32_t>(d.ends.size());
+    return;
+  }
+  string_pool& pool = cols_[col].pool;
+  pending_[col] = pool.intern(value);
+  if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
+}
+
+// From now on the column's values are interned by finish(). Its distinct values so far
+// become its first entries, entry i being code i + 1, so the codes of earlier rows (and the
+// one pending) already are entry + 1.
+void table_builder::defer(size_t col) {
+  deferred_cells& d = deferred_[col];
+  string_pool& pool = cols_[col].pool;
+  d.on = true;
+  d.ends.assign(pool.offsets_.begin() + 2, pool.offsets_.end());
+  d.bytes = std::move(pool.bytes_);
+  pool = string_pool();
 }
 
 void table_builder::end_row(uint64_t line) {
@@ -117,11 +171,121 @@ void table_builder::end_row(uint64_t line) {
 
 void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
 
+// Interns every entry of a deferred column in entry order, so codes come out in order of
+// first appearance exactly as interning cell by cell would give them. Entries are split by
+// the top bits of their hash into partitions of a few thousand entries; each partition
+// finds every entry's first equal entry with a hash table that stays in cache. A pass in
+// entry order then numbers the first occurrences and compacts their bytes into the pool.
+void table_builder::intern_deferred(column& c, deferred_cells& d) {
+  const size_t n = d.ends.size();
+  const char* const bytes = d.bytes.data();
+  auto entry = [&](size_t e) -> std::string_view {
+    const uint32_t b = e == 0 ? 0 : d.ends[e - 1];
+    return {bytes + b, d.ends[e] - b};
+  };
+  int bits = 0;
+  while (bits < 12 && (n >> bits) > 4096) ++bits;
+  const int shift = 32 - bits;
+  auto part_of = [&](uint32_t h) -> size_t { return bits == 0 ? 0 : h >> shift; };
+
+  // Hashes, and a stable scatter of the entries by partition.
+  std::vector<uint32_t> hashes(n);
+  std::vector<uint32_t> starts((size_t(1) << bits) + 1, 0);
+  for (size_t e = 0; e < n; ++e) {
+    hashes[e] = hash_bytes(entry(e));
+    ++starts[part_of(hashes[e]) + 1];
+  }
+  for (size_t p = 1; p < starts.size(); ++p) starts[p] += starts[p - 1];
+  std::vector<uint32_t> order(n);
+  {
+    std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+    for (size_t e = 0; e < n; ++e) order[next[part_of(hashes[e])]++] = static_cast<uint32_t>(e);
+  }
+
+  // first[e]: the first entry equal to e (e itself when it is the first).
+  std::vector<uint32_t>& first = hashes;  // reused: a partition's hashes are read first
+  std::vector<uint32_t> slots;
+  std::vector<uint32_t> local_entry;  // per distinct value of the partition: first entry
+  std::vector<uint32_t> local_hash;
+  std::vector<uint32_t> part_hash;
+  for (size_t p = 0; p + 1 < starts.size(); ++p) {
+    const size_t from = starts[p], to = starts[p + 1];
+    if (from == to) continue;
+    size_t size = 16;
+    while (size < 2 * (to - from)) size *= 2;
+    slots.assign(size, 0);
+    const size_t mask = size - 1;
+    local_entry.clear();
+    local_hash.clear();
+    part_hash.resize(to - from);
+    for (size_t k = from; k < to; ++k) part_hash[k - from] = hashes[order[k]];
+    for (size_t k = from; k < to; ++k) {
+      const uint32_t e = order[k];
+      const uint32_t h = part_hash[k - from];
+      const std::string_view s = entry(e);
+      size_t i = h & mask;
+      uint32_t found = e;
+      while (uint32_t slot = slots[i]) {
+        const uint32_t l = slot - 1;
+        if (local_hash[l] == h) {
+          const std::string_view have = entry(local_entry[l]);
+          if (have.size() == s.size() && std::memcmp(have.data(), s.data(), s.size()) == 0) {
+            found = local_entry[l];
+            break;
+          }
+        }
+        i = (i + 1) & mask;
+      }
+      if (found == e) {
+        slots[i] = static_cast<uint32_t>(local_entry.size()) + 1;
+        local_entry.push_back(e);
+        local_hash.push_back(h);
+      }
+      first[e] = found;
+    }
+  }
+  std::vector<uint32_t>().swap(order);
+
+  // Number the first occurrences in entry order and compact their bytes in place.
+  std::vector<uint32_t> code_of(n);
+  std::vector<uint32_t> offsets{0, 0};
+  size_t out = 0;
+  char* const dst = d.bytes.data();
+  for (size_t e = 0; e < n; ++e) {
+    if (first[e] == e) {
+      code_of[e] = static_cast<uint32_t>(offsets.size() - 1);
+      const std::string_view s = entry(e);
+      std::memmove(dst + out, s.data(), s.size());
+      out += s.size();
+      offsets.push_back(static_cast<uint32_t>(out));
+    } else {
+      code_of[e] = code_of[first[e]];
+    }
+  }
+  std::vector<uint32_t>().swap(hashes);
+  std::vector<uint32_t>().swap(d.ends);
+  for (uint32_t& code : c.codes) {
+    if (code != 0) code = code_of[code - 1];
+  }
+  std::vector<uint32_t>().swap(code_of);
+  d.bytes.resize(out);
+  d.bytes.shrink_to_fit();
+  offsets.shrink_to_fit();
+  c.pool.bytes_ = std::move(d.bytes);
+  c.pool.offsets_ = std::move(offsets);
+  c.pool.slots_.clear();
+  c.pool.hashes_.clear();
+  c.pool.ascending_ = false;
+  d = deferred_cells();
+}
+
 table table_builder::finish() {
   table t;
   t.lines = std::move(lines_);
   const size_t n = t.lines.size();
-  for (column& c : cols_) {
+  for (size_t col = 0; col < cols_.size(); ++col) {
+    column& c = cols_[col];
+    if (deferred_[col].on) intern_deferred(c, deferred_[col]);
     // Count how many rows hold each distinct value: inference is weighted by rows but runs
     // once per distinct value, which is what makes typing a 5M-row file cheap.
     std::vector<uint32_t> counts(c.pool.size(), 0);
@@ -180,6 +344,7 @@ table table_builder::finish() {
     t.columns.push_back(std::move(c));
   }
   cols_.clear();
+  deferred_.clear();
   pending_.clear();
   touched_.clear();
   return t;

@@ -26,11 +26,17 @@ class string_pool {
   size_t memory_bytes() const;
 
  private:
+  friend class table_builder;
   void grow();
+  void build_index();
   std::vector<char> bytes_;
   std::vector<uint32_t> offsets_;  // size() + 1 entries
-  std::vector<uint32_t> slots_;    // open addressing: code + 1, 0 = free
+  // Open addressing: code + 1, 0 = free. Empty until needed: while every string added is
+  // greater than the one before (shorter first, then bytewise), as sorted ids are, a greater
+  // string is new without a lookup; a pool built in bulk also gets its index on first use.
+  std::vector<uint32_t> slots_;
   std::vector<uint32_t> hashes_;   // hash of each code, to rehash without rereading
+  bool ascending_ = true;          // no index yet and the strings are in increasing order
 };
 
 inline constexpr int64_t MISSING_TIME = std::numeric_limits<int64_t>::min();
@@ -86,7 +92,21 @@ class table_builder {
   table finish();
 
  private:
+  // A column with many distinct values stops interning cell by cell (a cache miss per cell
+  // once its hash table outgrows the cache): its cells are appended here, and finish()
+  // interns them all at once, partitioned by hash so that each partition's table stays in
+  // cache. Entry i is the i-th value set since the column began; a row's code holds its
+  // entry + 1 until finish() turns it into the value's code.
+  struct deferred_cells {
+    bool on = false;
+    std::vector<char> bytes;
+    std::vector<uint32_t> ends;  // end of each entry in bytes
+  };
+  void defer(size_t col);
+  void intern_deferred(column& c, deferred_cells& d);
+
   std::vector<column> cols_;
+  std::vector<deferred_cells> deferred_;
   std::vector<uint32_t> pending_;  // codes of the row being built
   std::vector<uint8_t> touched_;
   std::vector<uint64_t> lines_;
