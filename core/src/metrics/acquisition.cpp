@@ -96,22 +96,66 @@ double spend_in(const context& ctx, period p, std::map<std::string, double>* by_
 
 namespace {
 
-// New customers of `p` per folded acquisition channel, with display names.
-std::map<std::string, double> new_by_channel(const context& ctx, period p,
-                                             std::map<std::string, std::string>& names) {
-  std::map<std::string, double> out;
+// Every customer's acquisition channel as a small id: ids < m.channels.size() are order
+// channels, then "(unknown)", then each distinct customers-dataset source. Per id the display
+// name and the folded key, and per distinct key an index.
+struct customer_channels {
+  std::vector<uint32_t> of_customer;
+  std::vector<std::string> names;     // per id: acquisition_channel's text
+  std::vector<uint32_t> key_of;       // per id: index into keys
+  std::vector<std::string> keys;      // distinct folded names
+};
+
+customer_channels channels_of(const model& m) {
+  customer_channels cc;
+  cc.names = m.channels;
+  const uint32_t unknown = static_cast<uint32_t>(cc.names.size());
+  cc.names.push_back("(unknown)");
+  std::unordered_map<std::string_view, uint32_t> source_id;
+  cc.of_customer.resize(m.customers.size());
+  for (uint32_t c = 0; c < m.customers.size(); ++c) {
+    const customer_info& ci = m.customers[c];
+    uint32_t id = unknown;
+    if (!ci.source.empty()) {
+      auto [it, added] = source_id.emplace(ci.source, static_cast<uint32_t>(cc.names.size()));
+      if (added) cc.names.push_back(ci.source);
+      id = it->second;
+    } else if (ci.first_order != UINT32_MAX && m.orders[ci.first_order].channel != 0) {
+      id = m.orders[ci.first_order].channel;
+    }
+    cc.of_customer[c] = id;
+  }
+  std::unordered_map<std::string, uint32_t> key_index;
+  for (const std::string& name : cc.names) {
+    auto [it, added] = key_index.emplace(fold(name), static_cast<uint32_t>(cc.keys.size()));
+    if (added) cc.keys.push_back(it->first);
+    cc.key_of.push_back(it->second);
+  }
+  return cc;
+}
+
+// New customers of `p` per folded acquisition channel, with display names (the first
+// customer's, in customer order, names a key).
+std::map<std::string, double> new_by_channel(const context& ctx, const customer_channels& cc,
+                                             period p, std::map<std::string, std::string>& names) {
+  std::vector<double> count(cc.names.size(), 0);
+  std::vector<uint32_t> seen;  // ids in order of their first customer
   for (uint32_t c = 0; c < ctx.m.customers.size(); ++c) {
     const customer_info& ci = ctx.m.customers[c];
     if (ci.first_order == UINT32_MAX || !p.contains(ci.first_day)) continue;
-    std::string ch = acquisition_channel(ctx.m, c);
-    std::string key = fold(ch);
-    out[key] += 1;
-    names.emplace(key, ch);
+    const uint32_t id = cc.of_customer[c];
+    if (count[id]++ == 0) seen.push_back(id);
+  }
+  std::map<std::string, double> out;
+  for (uint32_t id : seen) {
+    const std::string& key = cc.keys[cc.key_of[id]];
+    out[key] += count[id];
+    names.emplace(key, cc.names[id]);
   }
   return out;
 }
 
-void cac_kpi(const context& ctx, report_parts& out) {
+void cac_kpi(const context& ctx, const customer_channels& cc, report_parts& out) {
   const model& m = ctx.m;
   std::map<std::string, double> spend_by;
   std::map<std::string, std::string> names;
@@ -125,7 +169,7 @@ void cac_kpi(const context& ctx, report_parts& out) {
     return;
   }
   std::map<std::string, std::string> new_names;
-  const std::map<std::string, double> news = new_by_channel(ctx, ctx.P, new_names);
+  const std::map<std::string, double> news = new_by_channel(ctx, cc, ctx.P, new_names);
   double new_total = 0, prev_new = 0;
   for (const auto& [k, v] : news) new_total += v;
   for (const customer_info& c : m.customers) {
@@ -166,23 +210,33 @@ void cac_kpi(const context& ctx, report_parts& out) {
   }
 }
 
-void sources_kpi(const context& ctx, report_parts& out) {
+void sources_kpi(const context& ctx, const customer_channels& cc, report_parts& out) {
   const model& m = ctx.m;
   if (!m.has_orders) {
     out.kpis["acquisition_sources"] = unavailable_kpi("count", {"orders"});
     return;
   }
   std::map<std::string, std::string> names;
-  const std::map<std::string, double> news = new_by_channel(ctx, ctx.P, names);
-  std::map<std::string, double> revenue;
-  std::vector<std::string> channel_of(m.customers.size());
+  const std::map<std::string, double> news = new_by_channel(ctx, cc, ctx.P, names);
+  // Revenue of P per channel key, summed in order of the orders; a key's display name is
+  // that of its first order's customer.
+  std::vector<double> key_revenue(cc.keys.size(), 0);
+  std::vector<uint32_t> first_id(cc.keys.size(), UINT32_MAX);
+  std::vector<uint32_t> seen;  // keys in order of their first order
   for (const order& o : m.orders) {
     if (!o.valid || !ctx.P.contains(o.day)) continue;
-    std::string& ch = channel_of[o.customer];
-    if (ch.empty()) ch = acquisition_channel(m, o.customer);
-    std::string key = fold(ch);
-    revenue[key] += o.revenue;
-    names.emplace(key, ch);
+    const uint32_t id = cc.of_customer[o.customer];
+    const uint32_t k = cc.key_of[id];
+    if (first_id[k] == UINT32_MAX) {
+      first_id[k] = id;
+      seen.push_back(k);
+    }
+    key_revenue[k] += o.revenue;
+  }
+  std::map<std::string, double> revenue;
+  for (uint32_t k : seen) {
+    revenue[cc.keys[k]] = key_revenue[k];
+    names.emplace(cc.keys[k], cc.names[first_id[k]]);
   }
   double total = 0, prev_total = 0;
   for (const auto& [k, v] : news) total += v;
@@ -409,8 +463,9 @@ void member_growth_kpi(const context& ctx, report_parts& out) {
 }  // namespace
 
 void acquisition_kpis(const context& ctx, report_parts& out) {
-  cac_kpi(ctx, out);
-  sources_kpi(ctx, out);
+  const customer_channels cc = channels_of(ctx.m);
+  cac_kpi(ctx, cc, out);
+  sources_kpi(ctx, cc, out);
   leads_kpi(ctx, out);
   conversion_kpi(ctx, out);
   member_growth_kpi(ctx, out);

@@ -232,15 +232,28 @@ void cohort_kpi(const context& ctx, report_parts& out) {
   const int64_t last_cohort = month_of(ctx.P.to - 1);
   // Columns run to the last month with orders (at least to the last cohort of P).
   int64_t last_month = last_cohort;
+  int64_t min_day = std::numeric_limits<int64_t>::max(), max_day = std::numeric_limits<int64_t>::min();
   for (const order& o : m.orders) {
-    if (o.valid) last_month = std::max(last_month, month_of(o.day));
+    if (!o.valid) continue;
+    min_day = std::min(min_day, o.day);
+    max_day = std::max(max_day, o.day);
   }
+  if (min_day <= max_day) last_month = std::max(last_month, month_of(max_day));  // monotone
+  // Month of every day the orders span, looked up rather than computed per order.
+  std::vector<int64_t> month_table;
+  if (min_day <= max_day && max_day - min_day < (int64_t{1} << 20)) {
+    month_table.resize(static_cast<size_t>(max_day - min_day + 1));
+    for (size_t i = 0; i < month_table.size(); ++i) {
+      month_table[i] = month_of(min_day + static_cast<int64_t>(i));
+    }
+  }
+  auto order_month = [&](int64_t day) {
+    return month_table.empty() ? month_of(day) : month_table[static_cast<size_t>(day - min_day)];
+  };
   std::vector<std::string> labels;
   std::vector<double> sizes;
   std::vector<std::vector<double>> hits;
-  std::map<int64_t, size_t> row_of;
   for (int64_t mo = first_cohort; mo <= last_cohort; ++mo) {
-    row_of[mo] = labels.size();
     char buf[16];
     const int64_t y = mo >= 0 ? mo / 12 : (mo - 11) / 12;
     std::snprintf(buf, sizeof buf, "%04d-%02d", static_cast<int>(y), static_cast<int>(mo - y * 12 + 1));
@@ -257,16 +270,16 @@ void cohort_kpi(const context& ctx, report_parts& out) {
     if (o.customer != current) {
       current = o.customer;
       const customer_info& c = m.customers[current];
-      cohort = month_of(c.first_day);
-      in_range = ctx.P.contains(c.first_day) && row_of.count(cohort);
+      cohort = order_month(c.first_day);
+      in_range = ctx.P.contains(c.first_day) && cohort >= first_cohort && cohort <= last_cohort;
       last_offset = -1;
-      if (in_range) sizes[row_of[cohort]] += 1;
+      if (in_range) sizes[static_cast<size_t>(cohort - first_cohort)] += 1;
     }
     if (!in_range) continue;
-    const int64_t offset = month_of(o.day) - cohort;
+    const int64_t offset = order_month(o.day) - cohort;
     if (offset == last_offset) continue;
     last_offset = offset;
-    std::vector<double>& row = hits[row_of[cohort]];
+    std::vector<double>& row = hits[static_cast<size_t>(cohort - first_cohort)];
     if (offset >= 0 && offset < static_cast<int64_t>(row.size())) row[offset] += 1;
   }
   double total = 0, retained = 0;
