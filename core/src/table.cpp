@@ -17,6 +17,23 @@ inline uint32_t hash_bytes(std::string_view s) {
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
+// a[0, n) == b[0, n), eight bytes at a time: cells are short, and a call to memcmp (a byte
+// loop in the wasm build) costs more than the compare.
+inline bool same_bytes(const char* a, const char* b, size_t n) {
+  while (n >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+    a += 8, b += 8, n -= 8;
+  }
+  while (n > 0) {
+    if (*a++ != *b++) return false;
+    --n;
+  }
+  return true;
+}
+
 constexpr size_t MAX_BAD_ROWS = 20;
 // Distinct values after which a column's interning is left to finish() (see
 // table_builder::deferred_cells): its hash table then no longer fits in the L1/L2 cache.
@@ -71,7 +88,7 @@ uint32_t string_pool::intern(std::string_view s) {
     const uint32_t code = slot - 1;
     if (hashes_[code] == h) {
       std::string_view have = get(code);
-      if (have.size() == s.size() && std::memcmp(have.data(), s.data(), s.size()) == 0) {
+      if (have.size() == s.size() && same_bytes(have.data(), s.data(), s.size())) {
         return code;
       }
     }
@@ -188,7 +205,8 @@ void table_builder::intern_deferred(column& c, deferred_cells& d) {
   const int shift = 32 - bits;
   auto part_of = [&](uint32_t h) -> size_t { return bits == 0 ? 0 : h >> shift; };
 
-  // Hashes, and a stable scatter of the entries by partition.
+  // Hashes, and a stable scatter of the entries by partition, each with what its lookup
+  // needs so that the partition pass reads them in sequence.
   std::vector<uint32_t> hashes(n);
   std::vector<uint32_t> starts((size_t(1) << bits) + 1, 0);
   for (size_t e = 0; e < n; ++e) {
@@ -196,18 +214,26 @@ void table_builder::intern_deferred(column& c, deferred_cells& d) {
     ++starts[part_of(hashes[e]) + 1];
   }
   for (size_t p = 1; p < starts.size(); ++p) starts[p] += starts[p - 1];
-  std::vector<uint32_t> order(n);
+  struct record {
+    uint32_t e, h, begin, len;
+  };
+  std::vector<record> order(n);
   {
     std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
-    for (size_t e = 0; e < n; ++e) order[next[part_of(hashes[e])]++] = static_cast<uint32_t>(e);
+    uint32_t begin = 0;
+    for (size_t e = 0; e < n; ++e) {
+      const uint32_t h = hashes[e];
+      const uint32_t end = d.ends[e];
+      order[next[part_of(h)]++] = {static_cast<uint32_t>(e), h, begin, end - begin};
+      begin = end;
+    }
   }
 
-  // first[e]: the first entry equal to e (e itself when it is the first).
-  std::vector<uint32_t>& first = hashes;  // reused: a partition's hashes are read first
-  std::vector<uint32_t> slots;
-  std::vector<uint32_t> local_entry;  // per distinct value of the partition: first entry
-  std::vector<uint32_t> local_hash;
-  std::vector<uint32_t> part_hash;
+  // first[e]: the first entry equal to e (e itself when it is the first). Slots hold the
+  // hash and the index of the partition's distinct value + 1.
+  std::vector<uint32_t>& first = hashes;  // reused: every hash is in `order` now
+  std::vector<uint64_t> slots;
+  std::vector<record> local;  // the partition's distinct values: their first entry
   for (size_t p = 0; p + 1 < starts.size(); ++p) {
     const size_t from = starts[p], to = starts[p + 1];
     if (from == to) continue;
@@ -215,36 +241,29 @@ void table_builder::intern_deferred(column& c, deferred_cells& d) {
     while (size < 2 * (to - from)) size *= 2;
     slots.assign(size, 0);
     const size_t mask = size - 1;
-    local_entry.clear();
-    local_hash.clear();
-    part_hash.resize(to - from);
-    for (size_t k = from; k < to; ++k) part_hash[k - from] = hashes[order[k]];
+    local.clear();
     for (size_t k = from; k < to; ++k) {
-      const uint32_t e = order[k];
-      const uint32_t h = part_hash[k - from];
-      const std::string_view s = entry(e);
-      size_t i = h & mask;
-      uint32_t found = e;
-      while (uint32_t slot = slots[i]) {
-        const uint32_t l = slot - 1;
-        if (local_hash[l] == h) {
-          const std::string_view have = entry(local_entry[l]);
-          if (have.size() == s.size() && std::memcmp(have.data(), s.data(), s.size()) == 0) {
-            found = local_entry[l];
+      const record r = order[k];
+      size_t i = r.h & mask;
+      uint32_t found = r.e;
+      while (const uint64_t slot = slots[i]) {
+        if (static_cast<uint32_t>(slot >> 32) == r.h) {
+          const record& have = local[static_cast<uint32_t>(slot) - 1];
+          if (have.len == r.len && same_bytes(bytes + have.begin, bytes + r.begin, r.len)) {
+            found = have.e;
             break;
           }
         }
         i = (i + 1) & mask;
       }
-      if (found == e) {
-        slots[i] = static_cast<uint32_t>(local_entry.size()) + 1;
-        local_entry.push_back(e);
-        local_hash.push_back(h);
+      if (found == r.e) {
+        local.push_back(r);
+        slots[i] = (uint64_t(r.h) << 32) | local.size();
       }
-      first[e] = found;
+      first[r.e] = found;
     }
   }
-  std::vector<uint32_t>().swap(order);
+  std::vector<record>().swap(order);
 
   // Number the first occurrences in entry order and compact their bytes in place.
   std::vector<uint32_t> code_of(n);

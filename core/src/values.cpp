@@ -198,6 +198,20 @@ constexpr size_t MAX_GROUPED_LENGTH = 128;
 bool scan_number(std::string_view text, char mark, number_scan& out) {
   const char* b = text.data();
   const char* e = b + text.size();
+  // Plain digits (ids, counts), the most common number by far: the value is exact below
+  // 10^15, and every rule below would give the same reading, whatever the mark.
+  if (!text.empty() && text.size() <= 15) {
+    uint64_t v = 0;
+    const char* p = b;
+    while (p < e && is_digit(*p)) v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+    if (p == e) {
+      out.value = static_cast<double>(v);
+      out.currency = -1;
+      out.fraction = false;
+      out.phone = false;
+      return true;
+    }
+  }
   trim(b, e);
   if (b >= e) return false;
 
