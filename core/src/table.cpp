@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace kpi {
 
@@ -298,65 +299,96 @@ void table_builder::intern_deferred(column& c, deferred_cells& d) {
   d = deferred_cells();
 }
 
+// Vectors grown by doubling may hold up to twice what they need: give the spare back
+// before finish() allocates the packed arrays (5M rows: 8M-entry code arrays).
+template <typename T>
+void trim_capacity(std::vector<T>& v) {
+  if (v.capacity() - v.size() > v.size() / 4) v.shrink_to_fit();
+}
+
 table table_builder::finish() {
   table t;
   t.lines = std::move(lines_);
+  trim_capacity(t.lines);
+  for (column& c : cols_) trim_capacity(c.codes);
   const size_t n = t.lines.size();
   for (size_t col = 0; col < cols_.size(); ++col) {
     column& c = cols_[col];
     if (deferred_[col].on) intern_deferred(c, deferred_[col]);
-    // Count how many rows hold each distinct value: inference is weighted by rows but runs
-    // once per distinct value, which is what makes typing a 5M-row file cheap.
-    std::vector<uint32_t> counts(c.pool.size(), 0);
-    for (uint32_t code : c.codes) ++counts[code];
-    std::vector<std::string_view> values;
-    std::vector<uint32_t> value_counts;
-    values.reserve(c.pool.size());
-    value_counts.reserve(c.pool.size());
-    for (uint32_t code = 1; code < c.pool.size(); ++code) {
-      values.push_back(c.pool.get(code));
-      value_counts.push_back(counts[code]);
+    {
+      // Count how many rows hold each distinct value: inference is weighted by rows but
+      // runs once per distinct value, which is what makes typing a 5M-row file cheap.
+      std::vector<uint32_t> counts(c.pool.size(), 0);
+      for (uint32_t code : c.codes) ++counts[code];
+      std::vector<std::string_view> values;
+      std::vector<uint32_t> value_counts;
+      values.reserve(c.pool.size());
+      value_counts.reserve(c.pool.size());
+      for (uint32_t code = 1; code < c.pool.size(); ++code) {
+        values.push_back(c.pool.get(code));
+        value_counts.push_back(counts[code]);
+      }
+      c.format = infer_format(c.name, values, value_counts);
     }
-    c.format = infer_format(c.name, values, value_counts);
 
     if (c.is_number() || c.is_date()) {
-      // Convert each distinct value once, then spread to rows.
       const bool dates = c.is_date();
-      std::vector<double> num_of;
-      std::vector<int64_t> time_of;
-      std::vector<uint8_t> ok(c.pool.size(), 0);
-      if (dates) {
-        time_of.assign(c.pool.size(), MISSING_TIME);
-      } else {
-        num_of.assign(c.pool.size(), std::numeric_limits<double>::quiet_NaN());
-      }
-      for (uint32_t code = 1; code < c.pool.size(); ++code) {
-        if (dates) {
-          if (auto v = parse_time(c.pool.get(code), c.format)) {
-            time_of[code] = *v;
-            ok[code] = 1;
-          }
-        } else if (auto v = parse_number(c.pool.get(code), c.format.decimal_mark)) {
-          num_of[code] = *v;
-          ok[code] = 1;
-        }
-      }
-      ok[0] = 1;  // empty cells are missing, not bad
       if (dates) {
         c.times.resize(n);
       } else {
         c.numbers.resize(n);
       }
-      for (size_t r = 0; r < n; ++r) {
-        const uint32_t code = c.codes[r];
-        if (dates) {
-          c.times[r] = time_of[code];
-        } else {
-          c.numbers[r] = num_of[code];
+      auto bad_at = [&](size_t r) {
+        ++c.bad;
+        if (c.bad_rows.size() < MAX_BAD_ROWS) c.bad_rows.push_back(static_cast<uint32_t>(r));
+      };
+      if (size_t(c.pool.size()) * 4 > n * 3) {
+        // Nearly every value distinct (ids, timestamps): convert row by row, which costs
+        // about as much and needs no per-value table.
+        for (size_t r = 0; r < n; ++r) {
+          const uint32_t code = c.codes[r];
+          if (dates) {
+            std::optional<int64_t> v;
+            if (code != 0 && !(v = parse_time(c.pool.get(code), c.format))) bad_at(r);
+            c.times[r] = v ? *v : MISSING_TIME;
+          } else {
+            std::optional<double> v;
+            if (code != 0 && !(v = parse_number(c.pool.get(code), c.format.decimal_mark))) {
+              bad_at(r);
+            }
+            c.numbers[r] = v ? *v : std::numeric_limits<double>::quiet_NaN();
+          }
         }
-        if (!ok[code]) {
-          ++c.bad;
-          if (c.bad_rows.size() < MAX_BAD_ROWS) c.bad_rows.push_back(static_cast<uint32_t>(r));
+      } else {
+        // Convert each distinct value once, then spread to rows.
+        std::vector<double> num_of;
+        std::vector<int64_t> time_of;
+        std::vector<uint8_t> ok(c.pool.size(), 0);
+        if (dates) {
+          time_of.assign(c.pool.size(), MISSING_TIME);
+        } else {
+          num_of.assign(c.pool.size(), std::numeric_limits<double>::quiet_NaN());
+        }
+        for (uint32_t code = 1; code < c.pool.size(); ++code) {
+          if (dates) {
+            if (auto v = parse_time(c.pool.get(code), c.format)) {
+              time_of[code] = *v;
+              ok[code] = 1;
+            }
+          } else if (auto v = parse_number(c.pool.get(code), c.format.decimal_mark)) {
+            num_of[code] = *v;
+            ok[code] = 1;
+          }
+        }
+        ok[0] = 1;  // empty cells are missing, not bad
+        for (size_t r = 0; r < n; ++r) {
+          const uint32_t code = c.codes[r];
+          if (dates) {
+            c.times[r] = time_of[code];
+          } else {
+            c.numbers[r] = num_of[code];
+          }
+          if (!ok[code]) bad_at(r);
         }
       }
     }
