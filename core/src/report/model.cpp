@@ -197,9 +197,16 @@ model build_model(const std::vector<const dataset*>& sets) {
   };
   std::vector<partial> parts;
   size_t last_orders = sets.size();
+  size_t order_rows = 0;
   for (size_t ds = 0; ds < sets.size(); ++ds) {
-    if (sets[ds]->usable() && sets[ds]->kind == dataset_kind::orders) last_orders = ds;
+    if (sets[ds]->usable() && sets[ds]->kind == dataset_kind::orders) {
+      last_orders = ds;
+      order_rows += sets[ds]->tbl.rows();
+    }
   }
+  // At most one order per row: no regrowth (copies and fresh pages) while reading.
+  m.orders.reserve(order_rows);
+  parts.reserve(order_rows);
   for (uint32_t ds = 0; ds < sets.size(); ++ds) {
     const dataset* d = sets[ds];
     if (!d->usable() || d->kind != dataset_kind::orders) continue;
@@ -245,6 +252,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       const std::string_view v = oid->pool.get(code);
       direct = v.front() != ' ' && v.front() != '\t' && v.back() != ' ' && v.back() != '\t';
     }
+    if ((product || sku || qty) && m.lines.empty()) m.lines.reserve(d->tbl.rows());
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       uint32_t oi = static_cast<uint32_t>(m.orders.size());
       bool fresh = true;
