@@ -18,6 +18,10 @@
 #include "kpi/io/readers.h"
 #include "simdjson.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
 namespace kpi {
 namespace {
 
@@ -123,6 +127,47 @@ struct byte_classes {
   }
 };
 constexpr byte_classes BYTE_CLASS;
+
+// The first byte in [p, end) that can end a string ('"' or '\\'), or end.
+const char* skip_in_string(const char* p, const char* end) {
+#if defined(__wasm_simd128__)
+  // 16 bytes a step with wasm SIMD rather than a table look-up a byte.
+  const v128_t quote = wasm_i8x16_splat('"');
+  const v128_t backslash = wasm_i8x16_splat('\\');
+  while (end - p >= 16) {
+    const v128_t v = wasm_v128_load(p);
+    const uint32_t hits =
+        wasm_i8x16_bitmask(wasm_v128_or(wasm_i8x16_eq(v, quote), wasm_i8x16_eq(v, backslash)));
+    if (hits != 0) return p + __builtin_ctz(hits);
+    p += 16;
+  }
+#endif
+  while (p < end && !BYTE_CLASS.ends_string[static_cast<uint8_t>(*p)]) ++p;
+  return p;
+}
+
+// The first byte in [p, end) outside strings that matters to the depth: '"', '{', '}', '[', ']'.
+const char* skip_outside_string(const char* p, const char* end) {
+#if defined(__wasm_simd128__)
+  // '[' and ']' differ from '{' and '}' by bit 0x20 only, and no other byte ORed with 0x20
+  // gives '{' or '}'.
+  const v128_t quote = wasm_i8x16_splat('"');
+  const v128_t open = wasm_i8x16_splat('{');
+  const v128_t close = wasm_i8x16_splat('}');
+  const v128_t bit = wasm_i8x16_splat(0x20);
+  while (end - p >= 16) {
+    const v128_t v = wasm_v128_load(p);
+    const v128_t folded = wasm_v128_or(v, bit);
+    const v128_t brackets = wasm_v128_or(wasm_i8x16_eq(folded, open), wasm_i8x16_eq(folded, close));
+    const v128_t m = wasm_v128_or(wasm_i8x16_eq(v, quote), brackets);
+    const uint32_t hits = wasm_i8x16_bitmask(m);
+    if (hits != 0) return p + __builtin_ctz(hits);
+    p += 16;
+  }
+#endif
+  while (p < end && !BYTE_CLASS.structural[static_cast<uint8_t>(*p)]) ++p;
+  return p;
+}
 
 struct path_hash {
   using is_transparent = void;
@@ -511,8 +556,8 @@ class json_reader final : public reader {
       elem_.append(from, p);
       return p < end;
     }
-    // The inner loops skip the bytes that cannot end a string or change the depth, a table
-    // look-up each, as they are almost every byte of the file.
+    // The inner loops skip the bytes that cannot end a string or change the depth, as they
+    // are almost every byte of the file.
     while (p < end) {
       if (cap_in_string_) {
         if (cap_escape_) {
@@ -520,7 +565,7 @@ class json_reader final : public reader {
           ++p;
           continue;
         }
-        while (p < end && !BYTE_CLASS.ends_string[static_cast<uint8_t>(*p)]) ++p;
+        p = skip_in_string(p, end);
         if (p == end) break;
         if (*p++ == '\\') {
           cap_escape_ = true;
@@ -533,7 +578,7 @@ class json_reader final : public reader {
         }
         continue;
       }
-      while (p < end && !BYTE_CLASS.structural[static_cast<uint8_t>(*p)]) ++p;
+      p = skip_outside_string(p, end);
       if (p == end) break;
       const char c = *p++;
       if (c == '"') {
