@@ -330,7 +330,7 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   }
 
   model m = build_model(sets);
-  context ctx{sets, options, m, P, prev, whole_months, {}};
+  context ctx{sets, options, m, P, prev, whole_months, {}, {}};
   if (any_date) ctx.series = make_buckets(first_day, last_day, options.gran);
   if (m.has_orders) {
     // Every set of buckets the KPI families ask order statistics for, in one pass.
