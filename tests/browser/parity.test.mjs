@@ -55,7 +55,7 @@ test('the demo store: every card equals `build/loupe report`', async () => {
 });
 
 test('a real Shopify export: every card equals `build/loupe report`', async () => {
-  await compare([join(ROOT, 'tests/browser/fixtures/shopify_orders_export.csv')]);
+  await compare([join(ROOT, 'tests/data/shopify/orders_export.csv')]);
 });
 
 test('orders alone: every card equals `build/loupe report`', async () => {

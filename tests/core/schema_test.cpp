@@ -167,7 +167,7 @@ value_type shopify_type(const std::string& name) {
 }
 
 std::vector<col> shopify_header() {
-  std::ifstream in(LOUPE_SHARED_DATA "/exports/shopify/orders_export.csv", std::ios::binary);
+  std::ifstream in(LOUPE_TEST_DATA "/shopify/orders_export.csv", std::ios::binary);
   std::string line;
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
