@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,6 +58,25 @@ export function startServer({ build = !process.env.LOUPE_NO_BUILD } = {}) {
 export async function launch() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: run scripts/setup`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/**
+ * For a test file: starts scripts/serve and Chromium before its tests (then runs `setup`, if
+ * given, with both running) and stops both after them. Returns {server, browser}, filled in
+ * once started.
+ */
+export function useSite(setup) {
+  const site = { server: null, browser: null };
+  before(async () => {
+    site.server = await startServer();
+    site.browser = await launch();
+    if (setup) await setup(site);
+  });
+  after(async () => {
+    await site.browser?.close();
+    await site.server?.stop();
+  });
+  return site;
 }
 
 /**

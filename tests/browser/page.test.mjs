@@ -1,27 +1,18 @@
 // The page end to end with the demo store: cards get values, exports download, a mapping
 // override changes numbers, themes switch, and the page talks to nobody but its own origin.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launch, openPage, waitForReport, cardValues } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues } from './harness.mjs';
 
-let server;
-let browser;
 let s; // {page, requests, foreign, dialogs, errors, origin}
 let loadedAt;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  s = await openPage(browser, server.url);
-  await s.page.goto(server.url, { waitUntil: 'load' });
+const site = useSite(async () => {
+  s = await openPage(site.browser, site.server.url);
+  await s.page.goto(site.server.url, { waitUntil: 'load' });
   loadedAt = s.requests.length;
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 test('the file input is reachable by its label "Choose files"', async () => {

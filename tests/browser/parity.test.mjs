@@ -1,33 +1,22 @@
 // Card values on the page equal the native CLI's report for the same files: the page must
 // show exactly what the engine computes, nothing rounded or invented on the way.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launch, openPage, waitForReport, cardValues, nativeReport, demoDir, ROOT } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues, nativeReport, demoDir, ROOT } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 /** Expected data-value of a card from a report KPI. */
 const expected = (k) => (k.status === 'ok' && k.value !== null && k.value !== undefined ? String(k.value) : '');
 
 async function compare(files) {
   const native = nativeReport(files);
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     await s.page.getByLabel('Choose files').setInputFiles(files);
     await waitForReport(s.page);
     const values = await cardValues(s.page);

@@ -3,28 +3,19 @@
 // (measured inside the page with a timer-gap probe and the Long Tasks API). Also: progress is
 // shown while reading, and cancel stops a read.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, launch, openPage, waitForReport, cardValues, tmp, ROOT } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues, tmp, ROOT } from './harness.mjs';
 
 const ROWS = 1000000;
-let server;
-let browser;
 let bigFile;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+const site = useSite(async () => {
   bigFile = join(tmp(), 'orders_1m.csv');
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-orders.mjs'), String(ROWS), bigFile], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 /** Starts a probe in the page: the longest gap between 10 ms timer ticks, and long tasks. */
@@ -57,9 +48,9 @@ const readProbe = (page) => page.evaluate(() => {
 });
 
 test('cancel stops reading a big file', async () => {
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     await s.page.getByLabel('Choose files').setInputFiles([bigFile]);
     const item = s.page.locator('li.file', { hasText: 'orders_1m.csv' });
     await s.page.waitForFunction(() => document.querySelector('li.file progress')?.value > 0, null, { timeout: 60000 });
@@ -72,9 +63,9 @@ test('cancel stops reading a big file', async () => {
 });
 
 test('the main thread never blocks for more than 200 ms while 1,000,000 rows load', async () => {
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     // The page is loaded and idle (engine started, chart code warmed) before the file comes.
     await s.page.evaluate(() => window.loupePageReady);
     // Playwright's own work to set the file runs on the page's main thread too: the probe

@@ -1,21 +1,17 @@
 // Hostile and broken input: text from files is shown as text, a malformed file shows its
 // error next to it while the others compute, and tooltips escape user strings.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launch, openPage, waitForReport, cardValues, tmp } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues, tmp } from './harness.mjs';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
-let server;
-let browser;
 let dir;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+const site = useSite(async () => {
   dir = tmp();
   const orders = (first) => {
     const rows = ['Order ID,Created At,Customer ID,Total,Product,Quantity,Source,"' + XSS + '"'];
@@ -32,15 +28,10 @@ before(async () => {
   writeFileSync(join(dir, 'garbage.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 test('an XSS payload in a cell, a header and a file name shows as text', async () => {
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     await s.page.getByLabel('Choose files').setInputFiles([join(dir, `${XSS}.csv`)]);
     await waitForReport(s.page);
     await s.page.locator('li.file details.mapping > summary').first().click();
@@ -73,9 +64,9 @@ test('an XSS payload in a cell, a header and a file name shows as text', async (
 });
 
 test('a malformed file shows its error next to it and the others still compute', async () => {
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     await s.page.getByLabel('Choose files').setInputFiles([join(dir, 'broken.json'), join(dir, 'orders.csv'), join(dir, 'garbage.bin')]);
     await waitForReport(s.page);
     // Bytes that are not text: the file's error is shown next to it.
@@ -108,9 +99,9 @@ test('a malformed file shows its error next to it and the others still compute',
 });
 
 test('removing a file recomputes without it', async () => {
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     await s.page.getByLabel('Choose files').setInputFiles([join(dir, 'orders.csv'), join(dir, `${XSS}.csv`)]);
     await waitForReport(s.page);
     const both = Number((await cardValues(s.page)).revenue);
@@ -125,9 +116,9 @@ test('removing a file recomputes without it', async () => {
 });
 
 test('files dropped anywhere on the page are read', async () => {
-  const s = await openPage(browser, server.url);
+  const s = await openPage(site.browser, site.server.url);
   try {
-    await s.page.goto(server.url);
+    await s.page.goto(site.server.url);
     const text = readFileSync(join(dir, 'orders.csv'), 'utf8');
     // A drag of real File objects onto the footer, far from the drop zone.
     await s.page.evaluate((csv) => {

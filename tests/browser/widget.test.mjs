@@ -3,26 +3,15 @@
 // objects equals the same rows as CSV; events fire; embed.html obeys its origin check;
 // dist/ works from a sub-path and asks for nothing but its own files.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { ROOT, launch, openPage, startServer, waitForReport } from './harness.mjs';
+import { useSite, ROOT, openPage, waitForReport } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const site = useSite();
 
 const widgetKpis = (page, selector) => page.$eval(selector, (w) => Object.fromEntries(
   [...w.shadowRoot.querySelectorAll('[data-kpi]')].map((e) => [e.dataset.kpi, e.dataset.value])));
@@ -44,8 +33,8 @@ async function waitForWidget(page, selector, timeout = 120000) {
   }
 }
 
-async function openAdmin(url = server.url) {
-  const ctx = await openPage(browser, url);
+async function openAdmin(url = site.server.url) {
+  const ctx = await openPage(site.browser, url);
   await ctx.page.goto(new URL('examples/admin.html', url).href);
   await ctx.page.waitForFunction(() => customElements.get('loupe-dashboard'));
   return ctx;
@@ -239,10 +228,10 @@ test('load() with JS objects gives the same values as the equivalent CSV; events
 });
 
 test('iframe mode: embed.html talks postMessage with its parent origin only', async () => {
-  const url = server.url; // http://127.0.0.1:PORT/
+  const url = site.server.url; // http://127.0.0.1:PORT/
   const other = url.replace('127.0.0.1', 'localhost'); // same server, another origin
   const origin = new URL(url).origin;
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const requests = [];
   await context.route('**/*', (route) => {
     const u = route.request().url();
@@ -323,7 +312,7 @@ test('dist/ served from a sub-path works and requests only its own files', async
   const PREFIX = '/tools/loupe/';
   const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.csv': 'text/csv', '.svg': 'image/svg+xml' };
   const misses = [];
-  const site = createServer((req, res) => {
+  const dist = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = path.startsWith(PREFIX) ? normalize(join(DIST, path.slice(PREFIX.length))) : null;
     if (file && (file === DIST || file.endsWith(sep))) file = join(file, 'index.html');
@@ -337,10 +326,10 @@ test('dist/ served from a sub-path works and requests only its own files', async
     res.writeHead(200, { 'Content-Type': MIME[extname(file)] || 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });
-  await new Promise((r) => site.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${site.address().port}${PREFIX}`;
+  await new Promise((r) => dist.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${dist.address().port}${PREFIX}`;
   try {
-    const { page, context, requests, foreign, errors } = await openPage(browser, base);
+    const { page, context, requests, foreign, errors } = await openPage(site.browser, base);
     try {
       await page.goto(base);
       await page.click('#demo-button');
@@ -368,6 +357,6 @@ test('dist/ served from a sub-path works and requests only its own files', async
       await context.close();
     }
   } finally {
-    await new Promise((r) => site.close(r));
+    await new Promise((r) => dist.close(r));
   }
 });
