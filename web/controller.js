@@ -9,6 +9,23 @@ import { presetPeriod } from './period.js';
 let keySeq = 0;
 const newKey = () => `f${++keySeq}`;
 
+/**
+ * Why nothing could be read from a file, or '' when it was read. The engine names most
+ * failures (an .xlsx archive, binary bytes); a file with no column at all is not read either,
+ * though the engine gives no error for it (an empty file).
+ */
+function readError(inspect) {
+  if (inspect.error) return inspect.error;
+  if (inspect.columns && inspect.columns.length) return '';
+  return inspect.bytes ? 'No columns could be read from this file.' : 'This file is empty.';
+}
+
+/** Records the engine's view of a read file: status 'error' when nothing could be read from it. */
+function settle(f, inspect) {
+  const error = readError(inspect);
+  Object.assign(f, { status: error ? 'error' : 'done', inspect, rows: inspect.rows, error });
+}
+
 export class Loupe extends EventTarget {
   constructor({ workerUrl } = {}) {
     super();
@@ -112,7 +129,8 @@ export class Loupe extends EventTarget {
       } else if (r.error) {
         Object.assign(f, { status: 'error', error: r.error });
       } else {
-        Object.assign(f, { status: 'done', inspect: r.inspect, rows: r.inspect.rows, bytes: f.total, error: r.inspect.error || '' });
+        f.bytes = f.total;
+        settle(f, r.inspect);
       }
     }
     this.#emit('files');
@@ -198,7 +216,8 @@ export class Loupe extends EventTarget {
   }
 
   async #computeOnce() {
-    const done = this.fileList().filter((f) => f.inspect);
+    // Files the engine could not read give no data: alone, they make no report.
+    const done = this.fileList().filter((f) => f.inspect && f.status === 'done');
     if (!done.length) {
       this.report = null;
       this.reportError = null;
@@ -215,7 +234,7 @@ export class Loupe extends EventTarget {
       this.reportError = null;
       for (const ins of inspect.files || []) {
         const f = done.find((x) => x.inspect.id === ins.id);
-        if (f) Object.assign(f, { inspect: ins, rows: ins.rows, error: ins.error || '' });
+        if (f) settle(f, ins);
       }
       if (needsRange) this.dirty = true;
     } catch (e) {

@@ -1,12 +1,14 @@
 // The file list: progress while reading, then per file its detected kind, rows, skipped rows,
-// warnings, errors, and the mapping review (kind and column roles as drop-downs). Everything
-// from the file (names, columns, warnings) goes in as text.
+// warnings, errors, and the mapping review (kind and column roles as drop-downs), or, for a
+// file that could not be read, why. Everything from the file (names, columns, warnings) goes
+// in as text.
 
 import { h, s, replace } from '../dom.js';
 import { formatBytes, formatNumber } from '../format.js';
 import { KINDS, ROLES, kindTitle, roleTitle } from '../kpi-meta.js';
 
-const STATUS_TEXT = { queued: 'Waiting', reading: 'Reading', done: 'Read', error: 'Error', cancelled: 'Cancelled' };
+// 'error' is a file nothing could be read from (the controller's status), whatever the cause.
+const STATUS_TEXT = { queued: 'Waiting', reading: 'Reading', done: 'Read', error: 'Not read', cancelled: 'Cancelled' };
 
 /**
  * Renders `loupe.fileList()` into `root`, keeping each file's element between renders so
@@ -37,7 +39,7 @@ export class FilesView {
     this.root.hidden = files.length === 0;
     const reading = this.loupe.reading;
     this.cancelAll.hidden = !reading;
-    const rows = files.reduce((n, f) => n + (f.inspect ? f.inspect.rows : 0), 0);
+    const rows = files.reduce((n, f) => n + (f.status === 'done' && f.inspect ? f.inspect.rows : 0), 0);
     this.count.textContent = `${files.length} file${files.length === 1 ? '' : 's'} · ${formatNumber(rows)} rows`;
     if (this.wasReading && !reading && !files.some((f) => f.error) && files.length > 2
       && typeof matchMedia === 'function' && matchMedia('(max-width: 760px)').matches) {
@@ -85,7 +87,7 @@ export class FilesView {
     const reading = f.status === 'queued' || f.status === 'reading';
     item.el.dataset.status = f.status;
     p.status.textContent = STATUS_TEXT[f.status] || f.status;
-    p.status.className = `file-status status-${f.status}${f.error ? ' status-error' : ''}`;
+    p.status.className = `file-status status-${f.status}`;
     p.progressRow.hidden = !reading;
     p.remove.hidden = reading;
     p.meta.textContent = formatBytes(f.total);
@@ -103,9 +105,8 @@ export class FilesView {
   }
 
   #summary(f) {
-    if (f.status === 'error' && !f.inspect) {
-      return h('p', { class: 'file-error', role: 'alert' }, f.error || 'This file could not be read.');
-    }
+    // A file that was not read has nothing to review: its message only, no facts, kind or mapping.
+    if (f.status === 'error') return h('p', { class: 'file-error', role: 'alert' }, f.error || 'This file could not be read.');
     if (!f.inspect) return null;
     const ins = f.inspect;
     const parts = [];
@@ -125,7 +126,6 @@ export class FilesView {
     parts.push(h('div', { class: 'file-kind' },
       h('label', { for: kindId }, 'Kind'), kindSelect, h('span', { class: 'facts' }, facts)));
 
-    if (ins.error) parts.push(h('p', { class: 'file-error', role: 'alert' }, ins.error));
     if (ins.missing && ins.missing.length) {
       parts.push(h('p', { class: 'file-error' }, `Missing required column${ins.missing.length > 1 ? 's' : ''}: `,
         ins.missing.map((r) => roleTitle(r)).join(', '), '. Pick the column below.'));
