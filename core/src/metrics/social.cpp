@@ -54,9 +54,9 @@ struct score_scale {
   bool usable() const { return half > 0; }
 };
 
-score_scale detect_score_scale(const column& c) {
+score_scale detect_score_scale(const column& c, size_t rows) {
   double lo = INFINITY, hi = -INFINITY;
-  for (size_t r = 0; r < c.codes.size(); ++r) {
+  for (size_t r = 0; r < rows; ++r) {
     const double x = c.number(r);
     if (!std::isfinite(x)) continue;
     lo = std::min(lo, x);
@@ -115,7 +115,7 @@ void social_kpis(const context& ctx, report_parts& out) {
     const column* platform = d.column_of("platform");
     score_scale sc{0, 0, ""};
     if (score_col) {
-      sc = detect_score_scale(*score_col);
+      sc = detect_score_scale(*score_col, d.tbl.rows());
       scale_notes +=
           (scale_notes.empty() ? "" : "; ") + d.file + " \"" + score_col->name + "\": " + sc.name;
     }
