@@ -1,6 +1,7 @@
 #include "kpi/session.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "kpi/json_writer.h"
@@ -197,6 +198,19 @@ void session::classify(dataset& d) {
   }
   d.missing = d.kind == dataset_kind::unknown ? std::vector<std::string>{}
                                               : missing_roles(d.kind, d.roles);
+  // The report reads these roles only as numbers and dates; a column read directly (see
+  // table_builder) that plays any other role gets its codes, for grouping by text.
+  static constexpr std::array<std::string_view, 17> VALUE_ROLES = {
+      "total",   "cost",       "refunded", "quantity", "unit_price",  "date",
+      "created_at", "resolved_at", "start", "end",   "end_date",    "signup_date",
+      "amount",  "sessions",   "visitors", "score",    "contacts"};
+  for (const auto& [role, idx] : d.roles) {
+    column& c = d.tbl.columns[idx];
+    if (c.direct() &&
+        std::find(VALUE_ROLES.begin(), VALUE_ROLES.end(), role) == VALUE_ROLES.end()) {
+      c.materialize();
+    }
+  }
 }
 
 std::string session::set_kind(int id, std::string_view kind) {
@@ -268,7 +282,6 @@ void write_inspect(json_writer& w, const dataset& d) {
     } else {
       w.value(role);
     }
-    w.field("distinct", static_cast<uint64_t>(c.pool.size() - 1));
     w.field("bad", c.bad);
     w.end_object();
   }

@@ -1,6 +1,8 @@
 #include "kpi/table.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <optional>
 
@@ -39,6 +41,153 @@ constexpr size_t MAX_BAD_ROWS = 20;
 // Distinct values after which a column's interning is left to finish() (see
 // table_builder::deferred_cells): its hash table then no longer fits in the L1/L2 cache.
 constexpr uint32_t DEFER_AFTER = 32768;
+
+constexpr double POW10[] = {1, 10, 100};
+constexpr size_t MAX_SUFFIX = 16;
+
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline int two_digits(const char* p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+inline bool digits_at(std::string_view s, size_t from, size_t n) {
+  if (s.size() < from + n) return false;
+  for (size_t i = from; i < from + n; ++i) {
+    if (!is_digit(s[i])) return false;
+  }
+  return true;
+}
+
+constexpr bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool real_day(int y, int m, int d) {
+  static constexpr int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  return d <= DAYS[m - 1] + (m == 2 && is_leap(y) ? 1 : 0);
+}
+
+char* write_two(char* o, unsigned v) {
+  o[0] = static_cast<char>('0' + v / 10);
+  o[1] = static_cast<char>('0' + v % 10);
+  return o + 2;
+}
+
+// Headers of ids and codes: their cells are grouped by text, so reading them directly would
+// only be undone (see column::materialize).
+bool id_like_header(std::string_view name) {
+  std::string h;
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if ((c >= 'a' && c <= 'z') || is_digit(c)) h += c;
+  }
+  auto ends = [&](std::string_view w) {
+    return h.size() >= w.size() && h.compare(h.size() - w.size(), w.size(), w) == 0;
+  };
+  return ends("id") || ends("ids") || ends("number") || ends("no") || ends("code") ||
+         ends("sku") || ends("zip") || ends("phone") || h == "name";
+}
+
+// Interns entries (entry i = bytes[ends[i - 1], ends[i])) into c.pool in entry order, so that
+// codes come out in order of first appearance exactly as interning cell by cell would give
+// them, and turns every row's code from entry + 1 into the value's code. Entries are split
+// by the top bits of their hash into partitions of a few thousand entries; each partition
+// finds every entry's first equal entry with a hash table that stays in cache. A pass in
+// entry order then numbers the first occurrences and compacts their bytes into the pool.
+void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t>& ends) {
+  const size_t n = ends.size();
+  const char* const bytes = bytes_in.data();
+  auto entry = [&](size_t e) -> std::string_view {
+    const uint32_t b = e == 0 ? 0 : ends[e - 1];
+    return {bytes + b, ends[e] - b};
+  };
+  int bits = 0;
+  while (bits < 12 && (n >> bits) > 4096) ++bits;
+  const int shift = 32 - bits;
+  auto part_of = [&](uint32_t h) -> size_t { return bits == 0 ? 0 : h >> shift; };
+
+  // Hashes, and a stable scatter of the entries by partition, each with what its lookup
+  // needs so that the partition pass reads them in sequence.
+  std::vector<uint32_t> hashes(n);
+  std::vector<uint32_t> starts((size_t(1) << bits) + 1, 0);
+  for (size_t e = 0; e < n; ++e) {
+    hashes[e] = hash_bytes(entry(e));
+    ++starts[part_of(hashes[e]) + 1];
+  }
+  for (size_t p = 1; p < starts.size(); ++p) starts[p] += starts[p - 1];
+  struct record {
+    uint32_t e, h, begin, len;
+  };
+  std::vector<record> order(n);
+  {
+    std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+    uint32_t begin = 0;
+    for (size_t e = 0; e < n; ++e) {
+      const uint32_t h = hashes[e];
+      const uint32_t end = ends[e];
+      order[next[part_of(h)]++] = {static_cast<uint32_t>(e), h, begin, end - begin};
+      begin = end;
+    }
+  }
+
+  // first[e]: the first entry equal to e (e itself when it is the first). Slots hold the
+  // hash and the index of the partition's distinct value + 1.
+  std::vector<uint32_t>& first = hashes;  // reused: every hash is in `order` now
+  std::vector<uint64_t> slots;
+  std::vector<record> local;  // the partition's distinct values: their first entry
+  for (size_t p = 0; p + 1 < starts.size(); ++p) {
+    const size_t from = starts[p], to = starts[p + 1];
+    if (from == to) continue;
+    size_t size = 16;
+    while (size < 2 * (to - from)) size *= 2;
+    slots.assign(size, 0);
+    const size_t mask = size - 1;
+    local.clear();
+    for (size_t k = from; k < to; ++k) {
+      const record r = order[k];
+      size_t i = r.h & mask;
+      uint32_t found = r.e;
+      while (const uint64_t slot = slots[i]) {
+        if (static_cast<uint32_t>(slot >> 32) == r.h) {
+          const record& have = local[static_cast<uint32_t>(slot) - 1];
+          if (have.len == r.len && same_bytes(bytes + have.begin, bytes + r.begin, r.len)) {
+            found = have.e;
+            break;
+          }
+        }
+        i = (i + 1) & mask;
+      }
+      if (found == r.e) {
+        local.push_back(r);
+        slots[i] = (uint64_t(r.h) << 32) | local.size();
+      }
+      first[r.e] = found;
+    }
+  }
+  std::vector<record>().swap(order);
+
+  // Number the first occurrences in entry order and compact their bytes in place.
+  std::vector<uint32_t> code_of(n);
+  std::vector<uint32_t> offsets{0, 0};
+  size_t out = 0;
+  char* const dst = bytes_in.data();
+  for (size_t e = 0; e < n; ++e) {
+    if (first[e] == e) {
+      code_of[e] = static_cast<uint32_t>(offsets.size() - 1);
+      const std::string_view s = entry(e);
+      std::memmove(dst + out, s.data(), s.size());
+      out += s.size();
+      offsets.push_back(static_cast<uint32_t>(out));
+    } else {
+      code_of[e] = code_of[first[e]];
+    }
+  }
+  std::vector<uint32_t>().swap(hashes);
+  std::vector<uint32_t>().swap(ends);
+  for (uint32_t& code : c.codes) {
+    if (code != 0) code = code_of[code - 1];
+  }
+  std::vector<uint32_t>().swap(code_of);
+  bytes_in.resize(out);
+  bytes_in.shrink_to_fit();
+  offsets.shrink_to_fit();
+  c.pool.adopt(std::move(bytes_in), std::move(offsets));
+}
 
 }  // namespace
 
@@ -108,11 +257,220 @@ size_t string_pool::memory_bytes() const {
   return bytes_.capacity() + 4 * (offsets_.capacity() + slots_.capacity() + hashes_.capacity());
 }
 
+void string_pool::adopt(std::vector<char> bytes, std::vector<uint32_t> offsets) {
+  bytes_ = std::move(bytes);
+  offsets_ = std::move(offsets);
+  slots_.clear();
+  hashes_.clear();
+  ascending_ = false;
+}
+
+// ---- cell shapes ----
+
+bool cell_shape::read_number(std::string_view s, double& out) const {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  if (p == e) return false;
+  const bool negative = *p == '-';
+  p += negative;
+  const char* const d0 = p;
+  uint64_t m = 0;
+  while (p < e && is_digit(*p)) m = m * 10 + static_cast<uint64_t>(*p++ - '0');
+  const size_t digits = static_cast<size_t>(p - d0);
+  if (digits == 0 || (digits > 1 && *d0 == '0')) return false;
+  if (fraction == 0) {
+    if (p != e || digits > 7) return false;
+  } else {
+    if (digits > 8 || e - p != fraction + 1 || *p != '.') return false;
+    for (++p; p < e; ++p) {
+      if (!is_digit(*p)) return false;
+      m = m * 10 + static_cast<uint64_t>(*p - '0');
+    }
+  }
+  if (negative && m == 0) return false;  // "-0.00" reads as 0 and would be written "0.00"
+  // m and 10^fraction are exact, so the quotient is the correctly rounded value of the text.
+  const double v = static_cast<double>(m) / POW10[fraction];
+  out = negative ? -v : v;
+  return true;
+}
+
+bool cell_shape::read_date(std::string_view s, int64_t& out) const {
+  const size_t date_end = time ? (seconds ? 19 : 16) : 10;
+  if (s.size() != date_end + suffix.size()) return false;
+  const char* p = s.data();
+  if (!digits_at(s, 0, 4) || p[0] == '0' || p[4] != '-' || !digits_at(s, 5, 2) || p[7] != '-' ||
+      !digits_at(s, 8, 2)) {
+    return false;
+  }
+  const int y = two_digits(p) * 100 + two_digits(p + 2), m = two_digits(p + 5),
+            d = two_digits(p + 8);
+  if (!real_day(y, m, d)) return false;
+  int64_t t = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400;
+  if (time) {
+    if (p[10] != separator || !digits_at(s, 11, 2) || p[13] != ':' || !digits_at(s, 14, 2)) {
+      return false;
+    }
+    const int hh = two_digits(p + 11), mm = two_digits(p + 14);
+    int ss = 0;
+    if (seconds) {
+      if (p[16] != ':' || !digits_at(s, 17, 2)) return false;
+      ss = two_digits(p + 17);
+    }
+    if (hh > 23 || mm > 59 || ss > 59) return false;
+    t += hh * 3600 + mm * 60 + ss;
+  }
+  if (!suffix.empty() && std::memcmp(p + date_end, suffix.data(), suffix.size()) != 0) {
+    return false;
+  }
+  out = t;
+  return true;
+}
+
+size_t cell_shape::write(double number, int64_t t, char* out) const {
+  char* o = out;
+  if (k == kind::number) {
+    double v = number;
+    if (v < 0) *o++ = '-', v = -v;
+    const auto m = static_cast<uint64_t>(std::llround(v * POW10[fraction]));
+    const uint64_t scale = fraction == 0 ? 1 : fraction == 1 ? 10 : 100;
+    o = std::to_chars(o, out + 64, m / scale).ptr;
+    if (fraction > 0) {
+      *o++ = '.';
+      const uint64_t f = m % scale;
+      if (fraction == 2) {
+        o = write_two(o, static_cast<unsigned>(f));
+      } else {
+        *o++ = static_cast<char>('0' + f);
+      }
+    }
+    return static_cast<size_t>(o - out);
+  }
+  const int64_t days = day_of(t);
+  const auto secs = static_cast<unsigned>(t - days * 86400);
+  int y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  o = write_two(o, static_cast<unsigned>(y / 100));
+  o = write_two(o, static_cast<unsigned>(y % 100));
+  *o++ = '-';
+  o = write_two(o, m);
+  *o++ = '-';
+  o = write_two(o, d);
+  if (time) {
+    *o++ = separator;
+    o = write_two(o, secs / 3600);
+    *o++ = ':';
+    o = write_two(o, secs / 60 % 60);
+    if (seconds) {
+      *o++ = ':';
+      o = write_two(o, secs % 60);
+    }
+  }
+  std::memcpy(o, suffix.data(), suffix.size());
+  return static_cast<size_t>(o - out) + suffix.size();
+}
+
+cell_shape cell_shape::of(std::string_view s) {
+  cell_shape shape;
+  // A number: sign, digits, then '.' and one or two digits.
+  {
+    size_t i = s.size() > 0 && s[0] == '-' ? 1 : 0;
+    const size_t d0 = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    const size_t digits = i - d0;
+    if (digits > 0) {
+      shape.k = kind::number;
+      if (i == s.size()) {
+        shape.fraction = 0;
+      } else if (s[i] == '.' && (s.size() - i == 2 || s.size() - i == 3)) {
+        shape.fraction = static_cast<uint8_t>(s.size() - i - 1);
+      } else {
+        shape.k = kind::none;
+      }
+      double v = 0;
+      if (shape.k == kind::number && shape.read_number(s, v)) return shape;
+      shape = cell_shape();
+    }
+  }
+  // A date: YYYY-MM-DD, maybe a time, then the rest as the suffix.
+  if (s.size() < 10) return {};
+  shape.k = kind::date;
+  size_t i = 10;
+  if (s.size() >= 16 && (s[10] == 'T' || s[10] == ' ') && s[13] == ':') {
+    shape.time = true;
+    shape.separator = s[10];
+    i = 16;
+    if (s.size() >= 19 && s[16] == ':') shape.seconds = true, i = 19;
+  }
+  shape.suffix = std::string(s.substr(i));
+  if (shape.suffix.size() > MAX_SUFFIX || (!shape.time && !shape.suffix.empty()) ||
+      (!shape.suffix.empty() && shape.suffix.back() == ' ')) {
+    return {};
+  }
+  for (char c : shape.suffix) {
+    if (!is_digit(c) && c != 'Z' && c != '+' && c != '-' && c != ':' && c != '.' && c != ' ') {
+      return {};
+    }
+  }
+  int64_t t = 0;
+  if (!shape.read_date(s, t)) return {};
+  return shape;
+}
+
 double column::number(size_t row) const {
   if (is_number()) return numbers[row];
   if (codes[row] == 0) return std::numeric_limits<double>::quiet_NaN();
   auto v = parse_number(text(row), '.');
   return v ? *v : std::numeric_limits<double>::quiet_NaN();
+}
+
+uint32_t column::other_code(size_t row) const {
+  auto it = std::lower_bound(others.begin(), others.end(), row,
+                             [](const std::pair<uint32_t, uint32_t>& o, size_t r) { return o.first < r; });
+  return it != others.end() && it->first == row ? it->second : 0;
+}
+
+bool column::direct_empty_at(size_t row) const {
+  const bool missing = shape.k == cell_shape::kind::number ? std::isnan(numbers[row])
+                                                          : times[row] == MISSING_TIME;
+  return missing && other_code(row) == 0;
+}
+
+std::string_view column::direct_text(size_t row) const {
+  if (const uint32_t code = other_code(row)) return pool.get(code);
+  if (shape.k == cell_shape::kind::number) {
+    if (std::isnan(numbers[row])) return {};
+    return {scratch_, shape.write(numbers[row], 0, scratch_)};
+  }
+  if (times[row] == MISSING_TIME) return {};
+  return {scratch_, shape.write(0, times[row], scratch_)};
+}
+
+void column::materialize() {
+  if (!direct()) return;
+  const bool number = shape.k == cell_shape::kind::number;
+  const size_t n = number ? numbers.size() : times.size();
+  std::vector<char> bytes;
+  std::vector<uint32_t> ends;
+  codes.assign(n, 0);
+  size_t next = 0;
+  char buffer[64];
+  for (size_t r = 0; r < n; ++r) {
+    std::string_view s;
+    if (next < others.size() && others[next].first == r) {
+      s = pool.get(others[next++].second);
+    } else if (number ? std::isnan(numbers[r]) : times[r] == MISSING_TIME) {
+      continue;
+    } else {
+      s = {buffer, shape.write(number ? numbers[r] : 0, number ? 0 : times[r], buffer)};
+    }
+    bytes.insert(bytes.end(), s.begin(), s.end());
+    ends.push_back(static_cast<uint32_t>(bytes.size()));
+    codes[r] = static_cast<uint32_t>(ends.size());
+  }
+  intern_entries(*this, bytes, ends);
+  shape = cell_shape();
+  std::vector<std::pair<uint32_t, uint32_t>>().swap(others);
 }
 
 int table::find(std::string_view name) const {
@@ -126,7 +484,7 @@ size_t table::memory_bytes() const {
   size_t total = lines.capacity() * sizeof(uint64_t);
   for (const column& c : columns) {
     total += c.codes.capacity() * 4 + c.pool.memory_bytes() + c.numbers.capacity() * 8 +
-             c.times.capacity() * 8;
+             c.times.capacity() * 8 + c.others.capacity() * 8;
   }
   return total;
 }
@@ -137,7 +495,11 @@ size_t table_builder::add_column(std::string_view name) {
   c.codes.assign(lines_.size(), 0);
   cols_.push_back(std::move(c));
   deferred_.emplace_back();
+  direct_.emplace_back();
+  if (!direct_on_) direct_.back().p = phase::interned;
   pending_.push_back(0);
+  pending_bits_.push_back(0);
+  pending_kind_.push_back(pending_kind::empty);
   touched_.push_back(0);
   return cols_.size() - 1;
 }
@@ -150,8 +512,33 @@ size_t table_builder::column_index(std::string_view name) {
 }
 
 void table_builder::set(size_t col, std::string_view value) {
-  deferred_cells& d = deferred_[col];
   touched_[col] = 1;
+  if (direct_[col].p == phase::direct) {
+    column& c = cols_[col];
+    if (value.empty()) {
+      pending_kind_[col] = pending_kind::empty;
+      return;
+    }
+    if (c.shape.k == cell_shape::kind::number) {
+      double v;
+      if (c.shape.read_number(value, v)) {
+        std::memcpy(&pending_bits_[col], &v, sizeof v);
+        pending_kind_[col] = pending_kind::value;
+        return;
+      }
+    } else {
+      int64_t t;
+      if (c.shape.read_date(value, t)) {
+        pending_bits_[col] = static_cast<uint64_t>(t);
+        pending_kind_[col] = pending_kind::value;
+        return;
+      }
+    }
+    pending_[col] = c.pool.intern(value);
+    pending_kind_[col] = pending_kind::other;
+    return;
+  }
+  deferred_cells& d = deferred_[col];
   if (d.on) {
     if (value.empty()) {
       pending_[col] = 0;
@@ -180,124 +567,130 @@ void table_builder::defer(size_t col) {
 }
 
 void table_builder::end_row(uint64_t line) {
+  const auto row = static_cast<uint32_t>(lines_.size());
   for (size_t c = 0; c < cols_.size(); ++c) {
-    cols_[c].codes.push_back(touched_[c] ? pending_[c] : 0);
+    column& col = cols_[c];
+    direct_state& ds = direct_[c];
+    if (ds.p == phase::direct) {
+      const pending_kind k = touched_[c] ? pending_kind_[c] : pending_kind::empty;
+      if (col.shape.k == cell_shape::kind::number) {
+        double v = std::numeric_limits<double>::quiet_NaN();
+        if (k == pending_kind::value) std::memcpy(&v, &pending_bits_[c], sizeof v);
+        col.numbers.push_back(v);
+      } else {
+        col.times.push_back(k == pending_kind::value ? static_cast<int64_t>(pending_bits_[c])
+                                                     : MISSING_TIME);
+      }
+      if (k == pending_kind::value) {
+        ++ds.hits;
+      } else if (k == pending_kind::other) {
+        col.others.emplace_back(row, pending_[c]);
+      }
+    } else {
+      const uint32_t code = touched_[c] ? pending_[c] : 0;
+      col.codes.push_back(code);
+      if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(c);
+    }
     touched_[c] = 0;
   }
   lines_.push_back(line);
 }
 
-void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
-
-// Interns every entry of a deferred column in entry order, so codes come out in order of
-// first appearance exactly as interning cell by cell would give them. Entries are split by
-// the top bits of their hash into partitions of a few thousand entries; each partition
-// finds every entry's first equal entry with a hash table that stays in cache. A pass in
-// entry order then numbers the first occurrences and compacts their bytes into the pool.
-void table_builder::intern_deferred(column& c, deferred_cells& d) {
-  const size_t n = d.ends.size();
-  const char* const bytes = d.bytes.data();
-  auto entry = [&](size_t e) -> std::string_view {
-    const uint32_t b = e == 0 ? 0 : d.ends[e - 1];
-    return {bytes + b, d.ends[e] - b};
-  };
-  int bits = 0;
-  while (bits < 12 && (n >> bits) > 4096) ++bits;
-  const int shift = 32 - bits;
-  auto part_of = [&](uint32_t h) -> size_t { return bits == 0 ? 0 : h >> shift; };
-
-  // Hashes, and a stable scatter of the entries by partition, each with what its lookup
-  // needs so that the partition pass reads them in sequence.
-  std::vector<uint32_t> hashes(n);
-  std::vector<uint32_t> starts((size_t(1) << bits) + 1, 0);
-  for (size_t e = 0; e < n; ++e) {
-    hashes[e] = hash_bytes(entry(e));
-    ++starts[part_of(hashes[e]) + 1];
+// After SAMPLE non-empty cells: read the column directly when 90% of its cells so far have
+// one shape, and that shape reads and counts as the column's readers do (checked on one of
+// its cells: every cell of a shape behaves alike). The rows so far move to the packed array.
+void table_builder::decide(size_t col) {
+  direct_state& ds = direct_[col];
+  column& c = cols_[col];
+  ds.p = phase::interned;
+  if (id_like_header(c.name)) return;
+  const uint32_t distinct = c.pool.size();
+  std::vector<uint32_t> counts(distinct, 0);
+  for (uint32_t code : c.codes) ++counts[code];
+  std::vector<cell_shape> shapes(distinct);
+  uint64_t filled = 0, best_weight = 0;
+  uint32_t best = 0;
+  for (uint32_t code = 1; code < distinct; ++code) {
+    shapes[code] = cell_shape::of(c.pool.get(code));
+    filled += counts[code];
   }
-  for (size_t p = 1; p < starts.size(); ++p) starts[p] += starts[p - 1];
-  struct record {
-    uint32_t e, h, begin, len;
-  };
-  std::vector<record> order(n);
-  {
-    std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
-    uint32_t begin = 0;
-    for (size_t e = 0; e < n; ++e) {
-      const uint32_t h = hashes[e];
-      const uint32_t end = d.ends[e];
-      order[next[part_of(h)]++] = {static_cast<uint32_t>(e), h, begin, end - begin};
-      begin = end;
+  for (uint32_t code = 1; code < distinct; ++code) {
+    if (shapes[code].k == cell_shape::kind::none) continue;
+    uint64_t weight = 0;
+    for (uint32_t other = 1; other < distinct; ++other) {
+      if (shapes[other] == shapes[code]) weight += counts[other];
+    }
+    if (weight > best_weight) best_weight = weight, best = code;
+  }
+  if (best == 0 || best_weight * 10 < filled * 9) return;
+  const cell_shape shape = shapes[best];
+  const std::string_view first = c.pool.get(best);
+  const std::string_view one[] = {first};
+  const uint32_t once[] = {1};
+  const value_format f = infer_format(c.name, one, once);
+  if (shape.k == cell_shape::kind::number) {
+    double mine = 0;
+    const auto theirs = parse_number(first, '.');
+    if (!shape.read_number(first, mine) || !theirs || std::memcmp(&mine, &*theirs, 8) != 0 ||
+        f.type != (shape.fraction == 0 ? value_type::integer : value_type::decimal) ||
+        f.decimal_mark != '.' || !f.currency.empty()) {
+      return;
+    }
+  } else {
+    value_format date;
+    date.type = value_type::date;
+    int64_t mine = 0;
+    if (!shape.read_date(first, mine) || parse_time(first, date) != mine ||
+        f.type != value_type::date || f.unix_unit != 0 || f.compact || f.month_only ||
+        f.has_time != shape.time) {
+      return;
     }
   }
 
-  // first[e]: the first entry equal to e (e itself when it is the first). Slots hold the
-  // hash and the index of the partition's distinct value + 1.
-  std::vector<uint32_t>& first = hashes;  // reused: every hash is in `order` now
-  std::vector<uint64_t> slots;
-  std::vector<record> local;  // the partition's distinct values: their first entry
-  for (size_t p = 0; p + 1 < starts.size(); ++p) {
-    const size_t from = starts[p], to = starts[p + 1];
-    if (from == to) continue;
-    size_t size = 16;
-    while (size < 2 * (to - from)) size *= 2;
-    slots.assign(size, 0);
-    const size_t mask = size - 1;
-    local.clear();
-    for (size_t k = from; k < to; ++k) {
-      const record r = order[k];
-      size_t i = r.h & mask;
-      uint32_t found = r.e;
-      while (const uint64_t slot = slots[i]) {
-        if (static_cast<uint32_t>(slot >> 32) == r.h) {
-          const record& have = local[static_cast<uint32_t>(slot) - 1];
-          if (have.len == r.len && same_bytes(bytes + have.begin, bytes + r.begin, r.len)) {
-            found = have.e;
-            break;
-          }
-        }
-        i = (i + 1) & mask;
+  ds.p = phase::direct;
+  ds.first = std::string(first);
+  c.shape = shape;
+  const size_t n = c.codes.size();
+  const bool number = shape.k == cell_shape::kind::number;
+  std::vector<double> number_of(number ? distinct : 0);
+  std::vector<int64_t> time_of(number ? 0 : distinct);
+  std::vector<uint32_t> recode(distinct, 0);  // code in the new pool of the other cells
+  string_pool others;
+  for (uint32_t code = 1; code < distinct; ++code) {
+    if (shapes[code] == shape) {
+      if (number) {
+        shape.read_number(c.pool.get(code), number_of[code]);
+      } else {
+        shape.read_date(c.pool.get(code), time_of[code]);
       }
-      if (found == r.e) {
-        local.push_back(r);
-        slots[i] = (uint64_t(r.h) << 32) | local.size();
-      }
-      first[r.e] = found;
-    }
-  }
-  std::vector<record>().swap(order);
-
-  // Number the first occurrences in entry order and compact their bytes in place.
-  std::vector<uint32_t> code_of(n);
-  std::vector<uint32_t> offsets{0, 0};
-  size_t out = 0;
-  char* const dst = d.bytes.data();
-  for (size_t e = 0; e < n; ++e) {
-    if (first[e] == e) {
-      code_of[e] = static_cast<uint32_t>(offsets.size() - 1);
-      const std::string_view s = entry(e);
-      std::memmove(dst + out, s.data(), s.size());
-      out += s.size();
-      offsets.push_back(static_cast<uint32_t>(out));
     } else {
-      code_of[e] = code_of[first[e]];
+      recode[code] = others.intern(c.pool.get(code));
     }
   }
-  std::vector<uint32_t>().swap(hashes);
-  std::vector<uint32_t>().swap(d.ends);
-  for (uint32_t& code : c.codes) {
-    if (code != 0) code = code_of[code - 1];
+  if (number) {
+    c.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
+  } else {
+    c.times.assign(n, MISSING_TIME);
   }
-  std::vector<uint32_t>().swap(code_of);
-  d.bytes.resize(out);
-  d.bytes.shrink_to_fit();
-  offsets.shrink_to_fit();
-  c.pool.bytes_ = std::move(d.bytes);
-  c.pool.offsets_ = std::move(offsets);
-  c.pool.slots_.clear();
-  c.pool.hashes_.clear();
-  c.pool.ascending_ = false;
-  d = deferred_cells();
+  for (size_t r = 0; r < n; ++r) {
+    const uint32_t code = c.codes[r];
+    if (code == 0) continue;
+    if (recode[code] != 0) {
+      c.others.emplace_back(static_cast<uint32_t>(r), recode[code]);
+    } else {
+      ++ds.hits;
+      if (number) {
+        c.numbers[r] = number_of[code];
+      } else {
+        c.times[r] = time_of[code];
+      }
+    }
+  }
+  std::vector<uint32_t>().swap(c.codes);
+  c.pool = std::move(others);
 }
+
+void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
 
 // Vectors grown by doubling may hold up to twice what they need: give the spare back
 // before finish() allocates the packed arrays (5M rows: 8M-entry code arrays).
@@ -314,7 +707,16 @@ table table_builder::finish() {
   const size_t n = t.lines.size();
   for (size_t col = 0; col < cols_.size(); ++col) {
     column& c = cols_[col];
-    if (deferred_[col].on) intern_deferred(c, deferred_[col]);
+    if (direct_[col].p == phase::direct) {
+      if (finish_direct(c, direct_[col])) {
+        t.columns.push_back(std::move(c));
+        continue;
+      }
+    }
+    if (deferred_[col].on) {
+      intern_entries(c, deferred_[col].bytes, deferred_[col].ends);
+      deferred_[col] = deferred_cells();
+    }
     {
       // Count how many rows hold each distinct value: inference is weighted by rows but
       // runs once per distinct value, which is what makes typing a 5M-row file cheap.
@@ -396,9 +798,57 @@ table table_builder::finish() {
   }
   cols_.clear();
   deferred_.clear();
+  direct_.clear();
   pending_.clear();
+  pending_bits_.clear();
+  pending_kind_.clear();
   touched_.clear();
   return t;
+}
+
+// Types a directly read column from its other cells and its shape's first cell standing for
+// all of the shape's cells, then reads the other cells under that format. Returns false,
+// with the column materialized, when the format would read the shape's cells differently.
+bool table_builder::finish_direct(column& c, direct_state& ds) {
+  std::vector<uint32_t> counts(c.pool.size(), 0);
+  for (const auto& [row, code] : c.others) ++counts[code];
+  std::vector<std::string_view> values;
+  std::vector<uint32_t> value_counts;
+  for (uint32_t code = 1; code < c.pool.size(); ++code) {
+    values.push_back(c.pool.get(code));
+    value_counts.push_back(counts[code]);
+  }
+  values.push_back(ds.first);
+  value_counts.push_back(static_cast<uint32_t>(ds.hits));
+  const value_format f = infer_format(c.name, values, value_counts);
+  const bool number = c.shape.k == cell_shape::kind::number;
+  const bool same = number ? (f.type == value_type::integer || f.type == value_type::decimal) &&
+                                 (c.shape.fraction == 0 || f.decimal_mark == '.')
+                           : f.type == value_type::date && f.unix_unit == 0;
+  if (!same) {
+    c.materialize();
+    std::vector<double>().swap(c.numbers);
+    std::vector<int64_t>().swap(c.times);
+    return false;
+  }
+  c.format = f;
+  trim_capacity(c.numbers);
+  trim_capacity(c.times);
+  for (const auto& [row, code] : c.others) {
+    bool ok = false;
+    if (number) {
+      if (auto v = parse_number(c.pool.get(code), f.decimal_mark)) c.numbers[row] = *v, ok = true;
+    } else if (auto v = parse_time(c.pool.get(code), f)) {
+      c.times[row] = *v;
+      ok = true;
+    }
+    if (!ok) {
+      ++c.bad;
+      if (c.bad_rows.size() < MAX_BAD_ROWS) c.bad_rows.push_back(row);
+    }
+  }
+  c.others.shrink_to_fit();
+  return true;
 }
 
 }  // namespace kpi

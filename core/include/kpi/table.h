@@ -1,5 +1,7 @@
-// Columnar in-memory tables: every cell is interned per column (a code into the column's
-// string pool), and number and date columns also carry a packed per-row array.
+// Columnar in-memory tables. A cell is interned per column (a code into the column's string
+// pool), and number and date columns also carry a packed per-row array; a number or date
+// column whose cells are written one way (see cell_shape) is read straight into its packed
+// array instead, with no code per row.
 #pragma once
 
 #include <cmath>
@@ -24,6 +26,8 @@ class string_pool {
   }
   uint32_t size() const { return static_cast<uint32_t>(offsets_.size() - 1); }
   size_t memory_bytes() const;
+  // Takes strings built elsewhere, distinct and in code order: offsets_[0] = offsets_[1] = 0.
+  void adopt(std::vector<char> bytes, std::vector<uint32_t> offsets);
 
  private:
   friend class table_builder;
@@ -41,19 +45,60 @@ class string_pool {
 
 inline constexpr int64_t MISSING_TIME = std::numeric_limits<int64_t>::min();
 
+// How the cells of a column read straight into its packed array are written, exactly
+// enough to write each one back byte for byte from its value:
+// - number: [-]D[.F], D 1-8 digits without a leading zero ("0" itself is fine), F exactly
+//   `fraction` digits (1 or 2); with no fraction D has at most 7 digits (8 could be a
+//   YYYYMMDD date); never a negative zero;
+// - date: YYYY-MM-DD (year 1000-9999, a real day), then when `time` `separator` HH:MM and
+//   when `seconds` :SS, then `suffix` ("", "Z", "+01:00", ".000", ...), the same in every cell.
+// These are the shapes in which every value reads the same whatever the column's format turns
+// out to be, and counts alike when the format is decided (see table_builder).
+struct cell_shape {
+  enum class kind : uint8_t { none, number, date };
+  kind k = kind::none;
+  uint8_t fraction = 0;
+  bool time = false;
+  bool seconds = false;
+  char separator = 'T';
+  std::string suffix;
+
+  // Reads `s` if it has this shape.
+  bool read_number(std::string_view s, double& out) const;
+  bool read_date(std::string_view s, int64_t& out) const;
+  // Writes the text of a value read through this shape into out (at least 64 bytes); returns
+  // its length.
+  size_t write(double number, int64_t time, char* out) const;
+  // The shape of `s`, kind none when it has none.
+  static cell_shape of(std::string_view s);
+  bool operator==(const cell_shape&) const = default;
+};
+
 struct column {
   std::string name;
   value_format format;            // type and how values were read
-  std::vector<uint32_t> codes;    // per row; 0 = empty cell
-  string_pool pool;
+  std::vector<uint32_t> codes;    // per row; 0 = empty cell. Empty when direct().
+  string_pool pool;               // when direct(): the texts of the cells not in `shape`
+  cell_shape shape;               // kind none: every cell has a code
+  // When direct(): the rows whose cell is not in `shape` (in row order) with its code in
+  // `pool`; their value (or bad mark) was read from that text under `format`.
+  std::vector<std::pair<uint32_t, uint32_t>> others;
   std::vector<double> numbers;    // per row for integer/decimal columns; NaN = empty or bad
   std::vector<int64_t> times;     // per row for date columns: wall-clock seconds since
                                   // 1970-01-01 as written; MISSING_TIME = empty or bad
   uint64_t bad = 0;               // non-empty cells that did not parse as `format.type`
   std::vector<uint32_t> bad_rows; // first few rows (table row index) holding a bad value
 
-  std::string_view text(size_t row) const { return pool.get(codes[row]); }
-  bool empty_at(size_t row) const { return codes[row] == 0; }
+  bool direct() const { return shape.k != cell_shape::kind::none; }
+  // The cell's text as written. For a direct column the view of a value read through `shape`
+  // is valid until the next call on this column.
+  std::string_view text(size_t row) const {
+    return direct() ? direct_text(row) : pool.get(codes[row]);
+  }
+  bool empty_at(size_t row) const { return direct() ? direct_empty_at(row) : codes[row] == 0; }
+  // Gives a direct column a code per row (and every text to the pool, in order of first
+  // appearance), for the parts of a report that group by text; the packed array stays.
+  void materialize();
   bool is_number() const {
     return format.type == value_type::integer || format.type == value_type::decimal;
   }
@@ -62,6 +107,12 @@ struct column {
   double number(size_t row) const;
   // Wall-clock seconds at `row`, or MISSING_TIME (for non-date columns too).
   int64_t time(size_t row) const { return is_date() ? times[row] : MISSING_TIME; }
+
+ private:
+  std::string_view direct_text(size_t row) const;
+  bool direct_empty_at(size_t row) const;
+  uint32_t other_code(size_t row) const;  // code of a cell not in `shape`, else 0
+  mutable char scratch_[64];
 };
 
 struct table {
@@ -76,8 +127,20 @@ struct table {
 
 // Builds a table one row at a time. Columns may appear at any time (JSON); cells never
 // set in a row are empty. finish() decides every column's type from all of its values.
+//
+// A column's first SAMPLE non-empty cells are interned. When at least 90% of them have one
+// cell_shape, the column is read directly from then on: a cell of that shape goes straight
+// into the packed array (no code, no pool entry), any other cell is interned and listed in
+// `others`. finish() decides the format from the other cells plus one cell of the shape
+// weighted by their count, which gives the format all the cells would have given, since
+// every cell of a shape counts alike. If that format reads the shape's cells differently
+// (a column of text with some numbers, a comma decimal mark), the column is materialized
+// and typed as any other, so the table is the same either way.
 class table_builder {
  public:
+  static constexpr uint32_t SAMPLE = 64;
+  // direct = false interns every cell (the reference the direct reading is tested against).
+  explicit table_builder(bool direct = true) : direct_on_(direct) {}
   // Index of the column called `name`, added when new (its earlier rows become empty).
   size_t column_index(std::string_view name);
   // Adds a column even when one of that name exists (CSV headers may repeat).
@@ -102,12 +165,26 @@ class table_builder {
     std::vector<char> bytes;
     std::vector<uint32_t> ends;  // end of each entry in bytes
   };
+  enum class phase : uint8_t { sampling, direct, interned };
+  // What a direct column's pending cell holds.
+  enum class pending_kind : uint8_t { empty, value, other };
+  struct direct_state {
+    phase p = phase::sampling;
+    uint32_t sampled = 0;     // non-empty cells seen while sampling
+    uint64_t hits = 0;        // cells read through the shape
+    std::string first;        // the first of them, as written
+  };
   void defer(size_t col);
-  void intern_deferred(column& c, deferred_cells& d);
+  void decide(size_t col);
+  bool finish_direct(column& c, direct_state& ds);
 
+  bool direct_on_;
   std::vector<column> cols_;
   std::vector<deferred_cells> deferred_;
+  std::vector<direct_state> direct_;
   std::vector<uint32_t> pending_;  // codes of the row being built
+  std::vector<uint64_t> pending_bits_;  // direct columns: the value's bits
+  std::vector<pending_kind> pending_kind_;
   std::vector<uint8_t> touched_;
   std::vector<uint64_t> lines_;
 };

@@ -1,0 +1,225 @@
+// Tests for kpi/table.h: the direct reading of number and date columns (cell_shape) gives the
+// same table as interning every cell, whatever the cells hold.
+#include "kpi/table.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace kpi {
+namespace {
+
+// ---- cell_shape ----
+
+TEST(CellShape, NumbersAndDatesItCanWriteBack) {
+  for (const char* text :
+       {"0", "7", "-7", "1234567", "0.5", "12.50", "-12.50", "99999999.99", "0.05", "-0.01",
+        "2024-02-29", "2024-11-28T08:10:28", "2024-11-28 08:10", "1999-12-31T23:59:59Z",
+        "2024-01-05 10:00:00 +0100", "2024-01-05T10:00:00+01:00", "2024-01-05T10:00:00.000"}) {
+    const cell_shape shape = cell_shape::of(text);
+    ASSERT_NE(shape.k, cell_shape::kind::none) << text;
+    double number = 0;
+    int64_t time = 0;
+    const bool read = shape.k == cell_shape::kind::number ? shape.read_number(text, number)
+                                                          : shape.read_date(text, time);
+    ASSERT_TRUE(read) << text;
+    char out[64];
+    EXPECT_EQ(std::string(out, shape.write(number, time, out)), text);
+  }
+}
+
+TEST(CellShape, LeavesEverythingElseToTheFormat) {
+  // Leading zeros, negative zero, 8 digits (YYYYMMDD?), three decimals ("1.234" could be
+  // grouped), marks, currencies, blanks, other date orders, impossible days and times.
+  for (const char* text :
+       {"", "007", "-0", "-0.00", "12345678", "1.234", "12,50", "1,234.50", "$12.00", " 12",
+        "12 ", "+5", "1e3", "05/01/2024", "2024-02-30", "2024-13-01", "2024-01-05T24:00:00",
+        "2024-01-05T10:60", "0999-01-01", "2024-01-05 3:04 PM", "2024-01-05T10:00:00 UTC",
+        "2024-1-5", "2024-01-05x", "2024-01-05T10:00:00 "}) {
+    EXPECT_EQ(cell_shape::of(text).k, cell_shape::kind::none) << '"' << text << '"';
+  }
+  // A shape reads only cells written exactly its way.
+  const cell_shape cents = cell_shape::of("12.50");
+  double v = 0;
+  EXPECT_FALSE(cents.read_number("12.5", v));
+  EXPECT_FALSE(cents.read_number("12", v));
+  const cell_shape stamp = cell_shape::of("2024-01-05T10:00:00Z");
+  int64_t t = 0;
+  EXPECT_FALSE(stamp.read_date("2024-01-05T10:00:00+01:00", t));
+  EXPECT_FALSE(stamp.read_date("2024-01-05 10:00:00Z", t));
+  EXPECT_TRUE(stamp.read_date("2031-07-15T23:59:59Z", t));
+}
+
+// ---- direct reading against interning every cell ----
+
+// One cell in one of many ways stores write values, valid or not.
+std::string random_cell(std::mt19937& rng, int kind) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto digits = [&](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + pick(10));
+    return s;
+  };
+  auto two = [&](int v) { return std::string(v < 10 ? "0" : "") + std::to_string(v); };
+  switch (kind) {
+    case 0:  // integers, sometimes negative, sometimes with leading zeros
+      return (pick(8) == 0 ? "-" : "") + std::to_string(pick(2000));
+    case 1:  // amounts with two decimals
+      return (pick(10) == 0 ? "-" : "") + std::to_string(pick(500)) + "." + digits(2);
+    case 2:  // amounts with one decimal
+      return std::to_string(pick(50)) + "." + digits(1);
+    case 3:  // ISO timestamps
+      return "2024-" + two(1 + pick(12)) + "-" + two(1 + pick(28)) + "T" + two(pick(24)) +
+             ":" + two(pick(60)) + ":" + two(pick(60));
+    case 4:  // ISO dates with a space and an offset
+      return "2023-" + two(1 + pick(12)) + "-" + two(1 + pick(28)) + " " + two(pick(24)) +
+             ":" + two(pick(60)) + " +0100";
+    case 5:  // plain dates, now and then impossible ones
+      return "2022-" + two(1 + pick(12)) + "-" + two(1 + pick(31));
+    default:
+      break;
+  }
+  // Noise: other ways of writing numbers and dates, text, blanks.
+  static const char* const NOISE[] = {"",        " ",        "N/A",      "12,5",      "1.234",
+                                      "1,234.50", "$12.00",  "-0",       "-0.00",     "007",
+                                      "0",        "20240105", "1700000000", "05/01/2024",
+                                      "13/01/2024", "2024-02-30", "2024-01-05T25:00:00",
+                                      "2024-01-05T10:00:00.123Z", "hello", "12.345", "3.5",
+                                      "2024-01", "+5", "99999999"};
+  return NOISE[pick(static_cast<int>(std::size(NOISE)))];
+}
+
+void expect_same_column(const column& a, const column& b) {
+  SCOPED_TRACE(b.name);
+  EXPECT_EQ(a.format.type, b.format.type);
+  EXPECT_EQ(a.format.decimal_mark, b.format.decimal_mark);
+  EXPECT_EQ(a.format.currency, b.format.currency);
+  EXPECT_EQ(a.format.order, b.format.order);
+  EXPECT_EQ(a.format.compact, b.format.compact);
+  EXPECT_EQ(a.format.unix_unit, b.format.unix_unit);
+  EXPECT_EQ(a.format.month_only, b.format.month_only);
+  EXPECT_EQ(a.format.has_time, b.format.has_time);
+  EXPECT_EQ(a.bad, b.bad);
+  EXPECT_EQ(a.bad_rows, b.bad_rows);
+  ASSERT_EQ(a.numbers.size(), b.numbers.size());
+  for (size_t r = 0; r < a.numbers.size(); ++r) {
+    EXPECT_EQ(std::memcmp(&a.numbers[r], &b.numbers[r], sizeof(double)), 0) << "row " << r;
+  }
+  EXPECT_EQ(a.times, b.times);
+  const size_t rows = a.codes.size();
+  for (size_t r = 0; r < rows; ++r) {
+    EXPECT_EQ(a.text(r), b.text(r)) << "row " << r;
+    EXPECT_EQ(a.empty_at(r), b.empty_at(r)) << "row " << r;
+  }
+}
+
+TEST(DirectColumns, GiveTheTableThatInterningEveryCellGives) {
+  std::mt19937 rng(20261122);
+  static const char* const HEADERS[] = {"total", "created_at", "value", "paid at", "qty"};
+  size_t direct_columns = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    table_builder direct, interned(false);
+    const int columns = 1 + static_cast<int>(rng() % 4);
+    std::vector<int> kind(columns), noise_every(columns);
+    for (int c = 0; c < columns; ++c) {
+      kind[c] = static_cast<int>(rng() % 7);
+      // 0: no noise; else about one cell in noise_every is noise.
+      static const int NOISE_EVERY[] = {0, 0, 200, 40, 12, 5, 2};
+      noise_every[c] = NOISE_EVERY[rng() % std::size(NOISE_EVERY)];
+      const std::string name = HEADERS[rng() % std::size(HEADERS)];
+      direct.add_column(name);
+      interned.add_column(name);
+    }
+    const int rows = 1 + static_cast<int>(rng() % 600);
+    // Sometimes the column starts clean and turns noisy after the sample.
+    const int clean_until = rng() % 3 == 0 ? 100 : 0;
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < columns; ++c) {
+        const bool noise =
+            kind[c] == 6 || (noise_every[c] != 0 && r >= clean_until &&
+                             rng() % static_cast<unsigned>(noise_every[c]) == 0);
+        const std::string cell = random_cell(rng, noise ? 6 : kind[c]);
+        direct.set(static_cast<size_t>(c), cell);
+        interned.set(static_cast<size_t>(c), cell);
+      }
+      direct.end_row(static_cast<uint64_t>(r + 2));
+      interned.end_row(static_cast<uint64_t>(r + 2));
+    }
+    table a = interned.finish();
+    table b = direct.finish();
+    ASSERT_EQ(a.lines, b.lines);
+    ASSERT_EQ(a.columns.size(), b.columns.size());
+    for (size_t c = 0; c < a.columns.size(); ++c) {
+      SCOPED_TRACE("trial " + std::to_string(trial));
+      ASSERT_FALSE(a.columns[c].direct());
+      column& d = b.columns[c];
+      if (d.direct()) {
+        ++direct_columns;
+        // Rows read directly hold no code until materialized.
+        EXPECT_TRUE(d.codes.empty());
+      }
+      // Compare the column as read, then with its codes.
+      expect_same_column(a.columns[c], d);
+      column copy = d;
+      copy.materialize();
+      EXPECT_FALSE(copy.direct());
+      EXPECT_EQ(copy.codes, a.columns[c].codes);
+      EXPECT_EQ(copy.pool.size(), a.columns[c].pool.size());
+      expect_same_column(a.columns[c], copy);
+    }
+  }
+  // The trials did read columns directly (and TurnBackIntoText... covers falling back).
+  EXPECT_GT(direct_columns, 100u);
+}
+
+// A column whose first cells are numbers and whose later cells are mostly words ends up a
+// text column, with every text as written.
+TEST(DirectColumns, TurnBackIntoTextWhenMostCellsAreText) {
+  table_builder b;
+  b.add_column("value");
+  for (int r = 0; r < 1000; ++r) {
+    b.set(0, r < 100 ? std::to_string(r) + ".25" : "word " + std::to_string(r % 7));
+    b.end_row(static_cast<uint64_t>(r + 2));
+  }
+  table t = b.finish();
+  const column& c = t.columns[0];
+  EXPECT_EQ(c.format.type, value_type::text);
+  EXPECT_FALSE(c.direct());
+  EXPECT_EQ(c.text(5), "5.25");
+  EXPECT_EQ(c.text(999), "word 5");
+  EXPECT_EQ(c.pool.size(), 1u + 100u + 7u);
+}
+
+// A date column read directly keeps its unreadable cells' text for the warnings, and knows
+// an empty cell from a bad one.
+TEST(DirectColumns, KeepBadCellsForWarnings) {
+  table_builder b;
+  b.add_column("created_at");
+  for (int r = 0; r < 500; ++r) {
+    const std::string cell = r == 300   ? "not a date"
+                             : r == 301 ? ""
+                                        : "2024-03-" + std::string(r % 28 < 9 ? "0" : "") +
+                                              std::to_string(r % 28 + 1) + " 10:00:00";
+    b.set(0, cell);
+    b.end_row(static_cast<uint64_t>(r + 2));
+  }
+  table t = b.finish();
+  const column& c = t.columns[0];
+  ASSERT_TRUE(c.direct());
+  EXPECT_EQ(c.format.type, value_type::date);
+  EXPECT_EQ(c.bad, 1u);
+  ASSERT_EQ(c.bad_rows, std::vector<uint32_t>{300});
+  EXPECT_EQ(c.text(300), "not a date");
+  EXPECT_FALSE(c.empty_at(300));
+  EXPECT_TRUE(c.empty_at(301));
+  EXPECT_EQ(c.time(300), MISSING_TIME);
+  EXPECT_EQ(c.text(302), "2024-03-23 10:00:00");
+  EXPECT_EQ(c.others.size(), 1u);
+}
+
+}  // namespace
+}  // namespace kpi
