@@ -286,4 +286,38 @@ TEST(Sales, WeeklyBucketsAreIsoWeeks) {
   EXPECT_DOUBLE_EQ(r.bucket("revenue", "2024-W01").get_double().value_unsafe(), 7);
 }
 
+// Customers are matched by id even when their ids do not first appear in the order the model
+// meets them: B first shows on the second row of order 1 (which already has A), and the
+// e-mail-only customer of order 2 has no id. A 1+5, x 2, C 3+6, B 4: four active customers,
+// two of them (A, C) repeat.
+TEST(SalesCustomers, IdsOutOfOrderAndEmailOnly) {
+  constexpr const char* ORDERS = R"(order_id,customer_id,email,date,total
+1,A,,2024-01-05,10
+1,B,,2024-01-05,10
+2,,x@example.com,2024-01-06,20
+3,C,,2024-01-07,30
+4,B,,2024-01-08,40
+5,A,,2024-01-09,50
+6,C,,2024-01-10,60
+)";
+  voc_report r{{{"orders.csv", ORDERS}}, "2024-01-01", "2024-02-01"};
+  EXPECT_DOUBLE_EQ(r.num("/kpis/active_customers/value"), 4);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/numerator"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_customer_rate/denominator"), 4);
+  // Without the e-mail-only order, the first id out of order (C, met before B) alone.
+  constexpr const char* NO_EMAIL = R"(order_id,customer_id,date,total
+1,A,2024-01-05,10
+1,B,2024-01-05,10
+3,C,2024-01-07,30
+4,B,2024-01-08,40
+5,A,2024-01-09,50
+6,C,2024-01-10,60
+7,B,2024-01-11,70
+)";
+  voc_report n{{{"orders.csv", NO_EMAIL}}, "2024-01-01", "2024-02-01"};
+  EXPECT_DOUBLE_EQ(n.num("/kpis/active_customers/value"), 3);
+  EXPECT_DOUBLE_EQ(n.num("/kpis/repeat_customer_rate/numerator"), 3);
+  EXPECT_DOUBLE_EQ(n.num("/kpis/revenue/value"), 260);
+}
+
 }  // namespace

@@ -232,7 +232,6 @@ model build_model(const std::vector<const dataset*>& sets) {
     // per-row work is an array lookup rather than string building and hashing.
     constexpr uint32_t UNSEEN = UINT32_MAX;
     std::vector<uint32_t> order_of_code(oid ? oid->pool.size() : 0, UNSEEN);
-    std::vector<uint32_t> customer_of_code(cid ? cid->pool.size() : 0, UNSEEN);
     // When this is the first dataset with customers, no customer id carries surrounding
     // blanks and no e-mail can turn into an "id:" key, each distinct id code is a new
     // customer: no lookup needed.
@@ -241,6 +240,17 @@ model build_model(const std::vector<const dataset*>& sets) {
       const std::string_view v = cid->pool.get(code);
       new_ids = v.front() != ' ' && v.front() != '\t' && v.back() != ' ' && v.back() != '\t';
     }
+    // Codes number distinct ids in order of first appearance, so with new_ids the customers
+    // usually come out as code - 1: while they do, that is the customer of a code seen before
+    // and customer_of_code (a cache miss per row: customers come in no order) stays unused.
+    // The first customer made otherwise fills it in and ends this.
+    bool code_order = new_ids;
+    std::vector<uint32_t> customer_of_code;
+    if (!code_order && cid) customer_of_code.assign(cid->pool.size(), UNSEEN);
+    auto known_customer = [&](uint32_t ccode) -> uint32_t {
+      if (!code_order) return customer_of_code[ccode];
+      return ccode <= m.customers.size() ? ccode - 1 : UNSEEN;
+    };
     std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
     std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
     std::vector<uint32_t> product_of_code(product ? product->pool.size() : 0, UNSEEN);
@@ -278,17 +288,25 @@ model build_model(const std::vector<const dataset*>& sets) {
       ++p.rows;
       if (!p.has_customer) {
         const uint32_t ccode = cid ? cid->codes[r] : 0;
-        if (ccode != 0 && customer_of_code[ccode] != UNSEEN) {
-          o.customer = customer_of_code[ccode];
+        const uint32_t known = ccode != 0 ? known_customer(ccode) : UNSEEN;
+        if (known != UNSEEN) {
+          o.customer = known;
           p.has_customer = true;
         } else {
           std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
           if (!key.empty()) {
+            if (code_order && ccode != m.customers.size() + 1) {
+              customer_of_code.assign(cid->pool.size(), UNSEEN);
+              for (uint32_t c = 0; c < m.customers.size(); ++c) customer_of_code[c + 1] = c;
+              code_order = false;
+            }
             o.customer = new_ids && ccode != 0 ? new_customer(std::move(key))
                                                : customer_of(std::move(key));
             p.has_customer = true;
             // Only an id decides the key on its own (an e-mail may map to another id).
-            if (ccode != 0 && !trim(cid->text(r)).empty()) customer_of_code[ccode] = o.customer;
+            if (!code_order && ccode != 0 && !trim(cid->text(r)).empty()) {
+              customer_of_code[ccode] = o.customer;
+            }
           }
         }
       }
