@@ -16,6 +16,17 @@ clv_result fit_until(const model& m, int64_t to) {
   std::vector<customer_rfm> rfm;
   const int64_t last_day = to - 1;
   uint32_t current = UINT32_MAX;
+  {
+    size_t customers = 0;  // the exact size: a doubled vector keeps up to half of it empty
+    for (const order& o : m.orders) {
+      if (!o.valid || o.day >= to || o.customer == current) continue;
+      current = o.customer;
+      ++customers;
+    }
+    current = UINT32_MAX;
+    ids.reserve(customers);
+    rfm.reserve(customers);
+  }
   int64_t first = 0, last = 0, days = 0;
   double repeat_revenue = 0;
   auto flush = [&] {
@@ -55,14 +66,20 @@ void predicted_clv_kpi(const context& ctx, report_parts& out) {
     out.kpis["predicted_clv"] = unavailable_kpi("currency", {"orders"});
     return;
   }
+  // The previous period's fit first: only its mean is kept, so its per-customer results are
+  // freed before the current fit makes its own.
+  std::optional<double> previous;
+  {
+    const clv_result before = fit_until(ctx.m, ctx.prev.to);
+    if (before.ok) previous = before.mean_predicted_value;
+  }
   const clv_result now = fit_until(ctx.m, ctx.P.to);
-  const clv_result before = fit_until(ctx.m, ctx.prev.to);
   json_writer w;
   w.begin_object();
   write_predicted_clv(w, now, ctx.options.customers);
   w.key("previous");
-  if (before.ok) {
-    w.value(before.mean_predicted_value);
+  if (previous) {
+    w.value(*previous);
   } else {
     w.null();
   }
