@@ -188,12 +188,18 @@ model build_model(const std::vector<const dataset*>& sets) {
   // Orders by id: index into m.orders. Ids are global across files, so a file split in two
   // gives the same orders as the whole.
   std::unordered_map<std::string, uint32_t> by_id;
+  // What an order's rows gather besides the order itself, and where it came from (its time
+  // and first row order a customer's orders).
   struct partial {
-    bool has_total = false, has_time = false, has_customer = false, has_status = false,
-         has_refund = false, has_cost = false, has_channel = false;
-    bool invalid = false;  // the first non-empty status voids the order
+    int64_t time = 0;  // wall-clock seconds
     double total = 0, refunded = 0;
     uint32_t rows = 0;
+    uint32_t dataset = 0;  // index into sets
+    uint32_t row = 0;      // first row of the order in its dataset
+    bool has_total : 1 = false, has_time : 1 = false, has_customer : 1 = false,
+                     has_status : 1 = false, has_refund : 1 = false, has_cost : 1 = false,
+                     has_channel : 1 = false;
+    bool invalid : 1 = false;  // the first non-empty status voids the order
   };
   std::vector<partial> parts;
   size_t last_orders = sets.size();
@@ -263,6 +269,10 @@ model build_model(const std::vector<const dataset*>& sets) {
       direct = v.front() != ' ' && v.front() != '\t' && v.back() != ' ' && v.back() != '\t';
     }
     if ((product || sku || qty) && m.lines.empty()) m.lines.reserve(d->tbl.rows());
+    // At most one new customer per distinct id, plus the few keyed by e-mail alone: room for
+    // them up front, rather than doubling (a customer is ~100 bytes, and a doubled vector
+    // keeps up to half of it empty for the rest of the report).
+    if (cid) m.customers.reserve(m.customers.size() + cid->pool.size());
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       uint32_t oi = static_cast<uint32_t>(m.orders.size());
       bool fresh = true;
@@ -277,11 +287,10 @@ model build_model(const std::vector<const dataset*>& sets) {
         oi = cached;
       }
       if (fresh) {
-        order o;
-        o.dataset = ds;
-        o.row = static_cast<uint32_t>(r);
-        m.orders.push_back(o);
-        parts.emplace_back();
+        m.orders.emplace_back();
+        partial& p = parts.emplace_back();
+        p.dataset = ds;
+        p.row = static_cast<uint32_t>(r);
       }
       order& o = m.orders[oi];
       partial& p = parts[oi];
@@ -311,8 +320,8 @@ model build_model(const std::vector<const dataset*>& sets) {
         }
       }
       if (!p.has_time && date && date->time(r) != MISSING_TIME) {
-        o.time = date->time(r);
-        o.day = day_of(o.time);
+        p.time = date->time(r);
+        o.day = day_of(p.time);
         p.has_time = true;
       }
       if (total && !total->empty_at(r)) {
@@ -346,7 +355,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       if (!p.has_status && status && !status->empty_at(r)) {
         uint8_t& bad = invalid_of_code[status->codes[r]];
         if (bad == 2) bad = invalid_status(status->text(r));
-        p.invalid = bad;
+        p.invalid = bad != 0;
         p.has_status = true;
       }
       if (product || sku || qty) {
@@ -378,28 +387,32 @@ model build_model(const std::vector<const dataset*>& sets) {
       }
     }
   }
-  // Orders that lack a required value (customer, date, total) are bad rows: drop them.
+  // Orders that lack a required value (customer, date, total) are bad rows: drop them (and
+  // their partials alike, which the sort below still reads).
   std::vector<uint32_t> remap(m.orders.size(), UINT32_MAX);
   size_t keep = 0;
   for (size_t i = 0; i < m.orders.size(); ++i) {
-    partial& p = parts[i];
+    const partial& p = parts[i];
     order& o = m.orders[i];
     if (!p.has_customer || !p.has_time || !p.has_total) {
-      m.issues[o.dataset].skipped += p.rows;
+      m.issues[p.dataset].skipped += p.rows;
       std::string missing = !p.has_customer ? "customer id or e-mail"
                             : !p.has_time   ? "a readable date"
                                             : "a readable total";
-      note(o.dataset, sets[o.dataset]->tbl.lines[o.row], "order without " + missing + ": skipped");
+      note(p.dataset, sets[p.dataset]->tbl.lines[p.row], "order without " + missing + ": skipped");
       continue;
     }
     o.revenue = p.total - (p.has_refund ? p.refunded : 0);
     o.valid = !p.invalid;
     remap[i] = static_cast<uint32_t>(keep);
-    if (keep != i) m.orders[keep] = std::move(o);
+    if (keep != i) {
+      m.orders[keep] = o;
+      parts[keep] = p;
+    }
     ++keep;
   }
   m.orders.resize(keep);
-  std::vector<partial>().swap(parts);
+  parts.resize(keep);
   for (product_line& l : m.lines) l.order = remap[l.order];
   m.lines.erase(std::remove_if(m.lines.begin(), m.lines.end(),
                                [](const product_line& l) { return l.order == UINT32_MAX; }),
@@ -439,20 +452,20 @@ model build_model(const std::vector<const dataset*>& sets) {
     std::vector<sort_key> keys(n);
     {
       std::vector<uint32_t> next(start.begin(), start.end() - 1);
-      for (uint32_t i = 0; i < n; ++i) keys[next[m.orders[i].customer]++] = {m.orders[i].time, i};
+      for (uint32_t i = 0; i < n; ++i) keys[next[m.orders[i].customer]++] = {parts[i].time, i};
     }
     std::vector<const column*> id_column(sets.size(), nullptr);
     for (size_t ds = 0; ds < sets.size(); ++ds) id_column[ds] = sets[ds]->column_of("order_id");
     // The order id as the order's first row wrote it (its line number when there is no id).
-    auto id_of = [&](const order& o) -> std::string {
-      const column* oid = id_column[o.dataset];
-      if (oid) return std::string(trim(oid->text(o.row)));
-      return std::to_string(sets[o.dataset]->tbl.lines[o.row]);
+    auto id_of = [&](const partial& p) -> std::string {
+      const column* oid = id_column[p.dataset];
+      if (oid) return std::string(trim(oid->text(p.row)));
+      return std::to_string(sets[p.dataset]->tbl.lines[p.row]);
     };
     auto less = [&](const sort_key& x, const sort_key& y) {
       if (x.time != y.time) return x.time < y.time;
-      const std::string a = id_of(m.orders[x.index]);
-      const std::string b = id_of(m.orders[y.index]);
+      const std::string a = id_of(parts[x.index]);
+      const std::string b = id_of(parts[y.index]);
       if (a != b) return id_less(a, b);
       return x.index < y.index;
     };
@@ -472,6 +485,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       }
     }
     std::vector<uint32_t>().swap(start);
+    std::vector<partial>().swap(parts);
     // Gather the orders in sorted order: independent loads (a cycle-following permutation in
     // place chains one cache miss after another).
     std::vector<order> sorted(n);
@@ -495,7 +509,6 @@ model build_model(const std::vector<const dataset*>& sets) {
     if (c.first_order == UINT32_MAX) {
       c.first_order = i;
       c.first_day = o.day;
-      c.first_time = o.time;
     }
   }
   return m;

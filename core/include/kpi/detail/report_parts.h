@@ -47,18 +47,15 @@ int64_t add_months(int64_t day, int months);
 
 // ---- The orders model: every valid and invalid order of all orders datasets, with the
 // customers matched across files. Built once per report.
-// 48 bytes: the KPI passes stream over a million of these. The order id (only needed to
-// order same-second orders of a customer) is read back from its dataset's first row.
+// 32 bytes: the KPI passes stream over a million of these. What only the model's build
+// needs (the time of day that orders a customer's orders, the first row) stays there.
 struct order {
-  uint32_t customer = 0;   // index into model::customers
-  uint32_t channel = 0;    // index into model::channels; 0 = none
-  int64_t time = 0;        // wall-clock seconds
-  int64_t day = 0;
-  double revenue = 0;      // total - refunded amount
-  double cost = NaN;       // NaN when the order has no cost
-  uint32_t dataset : 31 = 0;  // index into the report's dataset list
+  uint32_t customer = 0;      // index into model::customers
+  uint32_t channel : 31 = 0;  // index into model::channels; 0 = none
   uint32_t valid : 1 = 1;
-  uint32_t row = 0;        // first row of the order in its dataset
+  int64_t day = 0;
+  double revenue = 0;         // total - refunded amount
+  double cost = NaN;          // NaN when the order has no cost
 };
 
 struct product_line {
@@ -71,7 +68,6 @@ struct product_line {
 struct customer_info {
   std::string key;                  // "id:..." or "email:..."
   int64_t first_day = std::numeric_limits<int64_t>::max();  // first valid order's day
-  int64_t first_time = std::numeric_limits<int64_t>::max();
   uint32_t first_order = UINT32_MAX;  // index of the first valid order
   std::optional<int64_t> signup_day;  // from a customers dataset
   std::string source;                 // from a customers dataset (acquisition channel)
