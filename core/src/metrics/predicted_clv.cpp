@@ -16,17 +16,10 @@ clv_result fit_until(const model& m, int64_t to) {
   std::vector<customer_rfm> rfm;
   const int64_t last_day = to - 1;
   uint32_t current = UINT32_MAX;
-  {
-    size_t customers = 0;  // the exact size: a doubled vector keeps up to half of it empty
-    for (const order& o : m.orders) {
-      if (!o.valid || o.day >= to || o.customer == current) continue;
-      current = o.customer;
-      ++customers;
-    }
-    current = UINT32_MAX;
-    ids.reserve(customers);
-    rfm.reserve(customers);
-  }
+  // At most one entry per customer: no regrowth (copies) while reading. Capacity that stays
+  // unused is never touched, so it costs address space, not memory.
+  ids.reserve(m.customers.size());
+  rfm.reserve(m.customers.size());
   int64_t first = 0, last = 0, days = 0;
   double repeat_revenue = 0;
   auto flush = [&] {
