@@ -176,4 +176,16 @@ TEST(Acquisition, MemberGrowthUsesSignupDates) {
   EXPECT_DOUBLE_EQ(r.num("/kpis/member_growth_rate/numerator"), 3);
 }
 
+TEST(Acquisition, MemberGrowthSignupsDecadesApart) {
+  // As above with M1 in 1990: join days spread over more days than there are members, which
+  // sorts them instead of counting them per day; the counts are the same.
+  voc_report r({{"orders.csv", ORDERS},
+                {"customers.csv",
+                 "customer_id,signup_date\nM1,1990-06-01\nM2,2024-02-01\n"
+                 "M3,2024-05-01\n"}},
+               "2024-01-01", "2024-04-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/member_growth_rate/denominator"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/member_growth_rate/numerator"), 3);
+}
+
 }  // namespace
