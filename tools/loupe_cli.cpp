@@ -28,7 +28,10 @@ int fail(const std::string& message) {
 std::string read_file(kpi::session& s, const std::string& path, int& id) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return "cannot open " + path + ": " + std::strerror(errno);
-  id = s.open(path);
+  std::fseek(f, 0, SEEK_END);
+  const long size = std::ftell(f);
+  std::fseek(f, 0, SEEK_SET);
+  id = s.open(path, size > 0 ? static_cast<uint64_t>(size) : 0);
   std::vector<char> buf(1 << 20);
   size_t n;
   while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) s.feed(id, {buf.data(), n});

@@ -14,7 +14,12 @@ struct session::pending {
   table_builder builder;
   std::unique_ptr<reader> rd;
   std::string failure;  // set when reading threw (out of memory): the file is unreadable
+  uint64_t size_hint = 0;  // the file's size when known, 0 = unknown
+  bool reserved = false;
 };
+
+// Rows read before the file's row count is estimated from its size.
+constexpr size_t ESTIMATE_AFTER_ROWS = 4096;
 
 std::optional<granularity> parse_granularity(std::string_view s) {
   if (s == "day") return granularity::day;
@@ -73,6 +78,7 @@ int session::open(std::string name, uint64_t size_hint) {
   p->data = std::make_unique<dataset>();
   p->data->id = id;
   p->data->file = std::move(name);
+  p->size_hint = size_hint;
   p->rd = make_auto_reader(p->builder);
   open_[id] = std::move(p);
   return id;
@@ -86,6 +92,15 @@ void session::feed(int id, std::string_view chunk) {
   if (!p.failure.empty()) return;
   try {
     p.rd->feed(chunk);
+    const size_t rows = p.builder.rows();
+    if (!p.reserved && p.size_hint > p.data->bytes && rows >= ESTIMATE_AFTER_ROWS) {
+      // As many rows again per byte still to come, and a little more, so that the arrays
+      // are allocated once (an estimate short by a few rows grows them by a quarter).
+      p.reserved = true;
+      const double per_byte = static_cast<double>(rows) / static_cast<double>(p.data->bytes);
+      p.builder.reserve(static_cast<size_t>(static_cast<double>(p.size_hint) * per_byte * 1.02) +
+                        1024);
+    }
   } catch (const std::bad_alloc&) {
     p.failure = "the file is too large for the memory available to this page";
     p.builder = table_builder();

@@ -513,6 +513,7 @@ size_t table::memory_bytes() const {
 size_t table_builder::add_column(std::string_view name) {
   column c;
   c.name = std::string(name);
+  c.codes.reserve(std::max(reserved_, lines_.size()));
   c.codes.assign(lines_.size(), 0);
   cols_.push_back(std::move(c));
   deferred_.emplace_back();
@@ -587,8 +588,24 @@ void table_builder::defer(size_t col) {
   pool = string_pool();
 }
 
+void table_builder::reserve(size_t rows) {
+  if (rows <= lines_.size()) return;
+  reserved_ = rows;
+  lines_.reserve(rows);
+  for (column& c : cols_) {
+    if (c.shape.k == cell_shape::kind::number) {
+      c.numbers.reserve(rows);
+    } else if (c.shape.k == cell_shape::kind::date) {
+      c.times.reserve(rows);
+    } else {
+      c.codes.reserve(rows);
+    }
+  }
+}
+
 void table_builder::end_row(uint64_t line) {
   const auto row = static_cast<uint32_t>(lines_.size());
+  if (reserved_ != 0 && row == lines_.capacity()) reserve(row + row / 4 + 1024);
   for (size_t c = 0; c < cols_.size(); ++c) {
     column& col = cols_[c];
     direct_state& ds = direct_[c];
@@ -689,8 +706,10 @@ void table_builder::decide(size_t col) {
     }
   }
   if (number) {
+    c.numbers.reserve(std::max(reserved_, n));
     c.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
   } else {
+    c.times.reserve(std::max(reserved_, n));
     c.times.assign(n, MISSING_TIME);
   }
   for (size_t r = 0; r < n; ++r) {

@@ -2,7 +2,7 @@
 // memory is its own): node wasm-node.mjs LOUPE_JS FILE OPTIONS_JSON
 // Feeds the file in 1 MiB chunks exactly as the page's worker feeds a File, then asks for the
 // report. Prints {init, ingest, report_seconds, total (seconds), peak_rss_mb, rows, report} as JSON.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +20,7 @@ const t1 = performance.now();
 const s = new M.Session();
 const fd = openSync(file, 'r');
 const buf = new Uint8Array(CHUNK);
-const id = s.open(basename(file), 0);
+const id = s.open(basename(file), statSync(file).size);  // as the page passes File.size
 for (;;) {
   const n = readSync(fd, buf, 0, CHUNK, null);
   if (n === 0) break;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -110,7 +111,7 @@ void expect_same_column(const column& a, const column& b) {
     EXPECT_EQ(std::memcmp(&a.numbers[r], &b.numbers[r], sizeof(double)), 0) << "row " << r;
   }
   EXPECT_EQ(a.times, b.times);
-  const size_t rows = a.codes.size();
+  const size_t rows = std::max({a.codes.size(), a.numbers.size(), a.times.size()});
   for (size_t r = 0; r < rows; ++r) {
     EXPECT_EQ(a.text(r), b.text(r)) << "row " << r;
     EXPECT_EQ(a.empty_at(r), b.empty_at(r)) << "row " << r;
@@ -176,6 +177,42 @@ TEST(DirectColumns, GiveTheTableThatInterningEveryCellGives) {
   }
   // The trials did read columns directly (and TurnBackIntoText... covers falling back).
   EXPECT_GT(direct_columns, 100u);
+}
+
+// Reserving rows (from the file's size) changes no cell, whether the estimate is short or
+// long, and columns that appear later (JSON) get room too.
+TEST(DirectColumns, ReservingRowsChangesNothing) {
+  std::mt19937 rng(7);
+  for (size_t estimate : {size_t{10}, size_t{300}, size_t{5000}}) {
+    table_builder plain, reserved;
+    const size_t first = plain.add_column("total");
+    reserved.add_column("total");
+    for (int r = 0; r < 1200; ++r) {
+      if (r == 100) reserved.reserve(estimate);
+      if (r == 150) {
+        plain.add_column("created_at");
+        reserved.add_column("created_at");
+      }
+      const std::string amount = random_cell(rng, r % 50 == 0 ? 6 : 1);
+      plain.set(first, amount);
+      reserved.set(first, amount);
+      if (r >= 150) {
+        const std::string when = random_cell(rng, 3);
+        plain.set(first + 1, when);
+        reserved.set(first + 1, when);
+      }
+      plain.end_row(static_cast<uint64_t>(r + 2));
+      reserved.end_row(static_cast<uint64_t>(r + 2));
+    }
+    table a = plain.finish();
+    table b = reserved.finish();
+    ASSERT_EQ(a.lines, b.lines);
+    ASSERT_EQ(a.columns.size(), 2u);
+    for (size_t c = 0; c < 2; ++c) {
+      EXPECT_TRUE(b.columns[c].direct());
+      expect_same_column(a.columns[c], b.columns[c]);
+    }
+  }
 }
 
 // A column whose first cells are numbers and whose later cells are mostly words ends up a

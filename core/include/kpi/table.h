@@ -151,6 +151,10 @@ class table_builder {
   size_t rows() const { return lines_.size(); }
   size_t columns() const { return cols_.size(); }
   std::string_view column_name(size_t col) const { return cols_[col].name; }
+  // Makes room for `rows` rows in every per-row array (an estimate from the file's size):
+  // arrays grown by doubling hold up to twice what they need, and while one grows the old
+  // and the new copy are both alive. Past the estimate, arrays grow by a quarter at a time.
+  void reserve(size_t rows);
   // Types every column (see infer_format) and fills the packed arrays.
   table finish();
 
@@ -179,6 +183,7 @@ class table_builder {
   bool finish_direct(column& c, direct_state& ds);
 
   bool direct_on_;
+  size_t reserved_ = 0;  // rows reserved by reserve(), 0 = none
   std::vector<column> cols_;
   std::vector<deferred_cells> deferred_;
   std::vector<direct_state> direct_;
