@@ -188,11 +188,12 @@ model build_model(const std::vector<const dataset*>& sets) {
   // Orders by id: index into m.orders. Ids are global across files, so a file split in two
   // gives the same orders as the whole.
   std::unordered_map<std::string, uint32_t> by_id;
-  // What an order's rows gather besides the order itself, and where it came from (its time
-  // and first row order a customer's orders).
+  // What an order's rows gather besides the order itself (whose revenue holds the total
+  // until the refund is taken off), and where it came from (its time and first row order a
+  // customer's orders). 32 bytes.
   struct partial {
     int64_t time = 0;  // wall-clock seconds
-    double total = 0, refunded = 0;
+    double refunded = 0;
     uint32_t rows = 0;
     uint32_t dataset = 0;  // index into sets
     uint32_t row = 0;      // first row of the order in its dataset
@@ -202,6 +203,7 @@ model build_model(const std::vector<const dataset*>& sets) {
     bool invalid : 1 = false;  // the first non-empty status voids the order
   };
   std::vector<partial> parts;
+  static_assert(sizeof(partial) == 32);
   size_t last_orders = sets.size();
   size_t order_rows = 0;
   for (size_t ds = 0; ds < sets.size(); ++ds) {
@@ -328,10 +330,10 @@ model build_model(const std::vector<const dataset*>& sets) {
         const double t = total->number(r);
         if (!p.has_total) {
           if (!std::isnan(t)) {
-            p.total = t;
+            o.revenue = t;
             p.has_total = true;
           }
-        } else if (!std::isnan(t) && t != p.total && !product && !sku) {
+        } else if (!std::isnan(t) && t != o.revenue && !product && !sku) {
           // Same order id repeated with another total (not a line-item export): first wins.
           ++m.issues[ds].conflicts;
           note(ds, d->tbl.lines[r],
@@ -402,7 +404,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       note(p.dataset, sets[p.dataset]->tbl.lines[p.row], "order without " + missing + ": skipped");
       continue;
     }
-    o.revenue = p.total - (p.has_refund ? p.refunded : 0);
+    o.revenue = o.revenue - (p.has_refund ? p.refunded : 0);
     o.valid = !p.invalid;
     remap[i] = static_cast<uint32_t>(keep);
     if (keep != i) {
