@@ -447,15 +447,17 @@ model build_model(const std::vector<const dataset*>& sets) {
     std::vector<uint32_t> start(m.customers.size() + 1, 0);
     for (const order& o : m.orders) ++start[o.customer + 1];
     for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+    // Order indices by customer; each customer's few orders are then sorted on (time, index)
+    // pairs copied out, so the array spanning every order holds 4 bytes per order, not 16.
+    std::vector<uint32_t> keys(n);
+    {
+      std::vector<uint32_t> next(start.begin(), start.end() - 1);
+      for (uint32_t i = 0; i < n; ++i) keys[next[m.orders[i].customer]++] = i;
+    }
     struct sort_key {
       int64_t time;
       uint32_t index;
     };
-    std::vector<sort_key> keys(n);
-    {
-      std::vector<uint32_t> next(start.begin(), start.end() - 1);
-      for (uint32_t i = 0; i < n; ++i) keys[next[m.orders[i].customer]++] = {parts[i].time, i};
-    }
     std::vector<const column*> id_column(sets.size(), nullptr);
     for (size_t ds = 0; ds < sets.size(); ++ds) id_column[ds] = sets[ds]->column_of("order_id");
     // The order id as the order's first row wrote it (its line number when there is no id).
@@ -471,11 +473,16 @@ model build_model(const std::vector<const dataset*>& sets) {
       if (a != b) return id_less(a, b);
       return x.index < y.index;
     };
+    std::vector<sort_key> segment;
     for (size_t c = 0; c + 1 < start.size(); ++c) {
-      sort_key* first = keys.data() + start[c];
-      sort_key* last = keys.data() + start[c + 1];
-      if (last - first < 2) continue;
-      if (last - first <= 16) {
+      const size_t count = start[c + 1] - start[c];
+      if (count < 2) continue;
+      uint32_t* ids = keys.data() + start[c];
+      segment.resize(count);
+      for (size_t k = 0; k < count; ++k) segment[k] = {parts[ids[k]].time, ids[k]};
+      sort_key* first = segment.data();
+      sort_key* last = first + count;
+      if (count <= 16) {
         for (sort_key* i = first + 1; i < last; ++i) {  // insertion sort: a handful of orders
           sort_key k = *i;
           sort_key* j = i;
@@ -485,6 +492,7 @@ model build_model(const std::vector<const dataset*>& sets) {
       } else {
         std::sort(first, last, less);
       }
+      for (size_t k = 0; k < count; ++k) ids[k] = segment[k].index;
     }
     std::vector<uint32_t>().swap(start);
     std::vector<partial>().swap(parts);
@@ -493,14 +501,14 @@ model build_model(const std::vector<const dataset*>& sets) {
     std::vector<order> sorted(n);
     for (size_t i = 0; i < n; ++i) {
 #if defined(__GNUC__) && !defined(__wasm__)
-      if (i + 8 < n) __builtin_prefetch(&m.orders[keys[i + 8].index]);
+      if (i + 8 < n) __builtin_prefetch(&m.orders[keys[i + 8]]);
 #endif
-      sorted[i] = m.orders[keys[i].index];
+      sorted[i] = m.orders[keys[i]];
     }
     m.orders = std::move(sorted);
     if (!m.lines.empty()) {
       std::vector<uint32_t> new_index(n);
-      for (uint32_t i = 0; i < n; ++i) new_index[keys[i].index] = i;
+      for (uint32_t i = 0; i < n; ++i) new_index[keys[i]] = i;
       for (product_line& l : m.lines) l.order = new_index[l.order];
     }
   }
