@@ -479,7 +479,13 @@ model build_model(const std::vector<const dataset*>& sets) {
       if (count < 2) continue;
       uint32_t* ids = keys.data() + start[c];
       segment.resize(count);
-      for (size_t k = 0; k < count; ++k) segment[k] = {parts[ids[k]].time, ids[k]};
+      for (size_t k = 0; k < count; ++k) {
+#if defined(__GNUC__) && !defined(__wasm__)
+        // The next customers' partials, fetched ahead: they lie anywhere in the file.
+        if (ids + k + 16 < keys.data() + n) __builtin_prefetch(&parts[ids[k + 16]]);
+#endif
+        segment[k] = {parts[ids[k]].time, ids[k]};
+      }
       sort_key* first = segment.data();
       sort_key* last = first + count;
       if (count <= 16) {
