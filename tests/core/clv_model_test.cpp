@@ -831,6 +831,20 @@ TEST(ClvJson, WritesTheKpiObject) {
   EXPECT_EQ(doc["per_customer"].error(), simdjson::NO_SUCH_FIELD);
 }
 
+TEST(ClvJson, ListedCustomersOnlyWriteTheSameKpi) {
+  // Without all_customers the result keeps only the top and at-risk records; the KPI object
+  // without the customer table is the same, byte for byte.
+  cdnow_data d = read_cdnow();
+  const clv_result all = fit_predicted_clv(d.ids, d.rfm, clv_options{});
+  clv_options listed_only;
+  listed_only.all_customers = false;
+  const clv_result listed = fit_predicted_clv(d.ids, d.rfm, listed_only);
+  ASSERT_TRUE(listed.ok);
+  EXPECT_LE(listed.per_customer.size(), listed.top.size() + listed.at_risk.size());
+  EXPECT_FALSE(listed.at_risk.empty());
+  EXPECT_EQ(kpi_json(listed, false), kpi_json(all, false));
+}
+
 TEST(ClvJson, WritesUndefinedWithItsReason) {
   std::vector<customer_rfm> cs(100, customer_rfm{0, 0, 20, 0});
   const clv_result res = fit_predicted_clv(numbered_ids(cs.size()), cs, clv_options{});

@@ -765,12 +765,8 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
     }
   }
 
-  res.per_customer.resize(n);
-  std::vector<double> values(n);
-  double sum_purchases = 0, sum_alive = 0, sum_spend = 0, sum_value = 0;
-  for (size_t i = 0; i < n; ++i) {
-    clv_customer& cc = res.per_customer[i];
-    cc.id = std::move(ids[i]);
+  auto predict = [&](size_t i) {
+    clv_customer cc;
     cc.rfm = rfm[i];
     cc.p_alive = bgnbd_p_alive(bg.params, rfm[i]);
     cc.expected_purchases = cc.p_alive * alive_purchases[i];
@@ -778,11 +774,26 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
     cc.expected_spend =
         gamma_gamma_expected_spend(gg.params, rfm[i].x, rfm[i].x > 0 ? std::max(rfm[i].m, 0.0) : 0);
     cc.predicted_value = cc.expected_purchases * cc.expected_spend;
+    return cc;
+  };
+  // Without every customer's record, P(alive) is all the at-risk list needs besides values.
+  if (options.all_customers) res.per_customer.resize(n);
+  std::vector<double> p_alive(options.all_customers ? 0 : n);
+  std::vector<double> values(n);
+  double sum_purchases = 0, sum_alive = 0, sum_spend = 0, sum_value = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const clv_customer cc = predict(i);
     values[i] = cc.predicted_value;
     sum_purchases += cc.expected_purchases;
     sum_alive += cc.p_alive;
     sum_spend += cc.expected_spend;
     sum_value += cc.predicted_value;
+    if (options.all_customers) {
+      res.per_customer[i] = cc;
+      res.per_customer[i].id = std::move(ids[i]);
+    } else {
+      p_alive[i] = cc.p_alive;
+    }
   }
   if (!std::isfinite(sum_value + sum_purchases + sum_spend)) {
     res.per_customer.clear();
@@ -815,7 +826,9 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   res.at_risk_threshold = top_fifth_threshold(historical);
   std::vector<size_t> risk;  // positions in repeaters
   for (size_t k = 0; k < repeaters.size(); ++k) {
-    if (historical[k] >= res.at_risk_threshold && res.per_customer[repeaters[k]].p_alive < 0.5) {
+    const size_t i = repeaters[k];
+    if (historical[k] >= res.at_risk_threshold &&
+        (options.all_customers ? res.per_customer[i].p_alive : p_alive[i]) < 0.5) {
       risk.push_back(k);
     }
   }
@@ -824,6 +837,23 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   });
   if (risk.size() > options.top_n) risk.resize(options.top_n);
   for (size_t k : risk) res.at_risk.push_back(repeaters[k]);
+  if (!options.all_customers) {
+    // Records for the listed customers only (the same arithmetic, so the same values), and
+    // the lists re-pointed at them.
+    std::vector<size_t> listed;  // input index of each record
+    for (std::vector<size_t>* list : {&res.top, &res.at_risk}) {
+      for (size_t& i : *list) {
+        const size_t at = static_cast<size_t>(std::find(listed.begin(), listed.end(), i) -
+                                              listed.begin());
+        if (at == listed.size()) {
+          listed.push_back(i);
+          res.per_customer.push_back(predict(i));
+          res.per_customer.back().id = std::move(ids[i]);
+        }
+        i = at;
+      }
+    }
+  }
 
   res.distribution = histogram_of(values);
   res.ok = true;

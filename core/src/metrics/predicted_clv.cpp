@@ -11,7 +11,7 @@ namespace {
 // are sorted by customer and time, so each customer's summary is built in one pass, with the
 // same arithmetic as summarize_customer (same-day purchases are one, revenue after the first
 // day summed in time order).
-clv_result fit_until(const model& m, int64_t to) {
+clv_result fit_until(const model& m, int64_t to, bool all_customers) {
   std::vector<std::string> ids;
   std::vector<customer_rfm> rfm;
   const int64_t last_day = to - 1;
@@ -49,7 +49,9 @@ clv_result fit_until(const model& m, int64_t to) {
     if (o.day != first) repeat_revenue += o.revenue;
   }
   flush();
-  return fit_predicted_clv(std::move(ids), std::move(rfm), clv_options{});
+  clv_options options;
+  options.all_customers = all_customers;
+  return fit_predicted_clv(std::move(ids), std::move(rfm), options);
 }
 
 }  // namespace
@@ -63,10 +65,11 @@ void predicted_clv_kpi(const context& ctx, report_parts& out) {
   // freed before the current fit makes its own.
   std::optional<double> previous;
   {
-    const clv_result before = fit_until(ctx.m, ctx.prev.to);
+    const clv_result before = fit_until(ctx.m, ctx.prev.to, false);
     if (before.ok) previous = before.mean_predicted_value;
   }
-  const clv_result now = fit_until(ctx.m, ctx.P.to);
+  // The per-customer records are written only in the customer table.
+  const clv_result now = fit_until(ctx.m, ctx.P.to, ctx.options.customers);
   json_writer w;
   w.begin_object();
   write_predicted_clv(w, now, ctx.options.customers);

@@ -102,6 +102,9 @@ struct clv_options {
   double horizon_weeks = 52;
   size_t top_n = 10;
   int min_repeat_customers = 30;
+  // False: clv_result::per_customer holds only the top and at-risk customers (top first),
+  // which is all a report without its customer table reads; ~100 bytes per customer fewer.
+  bool all_customers = true;
 };
 
 struct clv_customer {
@@ -132,7 +135,9 @@ struct clv_result {
   std::array<double, 4> se_bgnbd{NOT_FITTED, NOT_FITTED, NOT_FITTED, NOT_FITTED};
   std::array<double, 3> se_gg{NOT_FITTED, NOT_FITTED, NOT_FITTED};
   size_t customers = 0, repeat_customers = 0;
-  std::vector<clv_customer> per_customer;  // in input order; empty when !ok
+  // In input order; empty when !ok. Only the top and at-risk ones without
+  // options.all_customers.
+  std::vector<clv_customer> per_customer;
   double mean_expected_purchases = 0, mean_p_alive = 0, mean_expected_spend = 0,
          mean_predicted_value = 0;  // the headline value
   // Indices into per_customer.
@@ -159,7 +164,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
 // value, status, unit, reason, horizon_weeks, params, std_errors, log_likelihood, converged,
 // customers, repeat_customers, then when ok means, top, at_risk (with at_risk_threshold),
 // distribution and, with `with_customers`, every customer as "per_customer" ("customers" is
-// the count).
+// the count; needs a result fitted with options.all_customers).
 void write_predicted_clv(json_writer& w, const clv_result& result, bool with_customers);
 
 namespace detail {
