@@ -116,9 +116,9 @@ customer_channels channels_of(const model& m) {
   for (uint32_t c = 0; c < m.customers.size(); ++c) {
     const customer_info& ci = m.customers[c];
     uint32_t id = unknown;
-    if (!ci.source.empty()) {
-      auto [it, added] = source_id.emplace(ci.source, static_cast<uint32_t>(cc.names.size()));
-      if (added) cc.names.push_back(ci.source);
+    if (const std::string_view source = m.source(ci); !source.empty()) {
+      auto [it, added] = source_id.emplace(source, static_cast<uint32_t>(cc.names.size()));
+      if (added) cc.names.emplace_back(source);
       id = it->second;
     } else if (ci.first_order != UINT32_MAX && m.orders[ci.first_order].channel != 0) {
       id = m.orders[ci.first_order].channel;
@@ -420,8 +420,8 @@ std::vector<int64_t> join_days(const model& m) {
   int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
   for (const customer_info& c : m.customers) {
     int64_t day;
-    if (c.signup_day) {
-      day = *c.signup_day;
+    if (const std::optional<int64_t> signup = m.signup_day(c)) {
+      day = *signup;
     } else if (c.first_order != UINT32_MAX) {
       day = c.first_day;
     } else {

@@ -177,8 +177,8 @@ activity_counts count_activity(const context& ctx, period p, bool& has_activity)
   for (uint32_t i = 0; i < m.customers.size(); ++i) {
     const customer_info& ci = m.customers[i];
     int64_t joined;
-    if (ci.signup_day) {
-      joined = *ci.signup_day;
+    if (const std::optional<int64_t> signup = m.signup_day(ci)) {
+      joined = *signup;
     } else if (ci.first_order != UINT32_MAX) {
       joined = ci.first_day;
     } else {

@@ -233,7 +233,7 @@ std::string product_units_kpi(const context& ctx) {
 
 std::string acquisition_channel(const model& m, uint32_t customer) {
   const customer_info& c = m.customers[customer];
-  if (!c.source.empty()) return c.source;
+  if (const std::string_view source = m.source(c); !source.empty()) return std::string(source);
   if (c.first_order != UINT32_MAX) {
     const uint32_t ch = m.orders[c.first_order].channel;
     if (ch != 0) return m.channels[ch];

@@ -432,7 +432,12 @@ model build_model(const std::vector<const dataset*>& sets) {
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
       if (key.empty()) continue;
-      customer_info& c = m.customers[customer_of(std::move(key))];
+      customer_info& ci = m.customers[customer_of(std::move(key))];
+      if (ci.profile == 0) {
+        m.profiles.emplace_back();
+        ci.profile = static_cast<uint32_t>(m.profiles.size());
+      }
+      customer_profile& c = m.profiles[ci.profile - 1];
       if (signup && !c.signup_day && signup->time(r) != MISSING_TIME) {
         c.signup_day = day_of(signup->time(r));
       }

@@ -65,12 +65,19 @@ struct product_line {
   double revenue = NaN;    // unit price x quantity, NaN when no unit price
 };
 
+// 48 bytes: there is one per customer. What a customers dataset adds lives apart (most
+// stores have no such file).
 struct customer_info {
   std::string key;                  // "id:..." or "email:..."
   int64_t first_day = std::numeric_limits<int64_t>::max();  // first valid order's day
   uint32_t first_order = UINT32_MAX;  // index of the first valid order
-  std::optional<int64_t> signup_day;  // from a customers dataset
-  std::string source;                 // from a customers dataset (acquisition channel)
+  uint32_t profile = 0;  // 1 + index into model::profiles; 0 = in no customers dataset
+};
+
+// What customers datasets say of a customer.
+struct customer_profile {
+  std::optional<int64_t> signup_day;
+  std::string source;  // acquisition channel
 };
 
 struct model {
@@ -82,6 +89,7 @@ struct model {
   std::vector<order> orders;          // sorted by (customer, time, id)
   std::vector<product_line> lines;
   std::vector<customer_info> customers;
+  std::vector<customer_profile> profiles;  // see customer_info::profile
   std::vector<std::string> channels;  // display names; [0] = ""
   std::vector<std::string> products;  // trimmed product (or SKU) names; [0] = ""
   // key -> index; built lazily (index_customers) when customers were added without it.
@@ -101,6 +109,13 @@ struct model {
   // The customer index for a row that has a customer id and/or e-mail, or -1 when the
   // customer never appears in orders or customers datasets.
   int64_t find_customer(std::string_view id, std::string_view email) const;
+  // The signup day and source a customers dataset gives `c` (none and "" when none does).
+  std::optional<int64_t> signup_day(const customer_info& c) const {
+    return c.profile ? profiles[c.profile - 1].signup_day : std::nullopt;
+  }
+  std::string_view source(const customer_info& c) const {
+    return c.profile ? std::string_view(profiles[c.profile - 1].source) : std::string_view();
+  }
   // "id:<id>" / "email:<lower-cased e-mail>" as the model keys customers.
   std::string customer_key(std::string_view id, std::string_view email) const;
 };
