@@ -1,6 +1,7 @@
 // The page: wires the drop zone, demo button, theme switch and the two views to one Loupe
 // controller. Everything it shows is built by the reusable modules it imports.
 
+import { engine, onFiles } from './boot.js';
 import { Loupe } from './controller.js';
 import { FilesView } from './views/files.js';
 import { DashboardView } from './views/dashboard.js';
@@ -9,7 +10,7 @@ import { warmUpCharts } from './charts/chart-element.js';
 
 const $ = (id) => document.getElementById(id);
 
-const loupe = new Loupe();
+const loupe = new Loupe({ client: engine });
 window.loupe = loupe; // for the browser tests and the curious: the report is loupe.report
 
 // Theme
@@ -37,24 +38,17 @@ loupe.addEventListener('change', (e) => {
 });
 loupe.ready.then(() => performance.mark('loupe-engine-ready'), () => {});
 
-// Once the page is idle, let the chart library compile its code paths so the first dashboard
-// draws without a long pause. window.loupePageReady: the engine is up and the charts are warm.
+// Once the engine is up and the page is idle, let the chart library compile its code paths so
+// the first dashboard draws without a long pause (not before: on two cores, loading ECharts
+// slows the engine's start). window.loupePageReady: the engine is up and the charts are warm.
 const idle = () => new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(() => r(), { timeout: 2000 }) : setTimeout(r, 200)));
-window.loupePageReady = Promise.all([loupe.ready, idle().then(warmUpCharts)]);
+window.loupePageReady = loupe.ready.then(idle).then(warmUpCharts);
 // Marks for the cold-start benchmark: the engine accepts files, and the charts are warm too.
 window.loupePageReady.then(() => performance.mark('loupe-page-ready'), () => {});
 
-// Files: picker and drag-and-drop anywhere
-const input = $('file-input');
-input.addEventListener('change', () => {
-  const files = [...input.files];
-  input.value = '';
-  if (files.length) addFiles(files);
-});
-
-function addFiles(files) {
-  loupe.addFiles(files).catch((err) => console.error(err));
-}
+// Files: boot.js takes them from the picker and from drops anywhere (and kept those that came
+// before this module ran); here, the overlay shown while files are dragged over the page.
+onFiles((files) => loupe.addFiles(files).catch((err) => console.error(err)));
 
 const overlay = $('drop-overlay');
 let dragDepth = 0;
@@ -65,11 +59,6 @@ document.addEventListener('dragenter', (e) => {
   dragDepth++;
   overlay.hidden = false;
 });
-document.addEventListener('dragover', (e) => {
-  if (!hasFiles(e)) return;
-  e.preventDefault();
-  e.dataTransfer.dropEffect = 'copy';
-});
 document.addEventListener('dragleave', (e) => {
   if (!hasFiles(e)) return;
   dragDepth = Math.max(0, dragDepth - 1);
@@ -77,11 +66,8 @@ document.addEventListener('dragleave', (e) => {
 });
 document.addEventListener('drop', (e) => {
   if (!hasFiles(e)) return;
-  e.preventDefault();
   dragDepth = 0;
   overlay.hidden = true;
-  const files = [...e.dataTransfer.files];
-  if (files.length) addFiles(files);
 });
 
 // Demo

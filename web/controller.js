@@ -27,9 +27,13 @@ function settle(f, inspect) {
 }
 
 export class Loupe extends EventTarget {
-  constructor({ workerUrl } = {}) {
+  /**
+   * @param {{workerUrl?: URL|string, client?: EngineClient}} options `client`: an engine
+   *   already started (the page's, see boot.js); otherwise one is started on `workerUrl`.
+   */
+  constructor({ workerUrl, client = null } = {}) {
     super();
-    this.client = null;
+    this.client = client;
     this.workerUrl = workerUrl;
     this.engineError = null;
     /** @type {Map<string, object>} key -> file entry, in the order they were added */
@@ -45,7 +49,7 @@ export class Loupe extends EventTarget {
 
   async #start() {
     try {
-      this.client = new EngineClient(this.workerUrl);
+      this.client ??= new EngineClient(this.workerUrl);
       await this.client.init();
     } catch (e) {
       this.engineError = `The analytics engine could not start: ${e.message}`;

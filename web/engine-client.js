@@ -3,9 +3,12 @@
 // messages go to the request's onProgress callback.
 
 export class EngineClient {
-  /** @param {URL|string} workerUrl defaults to worker.js next to this module */
-  constructor(workerUrl = new URL('./worker.js', import.meta.url)) {
-    this.worker = new Worker(workerUrl, { type: 'module', name: 'loupe-engine' });
+  /**
+   * @param {URL|string} workerUrl defaults to worker.js next to this module
+   * @param {Worker} [worker] a worker already started on it (the page's, see start-engine.js)
+   */
+  constructor(workerUrl = new URL('./worker.js', import.meta.url), worker = null) {
+    this.worker = worker || new Worker(workerUrl, { type: 'module', name: 'loupe-engine' });
     this.nextId = 1;
     this.pending = new Map();
     this.worker.onmessage = (e) => this.#receive(e.data);
@@ -45,8 +48,10 @@ export class EngineClient {
     });
   }
 
+  /** Resolves once the engine is instantiated; one request however often it is called. */
   init() {
-    return this.request('init');
+    this.initialized ??= this.request('init');
+    return this.initialized;
   }
 
   /** items: [{key, file}] or [{key, name, bytes: ArrayBuffer}] (bytes are transferred). */

@@ -18,20 +18,40 @@
 const CHUNK = 1 << 20; // slice size when a File has no stream()
 const PROGRESS_MS = 80;
 
-let M = null;
-let session = null;
+let starting = null;
 let queue = Promise.resolve();
 const cancelled = new Set();
 const reading = new Set();
 
-async function engine() {
-  if (!M) {
-    const { default: createLoupe } = await import('./gen/loupe.js');
-    M = await createLoupe();
-    session = new M.Session();
-  }
-  return session;
+/** Compiles and instantiates the engine as its bytes arrive (streaming) when the host says it is wasm. */
+async function instantiate(response, imports) {
+  const res = await response;
+  if (!res.ok) throw new Error(`the engine (gen/loupe.wasm) is missing: HTTP ${res.status}`);
+  if ((res.headers.get('Content-Type') || '').startsWith('application/wasm')) return WebAssembly.instantiateStreaming(res, imports);
+  return WebAssembly.instantiate(await res.arrayBuffer(), imports);
 }
+
+/** The one Session, once the engine is instantiated; rejects if the engine cannot load. */
+function engine() {
+  starting ??= (async () => {
+    // The wasm fetch starts with the glue's, not once the glue has loaded and asks for it.
+    const response = fetch(new URL('./gen/loupe.wasm', import.meta.url));
+    response.catch(() => {}); // reported by instantiate()
+    const { default: createLoupe } = await import('./gen/loupe.js');
+    let fail;
+    const failed = new Promise((_, reject) => (fail = reject));
+    const M = await Promise.race([failed, createLoupe({
+      instantiateWasm(imports, receive) {
+        instantiate(response, imports).then(({ instance, module }) => receive(instance, module), fail);
+        return {};
+      },
+    })]);
+    return new M.Session();
+  })();
+  return starting;
+}
+// Fetch and compile the engine now, while the page is still loading, not on its first request.
+engine().catch(() => {});
 
 const parse = (json) => JSON.parse(json);
 

@@ -219,20 +219,52 @@ async function pageRun(browser, url, file, allTime) {
 // Cold start of the real page: a fresh context (empty cache) each time; the page marks when the
 // engine is ready to accept files ('loupe-engine-ready') and when the charts are warm too
 // ('loupe-page-ready'), both in ms since navigation start.
-export async function coldStarts(browser, url, runs, log) {
+/**
+ * Opens `url` in `runs` fresh contexts and returns, per run, ms after navigation start: the
+ * navigation timing (responseEnd, domInteractive, dcl, load = loadEventEnd) and the page's
+ * marks: input (loupe-input-ready: the file input and drop zone take files), engine
+ * (loupe-engine-ready: the wasm engine is instantiated and reads them) and page
+ * (loupe-page-ready: the charts are warm too). `resources: true` adds every resource's timing,
+ * the engine worker's included; `trace: {path, categories}` records a Chromium trace.
+ */
+export async function coldStarts(browser, url, runs, log, { resources = false, trace = null } = {}) {
   const out = [];
   for (let i = 0; i < runs; i++) {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
+      if (trace) await browser.startTracing(page, { path: trace.path, categories: trace.categories });
       await page.goto(url);
       await page.evaluate(() => window.loupePageReady);
-      const r = await page.evaluate(() => ({
-        engine: performance.getEntriesByName('loupe-engine-ready')[0]?.startTime,
-        page: performance.getEntriesByName('loupe-page-ready')[0]?.startTime,
-        load: performance.getEntriesByType('navigation')[0]?.loadEventEnd,
-      }));
-      log(`  browser cold start run ${i + 1}: engine ready ${Math.round(r.engine)} ms, charts warm ${Math.round(r.page)} ms`);
+      const r = await page.evaluate(() => {
+        const mark = (n) => performance.getEntriesByName(n)[0]?.startTime;
+        const nav = performance.getEntriesByType('navigation')[0];
+        return {
+          input: mark('loupe-input-ready'), engine: mark('loupe-engine-ready'), page: mark('loupe-page-ready'),
+          load: nav?.loadEventEnd, responseEnd: nav?.responseEnd, domInteractive: nav?.domInteractive,
+          dcl: nav?.domContentLoadedEventStart, timeOrigin: performance.timeOrigin,
+          resources: performance.getEntriesByType('resource').map((e) => ({
+            name: new URL(e.name).pathname, initiator: e.initiatorType, startTime: e.startTime, responseEnd: e.responseEnd,
+          })),
+        };
+      });
+      if (trace) await browser.stopTracing();
+      if (resources) {
+        // The engine worker's own fetches (loupe.js, loupe.wasm), on the page's time line.
+        for (const w of page.workers()) {
+          const ws = await w.evaluate(() => ({
+            timeOrigin: performance.timeOrigin,
+            entries: performance.getEntriesByType('resource').map((e) => ({
+              name: new URL(e.name).pathname, initiator: `worker ${e.initiatorType}`, startTime: e.startTime, responseEnd: e.responseEnd,
+            })),
+          })).catch(() => ({ entries: [] }));
+          const shift = ws.timeOrigin - r.timeOrigin;
+          for (const e of ws.entries) r.resources.push({ ...e, startTime: e.startTime + shift, responseEnd: e.responseEnd + shift });
+        }
+      } else {
+        delete r.resources;
+      }
+      log(`  browser cold start run ${i + 1}: input ready ${Math.round(r.input)} ms, engine ready ${Math.round(r.engine)} ms, charts warm ${Math.round(r.page)} ms, load ${Math.round(r.load)} ms`);
       out.push(r);
     } finally {
       await context.close();

@@ -60,7 +60,10 @@ const catAxis = (theme, extra = {}) => ({
   ...extra,
 });
 /** Axis tick labels: short, no decimals for money and counts (10,000 -> "10K"). */
-const axisNumber = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+// Made on first use: a compact formatter takes ~100 ms to create (ICU data), which would lengthen
+// the page's first long task, while the engine worker waits for the main thread to start.
+let axisFormat = null;
+const axisNumber = { format: (v) => (axisFormat ??= new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 })).format(v) };
 export function axisLabel(v, unit) {
   if (unit === '%') return `${axisNumber.format(v)}%`;
   if (unit === 'hours') return `${axisNumber.format(v)} h`;
