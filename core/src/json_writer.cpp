@@ -1,5 +1,7 @@
 #include "kpi/json_writer.h"
 
+#include <fast_float/fast_float.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,12 +16,17 @@ std::string format_double(double d) {
     if (d == 0 && std::signbit(d)) return "0";
     return buf;
   }
-  // Shortest %.Ng that reads back exactly. snprintf/strtod are correctly rounded in both
-  // glibc and musl (wasm), so native and wasm reports agree byte for byte.
+  // The shortest %.Ng that reads back exactly. A decimal of at most 15 digits (DBL_DIG)
+  // survives text -> double -> 15 digits, so when one reads back as d, %.15g (which drops
+  // trailing zeros) is that decimal: try 15, then 16 and 17, not every precision from 1.
+  // snprintf and fast_float are correctly rounded in glibc and musl (wasm) alike, so native
+  // and wasm reports agree byte for byte.
   char buf[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
-    if (std::strtod(buf, nullptr) == d) break;
+  for (int precision = 15; precision <= 17; ++precision) {
+    const int n = std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+    double back = 0;
+    const auto r = fast_float::from_chars(buf, buf + n, back);
+    if (r.ec == std::errc() && back == d) break;
   }
   return buf;
 }
