@@ -272,8 +272,8 @@ model build_model(const std::vector<const dataset*>& sets) {
     }
     if ((product || sku || qty) && m.lines.empty()) m.lines.reserve(d->tbl.rows());
     // At most one new customer per distinct id, plus the few keyed by e-mail alone: room for
-    // them up front, rather than doubling (a customer is ~100 bytes, and a doubled vector
-    // keeps up to half of it empty for the rest of the report).
+    // them up front, rather than regrowing (copies, and a doubled vector keeps up to half of
+    // it empty for the rest of the report, which wasm's memory never gives back).
     if (cid) m.customers.reserve(m.customers.size() + cid->pool.size());
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       uint32_t oi = static_cast<uint32_t>(m.orders.size());
