@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 #include <cctype>
 
 #include "kpi/json_writer.h"
@@ -96,10 +97,16 @@ void session::feed(int id, std::string_view chunk) {
     if (!p.reserved && p.size_hint > p.data->bytes && rows >= ESTIMATE_AFTER_ROWS) {
       // As many rows again per byte still to come, and a little more, so that the arrays
       // are allocated once (an estimate short by a few rows grows them by a quarter).
+      // Only a hint: when that much cannot be had at once (a file larger than the memory),
+      // the arrays grow as they fill, and run out of memory only if the rows do come.
       p.reserved = true;
       const double per_byte = static_cast<double>(rows) / static_cast<double>(p.data->bytes);
-      p.builder.reserve(static_cast<size_t>(static_cast<double>(p.size_hint) * per_byte * 1.02) +
-                        1024);
+      try {
+        p.builder.reserve(
+            static_cast<size_t>(static_cast<double>(p.size_hint) * per_byte * 1.02) + 1024);
+      } catch (const std::bad_alloc&) {
+      } catch (const std::length_error&) {
+      }
     }
   } catch (const std::bad_alloc&) {
     p.failure = "the file is too large for the memory available to this page";

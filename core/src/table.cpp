@@ -590,17 +590,26 @@ void table_builder::defer(size_t col) {
 
 void table_builder::reserve(size_t rows) {
   if (rows <= lines_.size()) return;
-  reserved_ = rows;
-  lines_.reserve(rows);
-  for (column& c : cols_) {
-    if (c.shape.k == cell_shape::kind::number) {
-      c.numbers.reserve(rows);
-    } else if (c.shape.k == cell_shape::kind::date) {
-      c.times.reserve(rows);
-    } else {
-      c.codes.reserve(rows);
+  auto each = [&](auto&& f) {
+    f(lines_);
+    for (column& c : cols_) {
+      if (c.shape.k == cell_shape::kind::number) {
+        f(c.numbers);
+      } else if (c.shape.k == cell_shape::kind::date) {
+        f(c.times);
+      } else {
+        f(c.codes);
+      }
     }
+  };
+  try {
+    each([&](auto& v) { v.reserve(rows); });
+  } catch (...) {
+    // All or nothing: give back what was taken, so that a refused estimate costs nothing.
+    each([&](auto& v) { v.shrink_to_fit(); });
+    throw;
   }
+  reserved_ = rows;
 }
 
 void table_builder::end_row(uint64_t line) {

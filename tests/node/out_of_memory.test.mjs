@@ -1,6 +1,7 @@
 // A file larger than what fits in the module's memory (4 GB, the most wasm32 can address).
-// A one-column file of "1" rows costs 12 bytes of table per 2 bytes of file (a 4-byte cell
-// code and an 8-byte line number), so 1 GB of file needs about 6 GB: the memory runs out part way,
+// A one-column file of "1" rows costs 16 bytes of table per 2 bytes of file (an 8-byte number,
+// the column being read directly, and an 8-byte line number), so 1 GB of file needs about 8 GB,
+// more than the module could reserve from the file's size: the memory runs out part way,
 // operator new throws std::bad_alloc, and the session turns it into the file's error. The
 // file is one 1 MB block fed again and again, as the page would feed a 1 GB file.
 import { test } from 'node:test';
