@@ -1,7 +1,7 @@
 // The page: wires the drop zone, demo button, theme switch and the two views to one Loupe
 // controller. Everything it shows is built by the reusable modules it imports.
 
-import { engine, onFiles } from './boot.js';
+import { engine, hasFiles, onFiles } from './boot.js';
 import { Loupe } from './controller.js';
 import { FilesView } from './views/files.js';
 import { DashboardView } from './views/dashboard.js';
@@ -52,7 +52,6 @@ onFiles((files) => loupe.addFiles(files).catch((err) => console.error(err)));
 
 const overlay = $('drop-overlay');
 let dragDepth = 0;
-const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
 document.addEventListener('dragenter', (e) => {
   if (!hasFiles(e)) return;
   e.preventDefault();

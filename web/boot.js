@@ -42,7 +42,8 @@ function pick(input) {
   take(files);
 }
 
-const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
+/** Whether a drag event carries files (not text or a link dragged within the page). */
+export const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes('Files');
 document.addEventListener('change', (e) => {
   if (e.target.id === 'file-input') pick(e.target);
 });

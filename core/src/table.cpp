@@ -1,6 +1,7 @@
 #include "kpi/table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -76,32 +77,31 @@ inline bool digits_at(std::string_view s, size_t from, size_t n) {
   return true;
 }
 
-constexpr bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-bool real_day(int y, int m, int d) {
-  static constexpr int DAYS[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= DAYS[m - 1] + (m == 2 && is_leap(y) ? 1 : 0);
-}
-
 char* write_two(char* o, unsigned v) {
   o[0] = static_cast<char>('0' + v / 10);
   o[1] = static_cast<char>('0' + v % 10);
   return o + 2;
 }
 
-// Headers of ids and codes: their cells are grouped by text, so reading them directly would
-// only be undone (see column::materialize).
+// Headers of ids and codes ("order_id", "Order ID", "orderId", "SKU", "zip code"): their
+// cells are grouped by text, so reading them directly would only be undone (see
+// column::materialize). The last word decides, so that "Amount paid" is not an id.
 bool id_like_header(std::string_view name) {
-  std::string h;
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if ((c >= 'a' && c <= 'z') || is_digit(c)) h += c;
+  const size_t n = name.size();
+  if (n > 2 && name[n - 2] == 'I' && name[n - 1] == 'd' && name[n - 3] >= 'a' &&
+      name[n - 3] <= 'z') {
+    return true;  // camelCase
   }
-  auto ends = [&](std::string_view w) {
-    return h.size() >= w.size() && h.compare(h.size() - w.size(), w.size(), w) == 0;
-  };
-  return ends("id") || ends("ids") || ends("number") || ends("no") || ends("code") ||
-         ends("sku") || ends("zip") || ends("phone") || h == "name";
+  size_t start = n;
+  while (start > 0 && (std::isalnum(static_cast<unsigned char>(name[start - 1])) != 0)) --start;
+  std::string last;
+  for (char c : name.substr(start)) {
+    last += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (std::string_view w : {"id", "ids", "no", "number", "code", "sku", "zip", "phone", "name"}) {
+    if (last == w) return true;
+  }
+  return false;
 }
 
 // Interns entries (entry i = bytes[ends[i - 1], ends[i])) into c.pool in entry order, so that
@@ -325,7 +325,7 @@ bool cell_shape::read_date(std::string_view s, int64_t& out) const {
   }
   const int y = two_digits(p) * 100 + two_digits(p + 2), m = two_digits(p + 5),
             d = two_digits(p + 8);
-  if (!real_day(y, m, d)) return false;
+  if (!valid_date(y, m, d)) return false;
   int64_t t = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) * 86400;
   if (time) {
     if (p[10] != separator || !digits_at(s, 11, 2) || p[13] != ':' || !digits_at(s, 14, 2)) {
@@ -446,31 +446,33 @@ double column::number(size_t row) const {
 }
 
 uint32_t column::other_code(size_t row) const {
-  auto it = std::lower_bound(others.begin(), others.end(), row,
-                             [](const std::pair<uint32_t, uint32_t>& o, size_t r) { return o.first < r; });
+  auto it = std::lower_bound(
+      others.begin(), others.end(), row,
+      [](const std::pair<uint32_t, uint32_t>& o, size_t r) { return o.first < r; });
   return it != others.end() && it->first == row ? it->second : 0;
 }
 
-bool column::direct_empty_at(size_t row) const {
-  const bool missing = shape.k == cell_shape::kind::number ? std::isnan(numbers[row])
-                                                          : times[row] == MISSING_TIME;
-  return missing && other_code(row) == 0;
+bool column::no_value(size_t row) const {
+  return shape.k == cell_shape::kind::number ? std::isnan(numbers[row])
+                                             : times[row] == MISSING_TIME;
 }
+
+size_t column::write_value(size_t row, char* out) const {
+  return shape.k == cell_shape::kind::number ? shape.write(numbers[row], 0, out)
+                                             : shape.write(0, times[row], out);
+}
+
+bool column::direct_empty_at(size_t row) const { return no_value(row) && other_code(row) == 0; }
 
 std::string_view column::direct_text(size_t row) const {
   if (const uint32_t code = other_code(row)) return pool.get(code);
-  if (shape.k == cell_shape::kind::number) {
-    if (std::isnan(numbers[row])) return {};
-    return {scratch_, shape.write(numbers[row], 0, scratch_)};
-  }
-  if (times[row] == MISSING_TIME) return {};
-  return {scratch_, shape.write(0, times[row], scratch_)};
+  if (no_value(row)) return {};
+  return {scratch_, write_value(row, scratch_)};
 }
 
 void column::materialize() {
   if (!direct()) return;
-  const bool number = shape.k == cell_shape::kind::number;
-  const size_t n = number ? numbers.size() : times.size();
+  const size_t n = shape.k == cell_shape::kind::number ? numbers.size() : times.size();
   std::vector<char> bytes;
   std::vector<uint32_t> ends;
   codes.assign(n, 0);
@@ -480,10 +482,10 @@ void column::materialize() {
     std::string_view s;
     if (next < others.size() && others[next].first == r) {
       s = pool.get(others[next++].second);
-    } else if (number ? std::isnan(numbers[r]) : times[r] == MISSING_TIME) {
+    } else if (no_value(r)) {
       continue;
     } else {
-      s = {buffer, shape.write(number ? numbers[r] : 0, number ? 0 : times[r], buffer)};
+      s = {buffer, write_value(r, buffer)};
     }
     bytes.insert(bytes.end(), s.begin(), s.end());
     ends.push_back(static_cast<uint32_t>(bytes.size()));

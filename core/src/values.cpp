@@ -448,11 +448,15 @@ bool scan_date(const char* p, const char* e, date_scan& out) {
 
 constexpr bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+}  // namespace
+
 bool valid_date(int y, int m, int d) {
   static constexpr std::array<int, 12> DAYS = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
   return d <= DAYS[m - 1] + (m == 2 && is_leap(y) ? 1 : 0);
 }
+
+namespace {
 
 // Compact dates outside this range are more likely 8-digit ids or amounts.
 bool valid_compact(int y, int m, int d) { return y >= 1900 && y <= 2100 && valid_date(y, m, d); }

@@ -109,6 +109,8 @@ struct column {
   int64_t time(size_t row) const { return is_date() ? times[row] : MISSING_TIME; }
 
  private:
+  bool no_value(size_t row) const;                 // direct: its packed value is missing
+  size_t write_value(size_t row, char* out) const;  // direct: the text of its packed value
   std::string_view direct_text(size_t row) const;
   bool direct_empty_at(size_t row) const;
   uint32_t other_code(size_t row) const;  // code of a cell not in `shape`, else 0

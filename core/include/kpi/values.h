@@ -69,6 +69,8 @@ std::optional<int64_t> parse_time(std::string_view text, const value_format& for
 value_format infer_format(std::string_view header, std::span<const std::string_view> values,
                           std::span<const uint32_t> counts);
 
+// Whether y-m-d is a day of the proleptic Gregorian calendar (2024-02-29 is, 2023-02-29 not).
+bool valid_date(int y, int m, int d);
 // Days since 1970-01-01 for a civil date, and back (proleptic Gregorian).
 int64_t days_from_civil(int y, unsigned m, unsigned d);
 void civil_from_days(int64_t days, int& y, unsigned& m, unsigned& d);
