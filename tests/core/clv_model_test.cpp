@@ -613,8 +613,9 @@ struct cdnow_data {
 };
 
 // Reads the CDNOW sample (master id, sample id, YYYYMMDD, CDs, dollars) and summarises each
-// customer's purchases up to 1997-09-30, the end of the 39-week calibration period.
-cdnow_data read_cdnow() {
+// customer's purchases up to `last_day`, by default 1997-09-30, the end of the 39-week
+// calibration period.
+cdnow_data read_cdnow(int64_t last_day = days_from_civil(1997, 9, 30)) {
   std::ifstream in(std::string(LOUPE_TEST_DATA) + "/cdnow/CDNOW_sample.txt");
   EXPECT_TRUE(in.good()) << "missing tests/data/cdnow/CDNOW_sample.txt";
   std::map<std::string, std::vector<dated_purchase>> by_id;
@@ -632,7 +633,6 @@ cdnow_data read_cdnow() {
     by_id[id].push_back({day, dollars});
   }
   cdnow_data out;
-  const int64_t last_day = days_from_civil(1997, 9, 30);
   for (auto& [id, purchases] : by_id) {
     out.ids.push_back(id);
     out.rfm.push_back(summarize_customer(purchases, last_day));
@@ -829,6 +829,69 @@ TEST(ClvJson, WritesTheKpiObject) {
   // Without the customer table.
   ASSERT_EQ(parser.parse(kpi_json(res, false)).get(doc), simdjson::SUCCESS);
   EXPECT_EQ(doc["per_customer"].error(), simdjson::NO_SUCH_FIELD);
+}
+
+TEST(ClvCdnow, MeansOnlyKeepsTheFitAndTheMeans) {
+  cdnow_data d = read_cdnow();
+  const clv_result all = fit_predicted_clv(d.ids, d.rfm, clv_options{});
+  clv_options means_only;
+  means_only.means_only = true;
+  const clv_result lean = fit_predicted_clv({}, d.rfm, means_only);
+  ASSERT_TRUE(lean.ok) << lean.reason;
+  EXPECT_EQ(lean.r, all.r);
+  EXPECT_EQ(lean.alpha, all.alpha);
+  EXPECT_EQ(lean.q, all.q);
+  EXPECT_EQ(lean.ll_bgnbd, all.ll_bgnbd);
+  EXPECT_EQ(lean.mean_predicted_value, all.mean_predicted_value);
+  EXPECT_EQ(lean.mean_p_alive, all.mean_p_alive);
+  EXPECT_TRUE(std::isnan(lean.se_bgnbd[0]));
+  EXPECT_TRUE(std::isnan(lean.se_gg[2]));
+  EXPECT_TRUE(lean.per_customer.empty());
+  EXPECT_TRUE(lean.top.empty());
+  EXPECT_TRUE(lean.distribution.counts.empty());
+}
+
+TEST(ClvCdnow, AnotherPeriodsOptimumStartsAShorterFitToTheSameOptimum) {
+  // The fit of the calibration period, as the report's current period; the earlier period
+  // (to the end of June 1997) started from it, as the report's previous one.
+  cdnow_data d = read_cdnow();
+  const clv_result now = fit_predicted_clv(d.ids, d.rfm, clv_options{});
+  ASSERT_TRUE(now.ok) << now.reason;
+  ASSERT_EQ(now.bgnbd_optimum.inverse_hessian.size(), 16u);
+  ASSERT_EQ(now.gamma_gamma_optimum.inverse_hessian.size(), 9u);
+  const cdnow_data before = read_cdnow(days_from_civil(1997, 6, 30));
+  ASSERT_EQ(before.rfm.size(), 2357u);
+
+  const bgnbd_fit cold = fit_bgnbd(before.rfm);
+  fit_options warm_options;
+  warm_options.start = now.bgnbd_optimum;
+  const bgnbd_fit warm = fit_bgnbd(before.rfm, warm_options);
+  ASSERT_TRUE(cold.converged);
+  ASSERT_TRUE(warm.converged);
+  EXPECT_LT(warm.iterations, cold.iterations / 2);
+  expect_relative(warm.params.r, cold.params.r, 1e-6);
+  expect_relative(warm.params.alpha, cold.params.alpha, 1e-6);
+  expect_relative(warm.params.a, cold.params.a, 1e-6);
+  expect_relative(warm.params.b, cold.params.b, 1e-6);
+  expect_relative(warm.log_likelihood, cold.log_likelihood, 1e-12);
+
+  const gamma_gamma_fit gg_cold = fit_gamma_gamma(before.rfm);
+  warm_options.start = now.gamma_gamma_optimum;
+  const gamma_gamma_fit gg_warm = fit_gamma_gamma(before.rfm, warm_options);
+  ASSERT_TRUE(gg_warm.converged);
+  EXPECT_LT(gg_warm.iterations, gg_cold.iterations / 2);
+  expect_relative(gg_warm.params.p, gg_cold.params.p, 1e-6);
+  expect_relative(gg_warm.params.q, gg_cold.params.q, 1e-6);
+  expect_relative(gg_warm.params.gamma, gg_cold.params.gamma, 1e-6);
+
+  clv_options lean;
+  lean.means_only = true;
+  const clv_result from_scratch = fit_predicted_clv({}, before.rfm, lean);
+  lean.bgnbd_start = now.bgnbd_optimum;
+  lean.gamma_gamma_start = now.gamma_gamma_optimum;
+  const clv_result started = fit_predicted_clv({}, before.rfm, lean);
+  ASSERT_TRUE(started.ok) << started.reason;
+  expect_relative(started.mean_predicted_value, from_scratch.mean_predicted_value, 1e-7);
 }
 
 TEST(ClvJson, ListedCustomersOnlyWriteTheSameKpi) {

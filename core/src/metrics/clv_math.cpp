@@ -249,7 +249,14 @@ minimize_result minimize_bfgs(const objective& f, std::vector<double> x0,
     std::fill(h.begin(), h.end(), 0);
     for (size_t i = 0; i < n; ++i) h[i * n + i] = scale;
   };
-  reset_h(1);
+  // A given first approximation is used as it is: no rescaling after the first step.
+  bool first_step = true;
+  if (options.inverse_hessian.size() == n * n) {
+    h = options.inverse_hessian;
+    first_step = false;
+  } else {
+    reset_h(1);
+  }
   double fx = f(res.x, g);
   res.evaluations = 1;
   if (!std::isfinite(fx)) {
@@ -257,7 +264,6 @@ minimize_result minimize_bfgs(const objective& f, std::vector<double> x0,
     res.gradient_norm = NaN;
     return res;
   }
-  bool first_step = true;
   for (res.iterations = 0; res.iterations < options.max_iterations; ++res.iterations) {
     if (max_abs(g) <= options.gradient_tolerance) break;
     for (size_t i = 0; i < n; ++i) {

@@ -126,11 +126,15 @@ struct bgnbd_state {
   };
   std::vector<group> groups;
   double customers = 0;
+  // Per customer, with keep_ranks and when the values were ranked by hashing: the index of
+  // its x in xs, T in ts and t_x (0 when x = 0) in txs. Empty otherwise.
+  std::vector<uint32_t> x_rank, t_rank, tx_rank;
   // Per-evaluation tables.
   std::vector<double> log_t, inv_t, log_tx, inv_tx, log_ratio_x, inv_bx;
 };
 
-std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs) {
+std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs,
+                                              bool keep_ranks = false) {
   auto st = std::make_shared<bgnbd_state>();
   std::vector<double> xv, tv, txv;
   xv.reserve(cs.size());
@@ -151,12 +155,24 @@ std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs) 
             bt = bits_for(st->ts.size());
   fast = fast && bx + btx + bt <= 63;
   if (fast) {
+    std::vector<double>().swap(xv);
+    std::vector<double>().swap(tv);
+    std::vector<double>().swap(txv);
     st->x_weight.assign(st->xs.size(), 0);
     std::vector<uint64_t> keys(cs.size());
     for (size_t i = 0; i < cs.size(); ++i) {
       keys[i] = (static_cast<uint64_t>(xr[i]) << (btx + bt)) |
                 (static_cast<uint64_t>(txr[i]) << bt) | tr[i];
       st->x_weight[xr[i]] += 1;
+    }
+    if (keep_ranks) {
+      st->x_rank = std::move(xr);
+      st->t_rank = std::move(tr);
+      st->tx_rank = std::move(txr);
+    } else {
+      std::vector<uint32_t>().swap(xr);
+      std::vector<uint32_t>().swap(tr);
+      std::vector<uint32_t>().swap(txr);
     }
     radix_sort(keys, bx + btx + bt);
     const uint64_t t_mask = bt == 0 ? 0 : (~uint64_t{0} >> (64 - bt));
@@ -352,6 +368,7 @@ double gamma_gamma_evaluate(const gamma_gamma_state& st, std::span<const double>
 
 template <size_t N>
 struct log_param_fit {
+  fit_start optimum;
   std::array<double, N> params{}, std_errors{};
   double log_likelihood = NaN;
   bool converged = false;
@@ -364,7 +381,23 @@ struct log_param_fit {
 // at the optimum where the gradient vanishes).
 template <size_t N>
 log_param_fit<N> fit_log_params(const detail::objective& f, double customers,
-                                const std::vector<std::array<double, N>>& starts) {
+                                std::vector<std::array<double, N>> starts,
+                                const fit_options& options) {
+  // A given start goes first when the fit can use it (positive finite parameters), with its
+  // inverse Hessian when that is finite.
+  const std::vector<double>& warm = options.start.params;
+  bool warm_start = warm.size() == N && std::all_of(warm.begin(), warm.end(), [](double v) {
+                      return v > 0 && std::isfinite(v);
+                    });
+  if (warm_start) {
+    std::array<double, N> start;
+    std::copy(warm.begin(), warm.end(), start.begin());
+    starts.insert(starts.begin(), start);
+  }
+  const std::vector<double>& warm_h = options.start.inverse_hessian;
+  const bool warm_curvature =
+      warm_start && warm_h.size() == N * N &&
+      std::all_of(warm_h.begin(), warm_h.end(), [](double v) { return std::isfinite(v); });
   // On the mean log-likelihood, 1e-9 is far below what changes the third significant digit
   // of a parameter and well above the rounding noise of the sums.
   detail::minimize_options opts;
@@ -376,6 +409,8 @@ log_param_fit<N> fit_log_params(const detail::objective& f, double customers,
   for (const auto& start : starts) {
     std::vector<double> x0(start.begin(), start.end());
     for (double& v : x0) v = std::log(v);
+    opts.inverse_hessian.clear();
+    if (warm_curvature && &start == &starts.front()) opts.inverse_hessian = warm_h;
     auto res = detail::minimize_bfgs(f, std::move(x0), opts);
     // A parameter running to 0 or infinity means the likelihood has no interior maximum; the
     // gradient there can be tiny without the fit meaning anything.
@@ -391,11 +426,19 @@ log_param_fit<N> fit_log_params(const detail::objective& f, double customers,
   out.converged = best.converged;
   for (size_t i = 0; i < N; ++i) out.params[i] = std::exp(best.x[i]);
   out.log_likelihood = -best.f * customers;
+  out.optimum.params.assign(out.params.begin(), out.params.end());
+  out.std_errors.fill(NaN);
+  if (!options.standard_errors) return out;
   std::vector<double> hess = detail::numerical_hessian(f, best.x, 1e-5);
   for (double& v : hess) v *= customers;
   bool definite = detail::invert_spd(hess, N);
   for (size_t i = 0; i < N; ++i) {
     out.std_errors[i] = definite ? out.params[i] * std::sqrt(hess[i * N + i]) : NaN;
+  }
+  if (definite) {
+    // The inverse of the mean's Hessian: the covariance times the customers.
+    out.optimum.inverse_hessian = hess;
+    for (double& v : out.optimum.inverse_hessian) v *= customers;
   }
   return out;
 }
@@ -431,6 +474,19 @@ double alive_expected_purchases(const bgnbd_params& p, double x, double T, doubl
   const double f = detail::hyp2f1(p.r + x, p.b + x, C, z);
   if (!(f > 0)) return NaN;  // 2F1 with these positive parameters is positive
   return C / B * -std::expm1((p.r + x) * log_1mz + std::log(f));
+}
+
+// P(alive) for x > 0 from its logarithms: 1 / (1 + e^v) with
+// v = ln(a/(b+x-1)) + (r+x) (ln(alpha+T) - ln(alpha+t_x)), written so that neither branch
+// overflows. The logarithms are arguments so that a caller can take each once per distinct
+// value.
+double p_alive_of(double log_ratio, double r_plus_x, double log_t, double log_tx) {
+  const double v = log_ratio + r_plus_x * (log_t - log_tx);
+  if (v > 0) {
+    double e = std::exp(-v);
+    return e / (1 + e);
+  }
+  return 1 / (1 + std::exp(v));
 }
 
 // The 80th percentile cut: the smallest of the top ceil(20%) values.
@@ -561,15 +617,8 @@ double bgnbd_log_likelihood(const bgnbd_params& params, const customer_rfm& c) {
 
 double bgnbd_p_alive(const bgnbd_params& p, const customer_rfm& c) {
   if (c.x == 0) return 1;
-  // 1 / (1 + e^v) with v = ln(a/(b+x-1)) + (r+x) ln((alpha+T)/(alpha+t_x)), written so that
-  // neither branch overflows.
-  double v = std::log(p.a / (p.b + c.x - 1)) +
-             (p.r + c.x) * (std::log(p.alpha + c.T) - std::log(p.alpha + c.t_x));
-  if (v > 0) {
-    double e = std::exp(-v);
-    return e / (1 + e);
-  }
-  return 1 / (1 + std::exp(v));
+  return p_alive_of(std::log(p.a / (p.b + c.x - 1)), p.r + c.x, std::log(p.alpha + c.T),
+                    std::log(p.alpha + c.t_x));
 }
 
 double bgnbd_expected_purchases(const bgnbd_params& params, const customer_rfm& c, double t) {
@@ -614,7 +663,11 @@ objective gamma_gamma_objective(std::span<const customer_rfm> customers) {
 
 }  // namespace detail
 
-bgnbd_fit fit_bgnbd(std::span<const customer_rfm> customers) {
+namespace {
+
+// fit_bgnbd on the state of `customers` (which make_bgnbd_state built).
+bgnbd_fit fit_bgnbd_state(const std::shared_ptr<bgnbd_state>& st,
+                          std::span<const customer_rfm> customers, const fit_options& options) {
   bgnbd_fit out;
   if (customers.empty()) return out;
   // Start with the mean purchase rate per week right: r / alpha = sum x / sum T.
@@ -626,17 +679,29 @@ bgnbd_fit fit_bgnbd(std::span<const customer_rfm> customers) {
   double rate = sum_x > 0 && sum_t > 0 ? sum_x / sum_t : 1;
   std::vector<std::array<double, 4>> starts{
       {1, 1 / rate, 1, 1}, {0.5, 0.5 / rate, 0.5, 3}, {2, 2 / rate, 3, 3}};
-  auto fit = fit_log_params<4>(detail::bgnbd_objective(customers),
-                               static_cast<double>(customers.size()), starts);
+  const detail::objective f = [st](std::span<const double> theta, std::span<double> grad) {
+    return bgnbd_evaluate(*st, theta, grad);
+  };
+  auto fit = fit_log_params<4>(f, static_cast<double>(customers.size()), std::move(starts),
+                               options);
   out.params = {fit.params[0], fit.params[1], fit.params[2], fit.params[3]};
   out.std_errors = fit.std_errors;
   out.log_likelihood = fit.log_likelihood;
   out.converged = fit.converged;
   out.iterations = fit.iterations;
+  out.optimum = std::move(fit.optimum);
   return out;
 }
 
-gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers) {
+}  // namespace
+
+bgnbd_fit fit_bgnbd(std::span<const customer_rfm> customers, const fit_options& options) {
+  if (customers.empty()) return {};
+  return fit_bgnbd_state(make_bgnbd_state(customers), customers, options);
+}
+
+gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
+                                const fit_options& options) {
   gamma_gamma_fit out;
   double sum_m = 0;
   for (const auto& c : customers) {
@@ -651,12 +716,14 @@ gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers) {
   std::vector<std::array<double, 3>> starts{
       {1, 3, 2 * mean_m}, {5, 5, 0.8 * mean_m}, {0.5, 2, 2 * mean_m}};
   auto fit = fit_log_params<3>(detail::gamma_gamma_objective(customers),
-                               static_cast<double>(out.customers), starts);
+                               static_cast<double>(out.customers), std::move(starts),
+                               options);
   out.params = {fit.params[0], fit.params[1], fit.params[2]};
   out.std_errors = fit.std_errors;
   out.log_likelihood = fit.log_likelihood;
   out.converged = fit.converged;
   out.iterations = fit.iterations;
+  out.optimum = std::move(fit.optimum);
   return out;
 }
 
@@ -670,7 +737,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
     res.reason = std::move(why);
     return std::move(res);
   };
-  if (ids.size() != rfm.size()) {
+  if (ids.size() != rfm.size() && !(options.means_only && ids.empty())) {
     return refuse(std::to_string(ids.size()) + " customer ids for " + std::to_string(rfm.size()) +
                   " purchase summaries");
   }
@@ -680,7 +747,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   if (rfm.empty()) return refuse("no customer has a valid order");
   for (size_t i = 0; i < rfm.size(); ++i) {
     std::string why = invalid_summary(rfm[i]);
-    if (!why.empty()) return refuse("customer " + ids[i] + " " + why);
+    if (!why.empty()) return refuse((ids.empty() ? "a customer " : "customer " + ids[i] + " ") + why);
     res.repeat_customers += rfm[i].x > 0;
   }
   if (res.repeat_customers == 0) {
@@ -693,7 +760,13 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
                   " bought again; the model needs at least " + std::to_string(needed));
   }
 
-  bgnbd_fit bg = fit_bgnbd(rfm);
+  // The BG/NBD state keeps each customer's ranks of x, T and t_x: the predictions below
+  // reuse them rather than ranking the values again.
+  const std::shared_ptr<bgnbd_state> st = make_bgnbd_state(rfm, true);
+  fit_options fit;
+  fit.standard_errors = !options.means_only;
+  fit.start = options.bgnbd_start;
+  bgnbd_fit bg = fit_bgnbd_state(st, rfm, fit);
   res.r = bg.params.r;
   res.alpha = bg.params.alpha;
   res.a = bg.params.a;
@@ -701,17 +774,20 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   res.ll_bgnbd = bg.log_likelihood;
   res.se_bgnbd = bg.std_errors;
   res.converged_bgnbd = bg.converged;
+  res.bgnbd_optimum = std::move(bg.optimum);
   if (!bg.converged) {
     return refuse("the BG/NBD model of repeat purchases did not converge on this data" +
                   runaway({{"r", res.r}, {"alpha", res.alpha}, {"a", res.a}, {"b", res.b}}));
   }
-  gamma_gamma_fit gg = fit_gamma_gamma(rfm);
+  fit.start = options.gamma_gamma_start;
+  gamma_gamma_fit gg = fit_gamma_gamma(rfm, fit);
   res.p = gg.params.p;
   res.q = gg.params.q;
   res.gamma = gg.params.gamma;
   res.ll_gg = gg.log_likelihood;
   res.se_gg = gg.std_errors;
   res.converged_gg = gg.converged;
+  res.gamma_gamma_optimum = std::move(gg.optimum);
   if (!gg.converged) {
     // Typically spend that barely varies (one price for everything) sends p or q to infinity.
     return refuse("the Gamma-Gamma model of spend per purchase did not converge on this data" +
@@ -725,18 +801,15 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
 
   // Expected purchases while alive depend on (x, T) only: compute them once per pair, in a
   // table indexed by the ranks of x and T (a sort by (x, T) when the table would be huge).
+  // P(alive) takes the logarithms of alpha + T and alpha + t_x and the ratio a / (b + x - 1):
+  // once per distinct value, with the ranks.
   const size_t n = rfm.size();
-  std::vector<double> alive_purchases(n);
+  std::vector<double> alive_purchases(n), p_alive(n);
   {
-    std::vector<double> xv(n), tv(n), xs, ts;
-    for (size_t i = 0; i < n; ++i) {
-      xv[i] = rfm[i].x;
-      tv[i] = rfm[i].T;
-    }
-    std::vector<uint32_t> xr, tr;
-    const bool ranked = rank_values(xv, xs, xr) && rank_values(tv, ts, tr) &&
-                        xs.size() * ts.size() <= (size_t{1} << 22);
+    const bool ranked = !st->x_rank.empty() && st->xs.size() * st->ts.size() <= (size_t{1} << 22);
     if (ranked) {
+      const std::vector<double>&xs = st->xs, &ts = st->ts, &txs = st->txs;
+      const std::vector<uint32_t>&xr = st->x_rank, &tr = st->t_rank, &txr = st->tx_rank;
       std::vector<double> table(xs.size() * ts.size());
       std::vector<uint8_t> known(table.size(), 0);
       for (size_t i = 0; i < n; ++i) {
@@ -746,6 +819,17 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
           known[k] = 1;
         }
         alive_purchases[i] = table[k];
+      }
+      std::vector<double> log_t(ts.size()), log_tx(txs.size()), log_ratio(xs.size());
+      for (size_t k = 0; k < ts.size(); ++k) log_t[k] = std::log(bg.params.alpha + ts[k]);
+      for (size_t k = 0; k < txs.size(); ++k) log_tx[k] = std::log(bg.params.alpha + txs[k]);
+      for (size_t k = 0; k < xs.size(); ++k) {
+        if (xs[k] != 0) log_ratio[k] = std::log(bg.params.a / (bg.params.b + xs[k] - 1));
+      }
+      for (size_t i = 0; i < n; ++i) {
+        p_alive[i] = rfm[i].x == 0 ? 1
+                                   : p_alive_of(log_ratio[xr[i]], bg.params.r + rfm[i].x,
+                                                log_t[tr[i]], log_tx[txr[i]]);
       }
     } else {
       std::vector<size_t> order(n);
@@ -762,13 +846,14 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
               alive_expected_purchases(bg.params, c.x, c.T, options.horizon_weeks);
         }
       }
+      for (size_t i = 0; i < n; ++i) p_alive[i] = bgnbd_p_alive(bg.params, rfm[i]);
     }
   }
 
   auto predict = [&](size_t i) {
     clv_customer cc;
     cc.rfm = rfm[i];
-    cc.p_alive = bgnbd_p_alive(bg.params, rfm[i]);
+    cc.p_alive = p_alive[i];
     cc.expected_purchases = cc.p_alive * alive_purchases[i];
     // A repeat customer whose repeat purchases netted to nothing (refunds) counts as m = 0.
     cc.expected_spend =
@@ -776,23 +861,20 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
     cc.predicted_value = cc.expected_purchases * cc.expected_spend;
     return cc;
   };
-  // Without every customer's record, P(alive) is all the at-risk list needs besides values.
-  if (options.all_customers) res.per_customer.resize(n);
-  std::vector<double> p_alive(options.all_customers ? 0 : n);
-  std::vector<double> values(n);
+  const bool records = options.all_customers && !options.means_only;
+  if (records) res.per_customer.resize(n);
+  std::vector<double> values(options.means_only ? 0 : n);
   double sum_purchases = 0, sum_alive = 0, sum_spend = 0, sum_value = 0;
   for (size_t i = 0; i < n; ++i) {
     const clv_customer cc = predict(i);
-    values[i] = cc.predicted_value;
+    if (!options.means_only) values[i] = cc.predicted_value;
     sum_purchases += cc.expected_purchases;
     sum_alive += cc.p_alive;
     sum_spend += cc.expected_spend;
     sum_value += cc.predicted_value;
-    if (options.all_customers) {
+    if (records) {
       res.per_customer[i] = cc;
       res.per_customer[i].id = std::move(ids[i]);
-    } else {
-      p_alive[i] = cc.p_alive;
     }
   }
   if (!std::isfinite(sum_value + sum_purchases + sum_spend)) {
@@ -804,6 +886,10 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   res.mean_p_alive = sum_alive / dn;
   res.mean_expected_spend = sum_spend / dn;
   res.mean_predicted_value = sum_value / dn;
+  if (options.means_only) {
+    res.ok = true;
+    return res;
+  }
 
   // Top customers by predicted value (ties: input order, so the output is deterministic).
   std::vector<size_t> idx(n);
@@ -827,10 +913,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   std::vector<size_t> risk;  // positions in repeaters
   for (size_t k = 0; k < repeaters.size(); ++k) {
     const size_t i = repeaters[k];
-    if (historical[k] >= res.at_risk_threshold &&
-        (options.all_customers ? res.per_customer[i].p_alive : p_alive[i]) < 0.5) {
-      risk.push_back(k);
-    }
+    if (historical[k] >= res.at_risk_threshold && p_alive[i] < 0.5) risk.push_back(k);
   }
   std::sort(risk.begin(), risk.end(), [&](size_t u, size_t v) {
     return historical[u] != historical[v] ? historical[u] > historical[v] : u < v;

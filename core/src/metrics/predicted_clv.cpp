@@ -11,14 +11,14 @@ namespace {
 // are sorted by customer and time, so each customer's summary is built in one pass, with the
 // same arithmetic as summarize_customer (same-day purchases are one, revenue after the first
 // day summed in time order).
-clv_result fit_until(const model& m, int64_t to, bool all_customers) {
+clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
   std::vector<std::string> ids;
   std::vector<customer_rfm> rfm;
   const int64_t last_day = to - 1;
   uint32_t current = UINT32_MAX;
   // At most one entry per customer: no regrowth (copies) while reading. Capacity that stays
   // unused is never touched, so it costs address space, not memory.
-  ids.reserve(m.customers.size());
+  if (!options.means_only) ids.reserve(m.customers.size());
   rfm.reserve(m.customers.size());
   int64_t first = 0, last = 0, days = 0;
   double repeat_revenue = 0;
@@ -36,9 +36,11 @@ clv_result fit_until(const model& m, int64_t to, bool all_customers) {
     if (o.customer != current) {
       flush();
       current = o.customer;
-      const std::string& key = m.customers[current].key;
-      // Keys are "id:..." or "email:..."; people want to see the id or the e-mail.
-      ids.push_back(key.substr(key.find(':') + 1));
+      if (!options.means_only) {
+        const std::string& key = m.customers[current].key;
+        // Keys are "id:..." or "email:..."; people want to see the id or the e-mail.
+        ids.push_back(key.substr(key.find(':') + 1));
+      }
       first = last = o.day;
       days = 1;
       repeat_revenue = 0;
@@ -49,8 +51,6 @@ clv_result fit_until(const model& m, int64_t to, bool all_customers) {
     if (o.day != first) repeat_revenue += o.revenue;
   }
   flush();
-  clv_options options;
-  options.all_customers = all_customers;
   return fit_predicted_clv(std::move(ids), std::move(rfm), options);
 }
 
@@ -61,15 +61,24 @@ void predicted_clv_kpi(const context& ctx, report_parts& out) {
     out.kpis["predicted_clv"] = unavailable_kpi("currency", {"orders"});
     return;
   }
-  // The previous period's fit first: only its mean is kept, so its per-customer results are
-  // freed before the current fit makes its own.
+  // The per-customer records are written only in the customer table.
+  clv_options now_options;
+  now_options.all_customers = ctx.options.customers;
+  const clv_result now = fit_until(ctx.m, ctx.P.to, now_options);
+  // The previous period's fit: only its mean is shown, so it needs neither standard errors
+  // nor per-customer records. It starts from this period's parameters, which are usually
+  // close to its own: fewer iterations to the same optimum.
   std::optional<double> previous;
   {
-    const clv_result before = fit_until(ctx.m, ctx.prev.to, false);
+    clv_options before_options;
+    before_options.means_only = true;
+    if (now.ok) {
+      before_options.bgnbd_start = now.bgnbd_optimum;
+      before_options.gamma_gamma_start = now.gamma_gamma_optimum;
+    }
+    const clv_result before = fit_until(ctx.m, ctx.prev.to, before_options);
     if (before.ok) previous = before.mean_predicted_value;
   }
-  // The per-customer records are written only in the customer table.
-  const clv_result now = fit_until(ctx.m, ctx.P.to, ctx.options.customers);
   json_writer w;
   w.begin_object();
   write_predicted_clv(w, now, ctx.options.customers);

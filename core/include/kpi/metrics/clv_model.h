@@ -59,16 +59,36 @@ double bgnbd_expected_purchases(const bgnbd_params& params, const customer_rfm& 
 // E[X(t)]: expected purchases of a new customer in their first t weeks (FHL 2005 eq. 7).
 double bgnbd_expected_purchases(const bgnbd_params& params, double t);
 
+// Where a fit can start from: another fit's optimum and the curvature there, e.g. of the
+// same store in another period. From a start near the optimum, with the curvature known,
+// the fit takes a few Newton-like steps; it reaches the same optimum within the gradient
+// tolerance, not to the last digit.
+struct fit_start {
+  std::vector<double> params;  // r, alpha, a, b or p, q, gamma; empty: no start
+  // Inverse Hessian of the mean negative log-likelihood over the log-parameters (n x n,
+  // row-major); empty: unknown.
+  std::vector<double> inverse_hessian;
+};
+
+// How a fit runs (both models).
+struct fit_options {
+  // False: std_errors stay NaN, and the numerical Hessian (two gradient evaluations per
+  // parameter) is not computed.
+  bool standard_errors = true;
+  fit_start start;  // tried before the usual starts
+};
+
 struct bgnbd_fit {
   bgnbd_params params;
   std::array<double, 4> std_errors{};  // r, alpha, a, b; NaN when the Hessian is not definite
   double log_likelihood = 0;
   bool converged = false;
   int iterations = 0;
+  fit_start optimum;  // params, and with standard errors their inverse Hessian
 };
 
 // Maximum likelihood fit over all customers. Never throws; check `converged`.
-bgnbd_fit fit_bgnbd(std::span<const customer_rfm> customers);
+bgnbd_fit fit_bgnbd(std::span<const customer_rfm> customers, const fit_options& options = {});
 
 // ---- Gamma-Gamma ----
 
@@ -91,10 +111,12 @@ struct gamma_gamma_fit {
   bool converged = false;
   int iterations = 0;
   size_t customers = 0;  // customers used: x > 0 and m > 0
+  fit_start optimum;     // params, and with standard errors their inverse Hessian
 };
 
 // Maximum likelihood fit over the customers with x > 0 and a positive m.
-gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers);
+gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
+                                const fit_options& options = {});
 
 // ---- The predicted_clv KPI ----
 
@@ -105,6 +127,13 @@ struct clv_options {
   // False: clv_result::per_customer holds only the top and at-risk customers (top first),
   // which is all a report without its customer table reads; ~100 bytes per customer fewer.
   bool all_customers = true;
+  // True: only ok, the reason, the parameters, log-likelihoods, counts and the means; no
+  // standard errors, per-customer records, top, at-risk or distribution, and the ids may be
+  // empty (refusals then name no customer). For a value shown only as "previous".
+  bool means_only = false;
+  // Where to start each fit first (see fit_start), e.g. from another period's fit of the
+  // same store (clv_result::bgnbd_optimum); empty: the usual starts only.
+  fit_start bgnbd_start, gamma_gamma_start;
 };
 
 struct clv_customer {
@@ -149,6 +178,8 @@ struct clv_result {
   // gives them P(alive) = 1.
   double at_risk_threshold = 0;
   clv_histogram distribution;  // of predicted values
+  // The fits' optima, to start another period's fits from (see fit_start).
+  fit_start bgnbd_optimum, gamma_gamma_optimum;
 };
 
 // Fits BG/NBD and Gamma-Gamma to the customers' summaries (ids[i] belongs to rfm[i]) and
@@ -199,6 +230,10 @@ using objective = std::function<double(std::span<const double> x, std::span<doub
 struct minimize_options {
   int max_iterations = 500;
   double gradient_tolerance = 1e-9;  // on max |grad_i|
+  // The first approximation of the inverse Hessian (n x n, row-major), e.g. that of a
+  // similar problem at its optimum: from a good one the first steps are Newton steps. Empty:
+  // the identity, rescaled after the first step.
+  std::vector<double> inverse_hessian;
 };
 
 struct minimize_result {
