@@ -200,9 +200,7 @@ void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t
   }
   std::vector<uint32_t>().swap(hashes);
   std::vector<uint32_t>().swap(ends);
-  for (uint32_t& code : c.codes) {
-    if (code != 0) code = code_of[code - 1];
-  }
+  c.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
   std::vector<uint32_t>().swap(code_of);
   bytes_in.resize(out);
   bytes_in.shrink_to_fit();
@@ -211,6 +209,81 @@ void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t
 }
 
 }  // namespace
+
+// ---- code arrays ----
+
+namespace {
+int width_for(uint32_t code) { return code <= 0xFFu ? 1 : code <= 0xFFFFu ? 2 : 4; }
+}  // namespace
+
+template <typename To>
+void code_array::move_to(std::vector<To>& to, int width) {
+  std::vector<To> out;
+  out.reserve(std::max(capacity(), size_));
+  for (size_t i = 0; i < size_; ++i) out.push_back(static_cast<To>((*this)[i]));
+  std::vector<uint8_t>().swap(w1_);
+  std::vector<uint16_t>().swap(w2_);
+  std::vector<uint32_t>().swap(w4_);
+  to = std::move(out);
+  width_ = static_cast<uint8_t>(width);
+}
+
+void code_array::widen(uint32_t code) {
+  const int w = width_for(code);
+  if (w == 2) {
+    move_to(w2_, 2);
+  } else {
+    move_to(w4_, 4);
+  }
+}
+
+void code_array::narrow(uint32_t top) {
+  const int w = width_for(top);
+  if (w >= width_) return;
+  if (w == 1) {
+    move_to(w1_, 1);
+  } else {
+    move_to(w2_, 2);
+  }
+  shrink_to_fit();
+}
+
+void code_array::assign(size_t n, uint32_t code, uint32_t max) {
+  *this = code_array();
+  width_ = static_cast<uint8_t>(width_for(std::max(code, max)));
+  switch (width_) {
+    case 1: w1_.assign(n, static_cast<uint8_t>(code)); break;
+    case 2: w2_.assign(n, static_cast<uint16_t>(code)); break;
+    default: w4_.assign(n, code); break;
+  }
+  size_ = n;
+}
+
+void code_array::reserve(size_t n) {
+  switch (width_) {
+    case 1: w1_.reserve(n); break;
+    case 2: w2_.reserve(n); break;
+    default: w4_.reserve(n); break;
+  }
+}
+
+size_t code_array::capacity() const {
+  return width_ == 1 ? w1_.capacity() : width_ == 2 ? w2_.capacity() : w4_.capacity();
+}
+
+void code_array::shrink_to_fit() {
+  w1_.shrink_to_fit();
+  w2_.shrink_to_fit();
+  w4_.shrink_to_fit();
+}
+
+bool code_array::operator==(const code_array& o) const {
+  if (size_ != o.size_) return false;
+  for (size_t i = 0; i < size_; ++i) {
+    if ((*this)[i] != o[i]) return false;
+  }
+  return true;
+}
 
 string_pool::string_pool() : offsets_{0, 0}, hashes_{0} {}
 
@@ -439,10 +512,14 @@ cell_shape cell_shape::of(std::string_view s) {
 }
 
 double column::number(size_t row) const {
-  if (is_number()) return numbers[row];
+  if (is_number() && !numbers.empty()) return numbers[row];
   if (codes[row] == 0) return std::numeric_limits<double>::quiet_NaN();
-  auto v = parse_number(text(row), '.');
+  auto v = parse_number(text(row), is_number() ? format.decimal_mark : '.');
   return v ? *v : std::numeric_limits<double>::quiet_NaN();
+}
+
+void column::drop_numbers() {
+  if (!direct() && is_number()) std::vector<double>().swap(numbers);
 }
 
 uint32_t column::other_code(size_t row) const {
@@ -475,7 +552,7 @@ void column::materialize() {
   const size_t n = shape.k == cell_shape::kind::number ? numbers.size() : times.size();
   std::vector<char> bytes;
   std::vector<uint32_t> ends;
-  codes.assign(n, 0);
+  codes.assign(n, 0, static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX)));
   size_t next = 0;
   char buffer[64];
   for (size_t r = 0; r < n; ++r) {
@@ -489,7 +566,7 @@ void column::materialize() {
     }
     bytes.insert(bytes.end(), s.begin(), s.end());
     ends.push_back(static_cast<uint32_t>(bytes.size()));
-    codes[r] = static_cast<uint32_t>(ends.size());
+    codes.set(r, static_cast<uint32_t>(ends.size()));
   }
   intern_entries(*this, bytes, ends);
   shape = cell_shape();
@@ -506,7 +583,7 @@ int table::find(std::string_view name) const {
 size_t table::memory_bytes() const {
   size_t total = lines.capacity() * sizeof(uint64_t);
   for (const column& c : columns) {
-    total += c.codes.capacity() * 4 + c.pool.memory_bytes() + c.numbers.capacity() * 8 +
+    total += c.codes.memory_bytes() + c.pool.memory_bytes() + c.numbers.capacity() * 8 +
              c.times.capacity() * 8 + c.others.capacity() * 8;
   }
   return total;
@@ -737,7 +814,7 @@ void table_builder::decide(size_t col) {
       }
     }
   }
-  std::vector<uint32_t>().swap(c.codes);
+  c.codes = code_array();
   c.pool = std::move(others);
 }
 
@@ -746,7 +823,7 @@ void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 
 // Vectors grown by doubling may hold up to twice what they need: give the spare back
 // before finish() allocates the packed arrays (5M rows: 8M-entry code arrays).
 template <typename T>
-void trim_capacity(std::vector<T>& v) {
+void trim_capacity(T& v) {
   if (v.capacity() - v.size() > v.size() / 4) v.shrink_to_fit();
 }
 

@@ -260,5 +260,96 @@ TEST(DirectColumns, KeepBadCellsForWarnings) {
   EXPECT_EQ(c.others.size(), 1u);
 }
 
+// ---- code arrays ----
+
+// Codes stay as narrow as the largest one allows, and read the same whatever the width: a
+// code array follows a plain vector through every widening, a remap and a narrowing.
+TEST(CodeArray, ReadsAsAVectorAtEveryWidth) {
+  code_array a;
+  std::vector<uint32_t> v;
+  std::mt19937 rng(7);
+  auto check = [&] {
+    ASSERT_EQ(a.size(), v.size());
+    for (size_t i = 0; i < v.size(); ++i) ASSERT_EQ(a[i], v[i]) << "at " << i;
+    ASSERT_TRUE(std::equal(a.begin(), a.end(), v.begin(), v.end()));
+  };
+  for (uint32_t i = 0; i < 300; ++i) a.push_back(i % 256), v.push_back(i % 256);
+  EXPECT_EQ(a.width(), 1);
+  check();
+  a.push_back(256), v.push_back(256);  // one past a byte
+  EXPECT_EQ(a.width(), 2);
+  check();
+  a.set(3, 65535), v[3] = 65535;
+  EXPECT_EQ(a.width(), 2);
+  a.set(4, 65536), v[4] = 65536;  // one past two bytes
+  EXPECT_EQ(a.width(), 4);
+  for (int i = 0; i < 1000; ++i) {
+    const uint32_t c = static_cast<uint32_t>(rng());
+    a.push_back(c), v.push_back(c);
+  }
+  check();
+  // Remapping every code to a small one narrows the array back to a byte.
+  auto small = [](uint32_t c) { return c % 200; };
+  a.remap(small);
+  for (uint32_t& c : v) c = small(c);
+  EXPECT_EQ(a.width(), 1);
+  check();
+  code_array wide;
+  wide.assign(v.size(), 0, 1u << 20);  // room for large codes up front
+  EXPECT_EQ(wide.width(), 4);
+  for (size_t i = 0; i < v.size(); ++i) wide.set(i, v[i]);
+  EXPECT_TRUE(wide == a);  // equal codes at different widths
+  wide.set(0, v[0] + 1);
+  EXPECT_FALSE(wide == a);
+}
+
+// A table's small columns take a byte a row; a column of many distinct ids four.
+TEST(CodeArray, ColumnsTakeTheWidthTheirCodesNeed) {
+  table_builder b(false);
+  b.add_column("channel");
+  b.add_column("customer_id");
+  for (int r = 0; r < 70000; ++r) {
+    b.set(0, r % 3 == 0 ? "email" : "organic");
+    b.set(1, "C" + std::to_string(r));
+    b.end_row(static_cast<uint64_t>(r + 2));
+  }
+  table t = b.finish();
+  EXPECT_EQ(t.columns[0].codes.width(), 1);
+  EXPECT_EQ(t.columns[1].codes.width(), 4);
+  EXPECT_EQ(t.columns[0].text(3), "email");
+  EXPECT_EQ(t.columns[1].text(69999), "C69999");
+}
+
+// An id column's packed numbers can go: number() then reads the text as finish() did, with
+// the column's decimal mark, bad cells and empty cells included.
+TEST(DropNumbers, NumberReadsTheTextTheSame) {
+  for (const char* mark : {".", ","}) {
+    table_builder b(false);
+    b.add_column("amount");
+    for (int r = 0; r < 200; ++r) {
+      std::string cell = std::to_string(r) + mark + "5";
+      if (r == 7) cell = "";
+      if (r == 8) cell = "n/a";
+      b.set(0, cell);
+      b.end_row(static_cast<uint64_t>(r + 2));
+    }
+    table t = b.finish();
+    column& c = t.columns[0];
+    ASSERT_TRUE(c.is_number()) << mark;
+    ASSERT_FALSE(c.numbers.empty());
+    std::vector<double> before;
+    for (size_t r = 0; r < t.rows(); ++r) before.push_back(c.number(r));
+    c.drop_numbers();
+    EXPECT_TRUE(c.numbers.empty());
+    for (size_t r = 0; r < t.rows(); ++r) {
+      const double now = c.number(r);
+      EXPECT_EQ(std::memcmp(&now, &before[r], sizeof now), 0) << mark << " row " << r;
+    }
+    EXPECT_TRUE(std::isnan(c.number(7)));
+    EXPECT_TRUE(std::isnan(c.number(8)));
+    EXPECT_EQ(c.number(9), 9.5);
+  }
+}
+
 }  // namespace
 }  // namespace kpi

@@ -4,11 +4,15 @@
 // array instead, with no code per row.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "kpi/values.h"
@@ -41,6 +45,99 @@ class string_pool {
   std::vector<uint32_t> slots_;
   std::vector<uint32_t> hashes_;   // hash of each code, to rehash without rereading
   bool ascending_ = true;          // no index yet and the strings are in increasing order
+};
+
+// A column's per-row codes, one, two or four bytes each: as narrow as its largest code
+// allows (most columns of a store's export hold a few dozen distinct values: channel, status,
+// country). Reads as an array of uint32_t; grows wider as larger codes arrive.
+class code_array {
+ public:
+  uint32_t operator[](size_t i) const {
+    switch (width_) {
+      case 1: return w1_[i];
+      case 2: return w2_[i];
+      default: return w4_[i];
+    }
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int width() const { return width_; }
+  void push_back(uint32_t code) {
+    if (code > max_code()) [[unlikely]] widen(code);
+    switch (width_) {
+      case 1: w1_.push_back(static_cast<uint8_t>(code)); break;
+      case 2: w2_.push_back(static_cast<uint16_t>(code)); break;
+      default: w4_.push_back(code); break;
+    }
+    ++size_;
+  }
+  void set(size_t i, uint32_t code) {
+    if (code > max_code()) [[unlikely]] widen(code);
+    switch (width_) {
+      case 1: w1_[i] = static_cast<uint8_t>(code); break;
+      case 2: w2_[i] = static_cast<uint16_t>(code); break;
+      default: w4_[i] = code; break;
+    }
+  }
+  // n copies of `code`, wide enough for codes up to `max` without widening.
+  void assign(size_t n, uint32_t code, uint32_t max = 0);
+  void reserve(size_t n);
+  size_t capacity() const;
+  size_t memory_bytes() const { return capacity() * static_cast<size_t>(width_); }
+  void shrink_to_fit();
+  // Replaces every code c by f(c) <= c, then narrows to what the new codes need.
+  template <typename F>
+  void remap(F f) {
+    uint32_t top = 0;
+    auto each = [&](auto& v) {
+      for (auto& c : v) {
+        c = static_cast<std::remove_reference_t<decltype(c)>>(f(c));
+        top = std::max<uint32_t>(top, c);
+      }
+    };
+    switch (width_) {
+      case 1: each(w1_); break;
+      case 2: each(w2_); break;
+      default: each(w4_); break;
+    }
+    narrow(top);
+  }
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = uint32_t;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = uint32_t;
+    const_iterator(const code_array* a, size_t i) : a_(a), i_(i) {}
+    uint32_t operator*() const { return (*a_)[i_]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    const_iterator operator++(int) { auto t = *this; ++i_; return t; }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+   private:
+    const code_array* a_;
+    size_t i_;
+  };
+  using iterator = const_iterator;
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size_}; }
+  // Equal codes, whatever their widths.
+  bool operator==(const code_array& o) const;
+
+ private:
+  uint32_t max_code() const {
+    return width_ == 1 ? 0xFFu : width_ == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+  }
+  [[gnu::cold, gnu::noinline]] void widen(uint32_t code);  // to the width `code` needs
+  void narrow(uint32_t top);    // to the width `top` needs
+  template <typename To>
+  void move_to(std::vector<To>& to, int width);
+  std::vector<uint8_t> w1_;
+  std::vector<uint16_t> w2_;
+  std::vector<uint32_t> w4_;
+  size_t size_ = 0;
+  uint8_t width_ = 1;
 };
 
 inline constexpr int64_t MISSING_TIME = std::numeric_limits<int64_t>::min();
@@ -77,13 +174,14 @@ struct cell_shape {
 struct column {
   std::string name;
   value_format format;            // type and how values were read
-  std::vector<uint32_t> codes;    // per row; 0 = empty cell. Empty when direct().
+  code_array codes;               // per row; 0 = empty cell. Empty when direct().
   string_pool pool;               // when direct(): the texts of the cells not in `shape`
   cell_shape shape;               // kind none: every cell has a code
   // When direct(): the rows whose cell is not in `shape` (in row order) with its code in
   // `pool`; their value (or bad mark) was read from that text under `format`.
   std::vector<std::pair<uint32_t, uint32_t>> others;
   std::vector<double> numbers;    // per row for integer/decimal columns; NaN = empty or bad
+                                  // (empty after drop_numbers())
   std::vector<int64_t> times;     // per row for date columns: wall-clock seconds since
                                   // 1970-01-01 as written; MISSING_TIME = empty or bad
   uint64_t bad = 0;               // non-empty cells that did not parse as `format.type`
@@ -103,8 +201,12 @@ struct column {
     return format.type == value_type::integer || format.type == value_type::decimal;
   }
   bool is_date() const { return format.type == value_type::date; }
-  // The number at `row`, or NaN. Parses the text for a text column (with '.' as mark).
+  // The number at `row`, or NaN. Parses the text for a text column (with '.' as mark), and
+  // for a number column whose packed array was dropped.
   double number(size_t row) const;
+  // Frees the packed numbers of an interned number column that is only grouped by text (ids):
+  // number() then reads the text, under the column's format, as finish() did.
+  void drop_numbers();
   // Wall-clock seconds at `row`, or MISSING_TIME (for non-date columns too).
   int64_t time(size_t row) const { return is_date() ? times[row] : MISSING_TIME; }
 
