@@ -36,11 +36,8 @@ clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
     if (o.customer != current) {
       flush();
       current = o.customer;
-      if (!options.means_only) {
-        const std::string& key = m.customers[current].key;
-        // Keys are "id:..." or "email:..."; people want to see the id or the e-mail.
-        ids.push_back(key.substr(key.find(':') + 1));
-      }
+      // People see the id or the e-mail.
+      if (!options.means_only) ids.emplace_back(m.customers[current].key);
       first = last = o.day;
       days = 1;
       repeat_revenue = 0;

@@ -241,7 +241,7 @@ std::vector<int8_t> value_tiers(const model& m, int64_t end) {
   }
   std::sort(ranked.begin(), ranked.end(), [&](uint32_t a, uint32_t b) {
     if (revenue[a] != revenue[b]) return revenue[a] > revenue[b];
-    return m.customers[a].key < m.customers[b].key;
+    return m.customers[a].ref() < m.customers[b].ref();
   });
   const size_t n = ranked.size();
   const size_t top = static_cast<size_t>(std::lround(0.2 * static_cast<double>(n)));

@@ -79,33 +79,42 @@ bool truthy(std::string_view value) {
          s == "da" || s == "是" || s == "t" || s == "converted" || s == "won";
 }
 
-std::string model::customer_key(std::string_view id, std::string_view email) const {
+customer_ref model::customer_ref_of(std::string_view id, std::string_view email,
+                                    std::string& folded) const {
   id = trim(id);
-  if (!id.empty()) return "id:" + std::string(id);
-  std::string e = fold(email);
-  if (e.empty()) return {};
-  auto it = email_to_id.find(e);
-  if (it != email_to_id.end()) return "id:" + it->second;
-  return "email:" + e;
+  if (!id.empty()) return {id, false};
+  folded = fold(email);
+  if (folded.empty()) return {};
+  auto it = email_to_id.find(folded);
+  if (it != email_to_id.end()) return {it->second, false};
+  return {folded, true};
+}
+
+std::string model::customer_key(std::string_view id, std::string_view email) const {
+  std::string folded;
+  const customer_ref k = customer_ref_of(id, email, folded);
+  if (k.empty()) return {};
+  return (k.by_email ? "email:" : "id:") + std::string(k.text);
 }
 
 void model::index_customers() const {
   if (indexed_customers == customers.size()) return;
   customer_index.reserve(customers.size());
   for (; indexed_customers < customers.size(); ++indexed_customers) {
-    customer_index.emplace(customers[indexed_customers].key,
+    customer_index.emplace(customers[indexed_customers].ref(),
                            static_cast<uint32_t>(indexed_customers));
   }
 }
 
 int64_t model::find_customer(std::string_view id, std::string_view email) const {
-  std::string key = customer_key(id, email);
+  std::string folded;
+  const customer_ref key = customer_ref_of(id, email, folded);
   if (key.empty()) return -1;
   index_customers();
   auto it = customer_index.find(key);
   if (it == customer_index.end() && !trim(id).empty() && !trim(email).empty()) {
     // The id may be unknown to the orders while the e-mail is known.
-    it = customer_index.find(customer_key({}, email));
+    it = customer_index.find(customer_ref_of({}, email, folded));
   }
   return it == customer_index.end() ? -1 : static_cast<int64_t>(it->second);
 }
@@ -165,25 +174,40 @@ model build_model(const std::vector<const dataset*>& sets) {
     }
   }
 
-  auto customer_of = [&](std::string key) -> uint32_t {
+  // A key's text as the model keeps it: the id columns' pools and email_to_id hold theirs
+  // for as long as the model lives; a lower-cased e-mail, or the text of a column read
+  // directly (a view of its scratch buffer), is copied into key_texts.
+  auto kept = [&](customer_ref key, const std::string& folded, const column* id_column) {
+    const bool own = key.text.data() == folded.data() || (id_column && id_column->direct());
+    if (own) key.text = m.key_texts.emplace_back(key.text);
+    return key;
+  };
+  auto customer_of = [&](customer_ref key, const std::string& folded,
+                         const column* id_column) -> uint32_t {
     m.index_customers();
     auto it = m.customer_index.find(key);
     if (it != m.customer_index.end()) return it->second;
+    key = kept(key, folded, id_column);
     const uint32_t idx = static_cast<uint32_t>(m.customers.size());
-    customer_info ci;
-    ci.key = key;
-    m.customers.push_back(std::move(ci));
-    m.customer_index.emplace(std::move(key), idx);
+    customer_info& ci = m.customers.emplace_back();
+    ci.key = key.text;
+    ci.by_email = key.by_email;
+    m.customer_index.emplace(key, idx);
     m.indexed_customers = m.customers.size();
     return idx;
   };
   // A customer whose key is known to be new: added without the index (index_customers
   // catches up when a lookup needs it).
-  auto new_customer = [&](std::string key) -> uint32_t {
+  auto new_customer = [&](customer_ref key, const std::string& folded,
+                          const column* id_column) -> uint32_t {
+    key = kept(key, folded, id_column);
     const uint32_t idx = static_cast<uint32_t>(m.customers.size());
-    m.customers.emplace_back().key = std::move(key);
+    customer_info& ci = m.customers.emplace_back();
+    ci.key = key.text;
+    ci.by_email = key.by_email;
     return idx;
   };
+  std::string folded;  // scratch for customer_ref_of
 
   // Orders by id: index into m.orders. Ids are global across files, so a file split in two
   // gives the same orders as the whole.
@@ -304,15 +328,15 @@ model build_model(const std::vector<const dataset*>& sets) {
           o.customer = known;
           p.has_customer = true;
         } else {
-          std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
+          const customer_ref key = m.customer_ref_of(text_of(cid, r), text_of(email, r), folded);
           if (!key.empty()) {
             if (code_order && ccode != m.customers.size() + 1) {
               customer_of_code.assign(cid->pool.size(), UNSEEN);
               for (uint32_t c = 0; c < m.customers.size(); ++c) customer_of_code[c + 1] = c;
               code_order = false;
             }
-            o.customer = new_ids && ccode != 0 ? new_customer(std::move(key))
-                                               : customer_of(std::move(key));
+            o.customer = new_ids && ccode != 0 ? new_customer(key, folded, cid)
+                                               : customer_of(key, folded, cid);
             p.has_customer = true;
             // Only an id decides the key on its own (an e-mail may map to another id).
             if (!code_order && ccode != 0 && !trim(cid->text(r)).empty()) {
@@ -430,9 +454,9 @@ model build_model(const std::vector<const dataset*>& sets) {
     const column* signup = d->column_of("signup_date");
     const column* chan = d->column_of("channel");
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      std::string key = m.customer_key(text_of(cid, r), text_of(email, r));
+      const customer_ref key = m.customer_ref_of(text_of(cid, r), text_of(email, r), folded);
       if (key.empty()) continue;
-      customer_info& ci = m.customers[customer_of(std::move(key))];
+      customer_info& ci = m.customers[customer_of(key, folded, cid)];
       if (ci.profile == 0) {
         m.profiles.emplace_back();
         ci.profile = static_cast<uint32_t>(m.profiles.size());

@@ -65,13 +65,33 @@ struct product_line {
   double revenue = NaN;    // unit price x quantity, NaN when no unit price
 };
 
-// 48 bytes: there is one per customer. What a customers dataset adds lives apart (most
-// stores have no such file).
+// How the model keys a customer: by id, else by lower-cased e-mail. The text is a view into
+// a dataset's pool or the model's own store, so a key costs no allocation.
+struct customer_ref {
+  std::string_view text;  // the trimmed id, or the lower-cased e-mail when by_email
+  bool by_email = false;
+  bool empty() const { return text.empty(); }
+  bool operator==(const customer_ref&) const = default;
+  // Orders as the texts "email:..." < "id:..." would.
+  bool operator<(const customer_ref& o) const {
+    return by_email != o.by_email ? by_email : text < o.text;
+  }
+};
+struct customer_ref_hash {
+  size_t operator()(const customer_ref& k) const {
+    return std::hash<std::string_view>()(k.text) ^ static_cast<size_t>(k.by_email);
+  }
+};
+
+// 32 bytes (24 in wasm32): there is one per customer. What a customers dataset adds lives
+// apart (most stores have no such file).
 struct customer_info {
-  std::string key;                  // "id:..." or "email:..."
+  std::string_view key;  // the id, or the lower-cased e-mail when by_email (see customer_ref)
   int64_t first_day = std::numeric_limits<int64_t>::max();  // first valid order's day
   uint32_t first_order = UINT32_MAX;  // index of the first valid order
-  uint32_t profile = 0;  // 1 + index into model::profiles; 0 = in no customers dataset
+  uint32_t profile : 31 = 0;  // 1 + index into model::profiles; 0 = in no customers dataset
+  uint32_t by_email : 1 = 0;
+  customer_ref ref() const { return {key, by_email != 0}; }
 };
 
 // What customers datasets say of a customer.
@@ -93,7 +113,9 @@ struct model {
   std::vector<std::string> channels;  // display names; [0] = ""
   std::vector<std::string> products;  // trimmed product (or SKU) names; [0] = ""
   // key -> index; built lazily (index_customers) when customers were added without it.
-  mutable std::unordered_map<std::string, uint32_t> customer_index;
+  mutable std::unordered_map<customer_ref, uint32_t, customer_ref_hash> customer_index;
+  // The texts of keys that no dataset holds as they are (lower-cased e-mails); stable.
+  std::deque<std::string> key_texts;
   mutable size_t indexed_customers = 0;  // customers[0, indexed_customers) are in the index
   void index_customers() const;
   std::map<std::string, std::string> email_to_id;  // lower-cased e-mail -> customer id
@@ -118,6 +140,10 @@ struct model {
   }
   // "id:<id>" / "email:<lower-cased e-mail>" as the model keys customers.
   std::string customer_key(std::string_view id, std::string_view email) const;
+  // The same key as a reference; a lower-cased e-mail is written into `folded`, which the
+  // result then points into.
+  customer_ref customer_ref_of(std::string_view id, std::string_view email,
+                               std::string& folded) const;
 };
 
 // Builds the model from every usable orders and customers dataset in `sets`.
