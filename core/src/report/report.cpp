@@ -205,12 +205,17 @@ void date_range(const std::vector<const dataset*>& sets, int64_t& first, int64_t
     if (!d->info.error.empty()) continue;
     for (const column& c : d->tbl.columns) {
       if (!c.is_date()) continue;
+      // day_of never decreases with the time: the days of the extreme times are the
+      // extreme days. MISSING_TIME is the smallest int64_t, so it never wins the max.
+      int64_t lo = std::numeric_limits<int64_t>::max(), hi = MISSING_TIME;
       for (int64_t t : c.times) {
         if (t == MISSING_TIME) continue;
-        const int64_t day = day_of(t);
-        first = std::min(first, day);
-        last = std::max(last, day);
+        lo = std::min(lo, t);
+        hi = std::max(hi, t);
       }
+      if (hi == MISSING_TIME) continue;  // no time in the column
+      first = std::min(first, day_of(lo));
+      last = std::max(last, day_of(hi));
     }
   }
 }
