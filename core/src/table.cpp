@@ -581,7 +581,7 @@ int table::find(std::string_view name) const {
 }
 
 size_t table::memory_bytes() const {
-  size_t total = lines.capacity() * sizeof(uint64_t);
+  size_t total = lines.memory_bytes();
   for (const column& c : columns) {
     total += c.codes.memory_bytes() + c.pool.memory_bytes() + c.numbers.capacity() * 8 +
              c.times.capacity() * 8 + c.others.capacity() * 8;

@@ -351,5 +351,50 @@ TEST(DropNumbers, NumberReadsTheTextTheSame) {
   }
 }
 
+// Line numbers read back exactly: one a row, gaps of every size (quoted line breaks, blank
+// lines, skipped rows), repeats (JSON records of several rows), a step back, a jump past 4G.
+TEST(LineArray, ReadsBackEveryLine) {
+  line_array a;
+  std::vector<uint64_t> v;
+  std::mt19937 rng(11);
+  uint64_t line = 2;
+  for (int r = 0; r < 20000; ++r) {
+    const uint32_t pick = rng() % 100;
+    if (pick < 80) {
+      line += 1;
+    } else if (pick < 90) {
+      line += 0;
+    } else if (pick < 97) {
+      line += 2 + rng() % 300;
+    } else if (pick < 98) {
+      line += 70000;
+    } else if (pick < 99) {
+      line -= std::min<uint64_t>(line - 1, 5);
+    } else {
+      line += (uint64_t{1} << 32) + rng() % 10;
+    }
+    a.push_back(line);
+    v.push_back(line);
+  }
+  ASSERT_EQ(a.size(), v.size());
+  for (size_t r = 0; r < v.size(); ++r) ASSERT_EQ(a[r], v[r]) << "row " << r;
+  EXPECT_TRUE(a == v);
+  v.back() += 1;
+  EXPECT_FALSE(a == v);
+}
+
+TEST(LineArray, TakesAboutAByteARowForPlainFiles) {
+  table_builder b;
+  b.add_column("v");
+  for (int r = 0; r < 100000; ++r) {
+    b.set(0, "x");
+    b.end_row(static_cast<uint64_t>(r + 2));
+  }
+  table t = b.finish();
+  EXPECT_EQ(t.lines[0], 2u);
+  EXPECT_EQ(t.lines[99999], 100001u);
+  EXPECT_LT(t.lines.memory_bytes(), 100000u * 5 / 4);
+}
+
 }  // namespace
 }  // namespace kpi

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kpi/values.h"
@@ -140,6 +141,82 @@ class code_array {
   uint8_t width_ = 1;
 };
 
+// Each row's source line (CSV) or record number (JSON), about a byte a row: rows come in
+// blocks of 64 holding their first line, and each row its distance from it (a code_array,
+// as narrow as the distances allow). A line before its block's first, or more than 4G lines
+// past it, is kept apart.
+class line_array {
+ public:
+  static constexpr size_t BLOCK = 64;
+  uint64_t operator[](size_t r) const {
+    const uint32_t d = distance_[r];
+    if (d == APART) [[unlikely]] return apart(r);
+    return base_[r / BLOCK] + d;
+  }
+  size_t size() const { return distance_.size(); }
+  bool empty() const { return distance_.empty(); }
+  void push_back(uint64_t line) {
+    const size_t r = distance_.size();
+    if (r % BLOCK == 0) base_.push_back(line);
+    const uint64_t b = base_.back();
+    if (line >= b && line - b < APART) [[likely]] {
+      distance_.push_back(static_cast<uint32_t>(line - b));
+    } else {
+      distance_.push_back(APART);
+      apart_.emplace_back(r, line);
+    }
+  }
+  void reserve(size_t n) {
+    distance_.reserve(n);
+    base_.reserve(n / BLOCK + 1);
+  }
+  size_t capacity() const { return distance_.capacity(); }
+  void shrink_to_fit() {
+    distance_.shrink_to_fit();
+    base_.shrink_to_fit();
+    apart_.shrink_to_fit();
+  }
+  size_t memory_bytes() const {
+    return distance_.memory_bytes() + base_.capacity() * 8 + apart_.capacity() * 16;
+  }
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = uint64_t;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = uint64_t;
+    const_iterator(const line_array* a, size_t i) : a_(a), i_(i) {}
+    uint64_t operator*() const { return (*a_)[i_]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    const_iterator operator++(int) { auto t = *this; ++i_; return t; }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+   private:
+    const line_array* a_;
+    size_t i_;
+  };
+  using iterator = const_iterator;
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+  bool operator==(const line_array& o) const {
+    return size() == o.size() && std::equal(begin(), end(), o.begin());
+  }
+  bool operator==(const std::vector<uint64_t>& v) const {
+    return size() == v.size() && std::equal(begin(), end(), v.begin());
+  }
+
+ private:
+  static constexpr uint32_t APART = 0xFFFFFFFFu;
+  uint64_t apart(size_t r) const {
+    auto it = std::lower_bound(apart_.begin(), apart_.end(), std::pair<uint64_t, uint64_t>(r, 0));
+    return it->second;
+  }
+  std::vector<uint64_t> base_;  // line of each block's first row
+  code_array distance_;         // line - its block's base, or APART
+  std::vector<std::pair<uint64_t, uint64_t>> apart_;  // (row, line), by row
+};
+
 inline constexpr int64_t MISSING_TIME = std::numeric_limits<int64_t>::min();
 
 // How the cells of a column read straight into its packed array are written, exactly
@@ -221,7 +298,7 @@ struct column {
 
 struct table {
   std::vector<column> columns;
-  std::vector<uint64_t> lines;  // per row: 1-based source line (CSV) or record number (JSON)
+  line_array lines;  // per row: 1-based source line (CSV) or record number (JSON)
 
   size_t rows() const { return lines.size(); }
   // Index of the column named exactly `name`, or -1.
@@ -295,7 +372,7 @@ class table_builder {
   std::vector<uint64_t> pending_bits_;  // direct columns: the value's bits
   std::vector<pending_kind> pending_kind_;
   std::vector<uint8_t> touched_;
-  std::vector<uint64_t> lines_;
+  line_array lines_;
 };
 
 }  // namespace kpi
