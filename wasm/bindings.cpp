@@ -17,13 +17,14 @@ class js_session {
   int open(const std::string& name, double size) {
     return s_.open(name, static_cast<uint64_t>(size));
   }
-  // Copies the Uint8Array chunk into wasm memory once and feeds it.
-  void feed(int id, const emscripten::val& bytes) {
+  // Copies the Uint8Array chunk into wasm memory once and feeds it; returns the rows read
+  // so far, for progress.
+  double feed(int id, const emscripten::val& bytes) {
     const size_t n = bytes["length"].as<size_t>();
     buf_.resize(n);
     emscripten::val view(emscripten::typed_memory_view(n, reinterpret_cast<uint8_t*>(buf_.data())));
     view.call<void>("set", bytes);
-    s_.feed(id, std::string_view(buf_.data(), n));
+    return static_cast<double>(s_.feed(id, std::string_view(buf_.data(), n)));
   }
   std::string finish(int id) {
     std::string out = s_.finish(id);

@@ -80,12 +80,6 @@ async function* chunks(item) {
   }
 }
 
-function countNewlines(bytes) {
-  let n = 0;
-  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
-  return n;
-}
-
 async function readOne(s, item, post) {
   const name = item.file ? item.file.name : item.name;
   const total = item.file ? item.file.size : item.bytes.byteLength;
@@ -96,19 +90,18 @@ async function readOne(s, item, post) {
     return { key: item.key, error: `could not open: ${e.message || e}` };
   }
   let bytes = 0;
-  let lines = 0;
+  let rows = 0; // as the engine counts them: records, not lines
   let last = 0;
   reading.add(item.key);
   try {
     for await (const chunk of chunks(item)) {
       if (cancelled.has(item.key)) break;
-      s.feed(fileId, chunk);
+      rows = s.feed(fileId, chunk);
       bytes += chunk.byteLength;
-      lines += countNewlines(chunk);
       const now = performance.now();
       if (now - last >= PROGRESS_MS) {
         last = now;
-        post({ key: item.key, bytes, total, rows: Math.max(0, lines - 1) });
+        post({ key: item.key, bytes, total, rows });
       }
     }
   } catch (e) {
@@ -120,7 +113,7 @@ async function readOne(s, item, post) {
   if (cancelled.has(item.key)) {
     cancelled.delete(item.key);
     s.remove(fileId);
-    post({ key: item.key, bytes, total, rows: Math.max(0, lines - 1), cancelled: true });
+    post({ key: item.key, bytes, total, rows, cancelled: true });
     return { key: item.key, cancelled: true };
   }
   const inspect = parse(s.finish(fileId));

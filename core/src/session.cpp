@@ -85,12 +85,12 @@ int session::open(std::string name, uint64_t size_hint) {
   return id;
 }
 
-void session::feed(int id, std::string_view chunk) {
+size_t session::feed(int id, std::string_view chunk) {
   auto it = open_.find(id);
-  if (it == open_.end()) return;
+  if (it == open_.end()) return 0;
   pending& p = *it->second;
   p.data->bytes += chunk.size();
-  if (!p.failure.empty()) return;
+  if (!p.failure.empty()) return 0;
   try {
     p.rd->feed(chunk);
     const size_t rows = p.builder.rows();
@@ -115,6 +115,7 @@ void session::feed(int id, std::string_view chunk) {
     p.failure = std::string("the file could not be read: ") + e.what();
     p.builder = table_builder();
   }
+  return p.builder.rows();
 }
 
 std::string session::finish(int id) {

@@ -76,6 +76,28 @@ test('1-byte and 7-byte chunks give the same inspect JSON as one chunk', () => {
   }
 });
 
+test('feed returns the rows read so far, for progress', () => {
+  // Records, not lines: a pretty-printed JSON array has several lines a record.
+  const records = Array.from({ length: 20000 }, (_, i) => ({ order_id: i + 1, customer_id: `C${i % 777}`, total: 10 + (i % 50) }));
+  const csv = 'order_id,customer_id,total\n' + records.map((r) => `${r.order_id},${r.customer_id},${r.total}`).join('\n') + '\n';
+  for (const [name, text] of [['p.csv', csv], ['p.json', JSON.stringify(records, null, 2)]]) {
+    const bytes = new TextEncoder().encode(text);
+    const s = new M.Session();
+    const id = s.open(name, bytes.length);
+    let rows = 0;
+    for (let i = 0; i < bytes.length; i += 4096) {
+      const now = s.feed(id, bytes.subarray(i, i + 4096));
+      assert.ok(now >= rows, `${name}: rows went back from ${rows} to ${now}`);
+      rows = now;
+    }
+    const info = JSON.parse(s.finish(id));
+    assert.equal(info.rows, 20000, name);
+    // Only the last record may wait for the end of the file.
+    assert.ok(rows >= 19999 && rows <= 20000, `${name}: fed ${rows}`);
+    s.delete();
+  }
+});
+
 test('report options reach the engine', () => {
   const orders = files.find((f) => /orders/.test(f) && f.endsWith('.csv'));
   assert.ok(orders, 'an orders fixture exists');

@@ -71,7 +71,9 @@ class session {
 
   // Starts reading a file; returns its id. Feed its bytes in order, then finish().
   int open(std::string name, uint64_t size_hint = 0);
-  void feed(int id, std::string_view chunk);
+  // Returns the rows read so far (for progress: the record cut by the chunk's end is not
+  // counted yet, and finish() may still drop trailing rows).
+  size_t feed(int id, std::string_view chunk);
   // Ends the file: types its columns, detects its kind and roles. Returns the file's
   // inspect JSON object.
   std::string finish(int id);
