@@ -63,7 +63,8 @@ class code_array {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   int width() const { return width_; }
-  void push_back(uint32_t code) {
+  // Always inlined: it runs once per cell, and clang would otherwise call it (wasm).
+  [[gnu::always_inline]] void push_back(uint32_t code) {
     if (code > max_code()) [[unlikely]] widen(code);
     switch (width_) {
       case 1: w1_.push_back(static_cast<uint8_t>(code)); break;
