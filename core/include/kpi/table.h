@@ -48,6 +48,33 @@ class string_pool {
   bool ascending_ = true;          // no index yet and the strings are in increasing order
 };
 
+// Walks an array that reads by index (code_array, line_array) as values of type T.
+template <typename Array, typename T>
+class index_iterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = T;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = T;
+  index_iterator(const Array* a, size_t i) : a_(a), i_(i) {}
+  T operator*() const { return (*a_)[i_]; }
+  index_iterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  index_iterator operator++(int) {
+    auto t = *this;
+    ++i_;
+    return t;
+  }
+  bool operator==(const index_iterator& o) const { return i_ == o.i_; }
+
+ private:
+  const Array* a_;
+  size_t i_;
+};
+
 // A column's per-row codes, one, two or four bytes each: as narrow as its largest code
 // allows (most columns of a store's export hold a few dozen distinct values: channel, status,
 // country). Reads as an array of uint32_t; grows wider as larger codes arrive.
@@ -105,22 +132,7 @@ class code_array {
     narrow(top);
   }
 
-  class const_iterator {
-   public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = uint32_t;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = uint32_t;
-    const_iterator(const code_array* a, size_t i) : a_(a), i_(i) {}
-    uint32_t operator*() const { return (*a_)[i_]; }
-    const_iterator& operator++() { ++i_; return *this; }
-    const_iterator operator++(int) { auto t = *this; ++i_; return t; }
-    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
-   private:
-    const code_array* a_;
-    size_t i_;
-  };
+  using const_iterator = index_iterator<code_array, uint32_t>;
   using iterator = const_iterator;
   const_iterator begin() const { return {this, 0}; }
   const_iterator end() const { return {this, size_}; }
@@ -181,22 +193,7 @@ class line_array {
     return distance_.memory_bytes() + base_.capacity() * 8 + apart_.capacity() * 16;
   }
 
-  class const_iterator {
-   public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = uint64_t;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = uint64_t;
-    const_iterator(const line_array* a, size_t i) : a_(a), i_(i) {}
-    uint64_t operator*() const { return (*a_)[i_]; }
-    const_iterator& operator++() { ++i_; return *this; }
-    const_iterator operator++(int) { auto t = *this; ++i_; return t; }
-    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
-   private:
-    const line_array* a_;
-    size_t i_;
-  };
+  using const_iterator = index_iterator<line_array, uint64_t>;
   using iterator = const_iterator;
   const_iterator begin() const { return {this, 0}; }
   const_iterator end() const { return {this, size()}; }
