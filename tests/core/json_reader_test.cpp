@@ -538,6 +538,101 @@ TEST(JsonReader, DamagedFilesReadTheSameInAnyChunks) {
   }
 }
 
+// Records whose keys are already known are read by a fast path when they lie whole in one
+// chunk; fed a byte at a time, every record takes the general (simdjson) path. Damage that
+// either path might judge differently, in records after the first of their shape, must give
+// the same result both ways.
+std::string repeated_records(bool lines) {
+  const std::vector<std::string> records = {
+      R"({"id": 1, "name": "Ann", "total": 12.50, "paid": true, "note": null, "c": {"id": "c1", "t": {"l": 2}}})",
+      R"({"id":2,"name":"B\u00e9a \"x\"","total":-0.5e3,"paid":false,"note":"","c":{"id":"c2","t":{}}})",
+      "{\"id\":3,\"name\":\"Caf\xC3\xA9 \xE5\x8C\x97 "
+      "\xF0\x9F\x98\x80\",\"total\":0,\"c\":{\"id\":\"c3\"}}",
+      R"({"id":4,"name":"D","total":1E+2,"paid":true,"note":null,"c":{"id":"c4","t":{"l":-0}}})",
+      "\t{ \"id\" :5 ,\"name\":\"E\",\"total\":7.25 ,\"c\": {\"id\":\"c5\"} }\r",
+      R"({"id":6,"name":"F","total":3,"extra":"new key","c":{"id":"c6"}})",
+      R"({"id":7,"name":"G","total":4,"c":{"id":"c7","t":{"l":3}}})"};
+  std::string text = lines ? "" : "[\n";
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!lines && i > 0) text += ",\n";
+    text += records[i];
+    if (lines) text += "\n";
+  }
+  if (!lines) text += "\n]\n";
+  return text;
+}
+
+TEST(JsonReader, FastAndGeneralPathsAgree) {
+  for (const bool lines : {false, true}) {
+    const std::string text = repeated_records(lines);
+    const read_result whole = read_json(text);
+    EXPECT_EQ(whole.info.error, "");
+    EXPECT_EQ(whole.info.warning_count, 0u);
+    ASSERT_EQ(whole.t.rows(), 7u);
+    EXPECT_EQ(whole.cell("name", 1),
+              "B\xC3\xA9"
+              "a \"x\"");
+    EXPECT_EQ(whole.cell("name", 2), "Caf\xC3\xA9 \xE5\x8C\x97 \xF0\x9F\x98\x80");
+    EXPECT_EQ(whole.cell("total", 3), "1E+2");
+    EXPECT_EQ(whole.cell("c.t.l", 3), "-0");
+    EXPECT_EQ(whole.cell("note", 3), "");
+    EXPECT_EQ(whole.cell("total", 4), "7.25");
+    EXPECT_EQ(whole.cell("extra", 5), "new key");
+    expect_same(read_json(text, 1), whole);
+    for (size_t at = 0; at < text.size(); ++at) {
+      for (const char c : {'"', '}', '{', '[', '\\', '\n', ',', ':', ' ', '1', '.', 'e', '-', 'x',
+                           '\x80', '\xC3', '\x01'}) {
+        std::string damaged = text;
+        damaged[at] = c;
+        SCOPED_TRACE(std::string(lines ? "lines" : "array") + " with byte " + std::to_string(at) +
+                     " set to " + std::to_string(static_cast<int>(c)));
+        expect_same(read_json(damaged, 1), read_json(damaged));
+      }
+    }
+  }
+}
+
+TEST(JsonReader, InvalidUtf8InAKnownRecordIsASyntaxError) {
+  // Overlong, a surrogate, above U+10FFFF, cut off, a lone continuation byte.
+  for (const char* bad : {"\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80"}) {
+    const std::string text = std::string("{\"a\":\"x\"}\n{\"a\":\"") + bad + "\"}\n{\"a\":\"y\"}\n";
+    const read_result r = read_json(text);
+    SCOPED_TRACE(text);
+    ASSERT_EQ(r.t.rows(), 2u);
+    EXPECT_EQ(r.t.lines, (std::vector<uint64_t>{1, 3}));
+    ASSERT_EQ(r.info.warnings.size(), 1u);
+    EXPECT_EQ(r.info.warnings[0].line, 2u);
+    EXPECT_EQ(r.info.warnings[0].reason.rfind("JSON syntax error on line 2: ", 0), 0u)
+        << r.info.warnings[0].reason;
+    expect_same(read_json(text, 1), r);
+  }
+}
+
+TEST(JsonReader, BrokenRecordAmongKnownOnesKeepsItsNumber) {
+  std::string text = "[";
+  for (int i = 1; i <= 50; ++i) {
+    if (i > 1) text += ",";
+    text += i == 30 ? R"({"id":30,"v":tru})" : R"({"id":)" + std::to_string(i) + R"(,"v":true})";
+  }
+  text += ",]";
+  for (const size_t chunk : {size_t{0}, size_t{1}, size_t{5}, size_t{64}}) {
+    const read_result r = read_json(text, chunk);
+    ASSERT_EQ(r.t.rows(), 29u) << chunk;
+    ASSERT_EQ(r.info.warnings.size(), 1u) << chunk;
+    EXPECT_EQ(r.info.warnings[0].line, 30u);
+    EXPECT_EQ(r.info.warnings[0].reason.rfind("JSON syntax error in record 30: ", 0), 0u)
+        << r.info.warnings[0].reason;
+  }
+  // A trailing comma after known records.
+  const std::string trailing = R"([{"id":1},{"id":2},{"id":3},])";
+  const read_result r = read_json(trailing);
+  ASSERT_EQ(r.t.rows(), 3u);
+  ASSERT_EQ(r.info.warnings.size(), 1u);
+  EXPECT_EQ(r.info.warnings[0].reason.rfind("JSON syntax error in record 4: ", 0), 0u)
+      << r.info.warnings[0].reason;
+  expect_same(read_json(trailing, 1), r);
+}
+
 TEST(JsonChunksSetup, EveryFixtureIsCovered) { EXPECT_GE(fixture_names().size(), 20u); }
 
 INSTANTIATE_TEST_SUITE_P(JsonFixtures, JsonChunks,

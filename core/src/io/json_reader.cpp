@@ -3,9 +3,13 @@
 //
 // A small quote-aware scanner splits the top-level array into its elements (tracking depth
 // and strings across chunk boundaries); each element, or each NDJSON line, is then parsed on
-// its own with simdjson On-Demand from a padded buffer and flattened into the table.
+// its own with simdjson On-Demand from a padded buffer and flattened into the table. Most
+// records, plain objects with keys already seen that lie whole in one chunk, are instead read
+// in place by a fast path (fast_record) that checks the grammar itself and gives up, to the
+// simdjson path, on anything else.
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -20,6 +24,8 @@
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 namespace kpi {
@@ -46,6 +52,10 @@ constexpr uint32_t ROOT_PATH = 0;
 constexpr uint32_t IGNORED_PATH = UINT32_MAX;
 // A node with more children than this looks them up in a hash map instead of a scan.
 constexpr size_t INDEX_CHILDREN = 16;
+// After this many records in a row that the fast path could not read, it is not tried for
+// the next FAST_REST records.
+constexpr uint32_t FAST_MISSES = 4;
+constexpr uint32_t FAST_REST = 256;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -127,6 +137,83 @@ struct byte_classes {
   }
 };
 constexpr byte_classes BYTE_CLASS;
+
+// Bytes that matter to the fast record parser (see fast_record).
+struct fast_classes {
+  bool plain[256] = {};        // inside a string: printable ASCII other than '"' and '\\'
+  bool ends_scalar[256] = {};  // whitespace and the bytes that end a number or literal
+  constexpr fast_classes() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+    for (const char c : {' ', '\t', '\n', '\r', ',', '}', ']', ':', '{', '[', '"'}) {
+      ends_scalar[static_cast<uint8_t>(c)] = true;
+    }
+  }
+};
+constexpr fast_classes FAST_CLASS;
+
+// The length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0 when it is not one
+// (overlong, a surrogate, above U+10FFFF, cut off at end): the rules simdjson checks.
+size_t utf8_sequence(const char* p, const char* end) {
+  const auto b = [&](size_t i) { return static_cast<uint8_t>(p[i]); };
+  const auto cont = [&](size_t i) { return (b(i) & 0xC0) == 0x80; };
+  const size_t left = static_cast<size_t>(end - p);
+  const uint8_t c = b(0);
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3 || !cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && b(1) > 0x9F) return 0;  // a surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && b(1) > 0x8F) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// The first byte in [p, end) that is not printable ASCII other than '"' and '\\': the end
+// of a string, an escape, a control character or a UTF-8 sequence; or end.
+const char* skip_plain(const char* p, const char* end) {
+#if defined(__wasm_simd128__) || defined(__SSE2__)
+  // A signed comparison with 0x20 catches both the control characters and bytes >= 0x80.
+  while (end - p >= 16) {
+#if defined(__wasm_simd128__)
+    const v128_t v = wasm_v128_load(p);
+    const v128_t special = wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(v, wasm_i8x16_splat('"')),
+                                                     wasm_i8x16_eq(v, wasm_i8x16_splat('\\'))),
+                                        wasm_i8x16_lt(v, wasm_i8x16_splat(0x20)));
+    const uint32_t hits = wasm_i8x16_bitmask(special);
+#else
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    const auto hits = static_cast<uint32_t>(_mm_movemask_epi8(special));
+#endif
+    if (hits != 0) return p + std::countr_zero(hits);
+    p += 16;
+  }
+#endif
+  while (p < end && FAST_CLASS.plain[static_cast<uint8_t>(*p)]) ++p;
+  return p;
+}
+
+// memcmp(a, b, n) == 0 for the short keys of records, without a call (a loop in wasm).
+bool same_bytes(const char* a, const char* b, size_t n) {
+  for (; n >= 8; a += 8, b += 8, n -= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+  }
+  for (; n > 0; ++a, ++b, --n) {
+    if (*a != *b) return false;
+  }
+  return true;
+}
 
 // The first byte in [p, end) that can end a string ('"' or '\\'), or end.
 const char* skip_in_string(const char* p, const char* end) {
@@ -341,6 +428,19 @@ class json_reader final : public reader {
 
   void feed_lines(const char* p, const char* end) {
     while (p < end) {
+      if (line_.empty()) {
+        // A whole line in this chunk is read in place when it is a plain object.
+        const char* q = p;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
+        if (q < end && *q == '{') {
+          const char* next = fast_record(q, end, line_no_ + 1, true);
+          if (next != nullptr) {
+            ++line_no_;
+            p = next;
+            continue;
+          }
+        }
+      }
       const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
       if (nl == nullptr) {
         line_.append(p, end);
@@ -436,6 +536,11 @@ class json_reader final : public reader {
         case doc_state::array_next:
           if (c == ']') {
             broken(record_no_ + 1, true, simdjson::TAPE_ERROR);  // a trailing comma
+          } else if (const char* next =
+                         c == '{' ? fast_record(p, end, record_no_ + 1, false) : nullptr) {
+            ++record_no_;
+            p = next;
+            state_ = doc_state::array_after;
           } else {
             start_capture(c, true);
           }
@@ -687,6 +792,181 @@ class json_reader final : public reader {
     return e;
   }
 
+  // ---- the fast path ----
+
+  // Most records are plain objects: keys already seen, values that are strings without
+  // escapes, numbers, literals or such objects. fast_record reads one of those straight from
+  // the bytes it was given, checking the grammar itself, in a single pass: no copy into a
+  // padded buffer, no simdjson stage 1 (byte by byte in wasm, which simdjson has no SIMD
+  // kernel for), no separate element scan. On anything else (arrays, escapes, a new key,
+  // a syntax error, the end of the bytes) it gives up having changed nothing but path
+  // hints, and the record takes the simdjson path, which decides what it means. What it
+  // accepts is valid JSON that the simdjson path flattens into the same cells.
+
+  // Reads the record whose '{' is at p, and returns the end of its bytes: for a line (`lines`),
+  // past its '\n'; for an array element, past its '}'. nullptr: not read.
+  const char* fast_record(const char* p, const char* end, uint64_t number, bool lines) {
+    // Records the fast path cannot read (arrays in each, say) would pay for both paths: after
+    // a few misses in a row it rests for a while. Either path gives the same result, so when
+    // it is tried changes nothing but the time.
+    if (fast_rest_ > 0) {
+      --fast_rest_;
+      return nullptr;
+    }
+    const char* q = fast_record_try(p, end, number, lines);
+    if (q != nullptr) {
+      fast_misses_ = 0;
+    } else if (++fast_misses_ == FAST_MISSES) {
+      fast_misses_ = 0;
+      fast_rest_ = FAST_REST;
+    }
+    return q;
+  }
+
+  const char* fast_record_try(const char* p, const char* end, uint64_t number, bool lines) {
+    cells_.clear();
+    items_.clear();
+    item_starts_.clear();
+    arena_.clear();
+    items_seen_ = false;
+    bad_items_ = 0;
+    const char* q = fast_object(p, end, 1, ROOT_PATH, lines);
+    if (q == nullptr) return nullptr;
+    if (lines) {
+      while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
+      if (q == end || *q != '\n') return nullptr;
+      ++q;
+    }
+    unit_number_ = number;
+    emit(number);
+    return q;
+  }
+
+  // In a line, '\n' ends the record rather than being whitespace.
+  static const char* fast_skip_space(const char* p, const char* end, bool lines) {
+    // Minified records have no whitespace at all: one test for them.
+    while (p < end && static_cast<uint8_t>(*p) <= ' ' &&
+           (*p == ' ' || *p == '\t' || *p == '\r' || (*p == '\n' && !lines))) {
+      ++p;
+    }
+    return p;
+  }
+
+  // Past the closing quote of the string whose content starts at p, or nullptr.
+  static const char* fast_string(const char* p, const char* end) {
+    while (true) {
+      p = skip_plain(p, end);
+      if (p == end) return nullptr;
+      const auto c = static_cast<uint8_t>(*p);
+      if (c == '"') return p + 1;
+      if (c < 0x80) return nullptr;  // '\\' or a control character
+      const size_t n = utf8_sequence(p, end);
+      if (n == 0) return nullptr;
+      p += n;
+    }
+  }
+
+  // The key whose content starts at p, in the object of key path `parent`: its child path
+  // (IGNORED_PATH: none yet, or not a plain string) and, in key_end, the byte past its
+  // closing quote. The key expected next is matched as bytes: a known key's bytes were
+  // checked when it was first read, so the same bytes followed by '"' are the same valid key.
+  uint32_t fast_key(uint32_t parent, const char* p, const char* end, const char*& key_end) {
+    path_node& node = paths_[parent];
+    if (node.hint >= node.children.size()) node.hint = 0;
+    if (node.hint < node.children.size()) {
+      const std::string& key = paths_[node.children[node.hint]].key;
+      if (static_cast<size_t>(end - p) > key.size() && p[key.size()] == '"' &&
+          same_bytes(p, key.data(), key.size())) {
+        key_end = p + key.size() + 1;
+        return node.children[node.hint++];
+      }
+    }
+    key_end = fast_string(p, end);
+    if (key_end == nullptr) return IGNORED_PATH;
+    return find_child(parent, std::string_view(p, static_cast<size_t>(key_end - 1 - p)));
+  }
+
+  // Past the number at p, or nullptr: the grammar of is_json_number, ending where the
+  // token of a scalar ends (so that, like there, "12abc" is refused, not read as 12).
+  static const char* fast_number(const char* p, const char* end) {
+    if (p < end && *p == '-') ++p;
+    if (p == end) return nullptr;
+    if (*p == '0') {
+      ++p;
+    } else if (is_digit(*p)) {
+      while (p < end && is_digit(*p)) ++p;
+    } else {
+      return nullptr;
+    }
+    if (p < end && *p == '.') {
+      const char* digits = ++p;
+      while (p < end && is_digit(*p)) ++p;
+      if (p == digits) return nullptr;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      const char* digits = p;
+      while (p < end && is_digit(*p)) ++p;
+      if (p == digits) return nullptr;
+    }
+    return p < end && FAST_CLASS.ends_scalar[static_cast<uint8_t>(*p)] ? p : nullptr;
+  }
+
+  // The object whose '{' is at p, at nesting `level` with key path `path`: its end, or nullptr.
+  const char* fast_object(const char* p, const char* end, int level, uint32_t path, bool lines) {
+    p = fast_skip_space(p + 1, end, lines);
+    if (p == end) return nullptr;
+    if (*p == '}') return p + 1;
+    while (true) {
+      if (*p != '"') return nullptr;
+      const char* key_end;
+      const uint32_t child = fast_key(path, p + 1, end, key_end);
+      if (child == IGNORED_PATH) return nullptr;
+      p = fast_skip_space(key_end, end, lines);
+      if (p == end || *p != ':') return nullptr;
+      p = fast_skip_space(p + 1, end, lines);
+      if (p == end) return nullptr;
+      const char c = *p;
+      if (c == '"') {
+        const char* value_end = fast_string(p + 1, end);
+        if (value_end == nullptr) return nullptr;
+        cells_.push_back({child, p + 1, 0, static_cast<size_t>(value_end - 1 - (p + 1))});
+        p = value_end;
+      } else if (c == '{') {
+        if (level + 1 > MAX_DEPTH) return nullptr;
+        p = fast_object(p, end, level + 1, child, lines);
+        if (p == nullptr) return nullptr;
+      } else if (c == '-' || is_digit(c)) {
+        const char* number_end = fast_number(p, end);
+        if (number_end == nullptr) return nullptr;
+        cells_.push_back({child, p, 0, static_cast<size_t>(number_end - p)});
+        p = number_end;
+      } else {
+        const char* token_end = p;
+        while (token_end < end && !FAST_CLASS.ends_scalar[static_cast<uint8_t>(*token_end)]) {
+          ++token_end;
+        }
+        if (token_end == end) return nullptr;
+        const std::string_view token(p, static_cast<size_t>(token_end - p));
+        if (token == "null") {
+          add_cell(false, child, std::string_view());
+        } else if (token == "true" || token == "false") {
+          add_cell(false, child, token);
+        } else {
+          return nullptr;
+        }
+        p = token_end;
+      }
+      p = fast_skip_space(p, end, lines);
+      if (p == end) return nullptr;
+      if (*p == '}') return p + 1;
+      if (*p != ',') return nullptr;
+      p = fast_skip_space(p + 1, end, lines);
+      if (p == end) return nullptr;
+    }
+  }
+
   // ---- one record ----
 
   // Parses one record from `buf` and appends its rows. A record that is not an object, or
@@ -904,8 +1184,10 @@ class json_reader final : public reader {
   }
 
   // The source text of a number, boolean or null, checked: On-Demand only looks at the
-  // first byte to tell the type.
-  static error_code scalar_token(od::value& v, od::json_type t, std::string_view& token) {
+  // first byte to tell the type. (Forced inline, as add_cell: with the fast path beside it,
+  // GCC stopped inlining both into the flatten functions, costing records read that way 5%.)
+  [[gnu::always_inline]] static error_code scalar_token(od::value& v, od::json_type t,
+                                                        std::string_view& token) {
     token = trim_right(v.raw_json_token());
     switch (t) {
       case od::json_type::number:
@@ -924,7 +1206,7 @@ class json_reader final : public reader {
 
   std::vector<cell>& cells(bool in_item) { return in_item ? items_ : cells_; }
 
-  void add_cell(bool in_item, uint32_t path, std::string_view value) {
+  [[gnu::always_inline]] void add_cell(bool in_item, uint32_t path, std::string_view value) {
     cells(in_item).push_back({path, value.data() != nullptr ? value.data() : "", 0, value.size()});
   }
 
@@ -933,29 +1215,8 @@ class json_reader final : public reader {
   error_code child_path(uint32_t parent, od::field& field, uint32_t& id) {
     const std::string_view key = field.escaped_key();
     if (parent != IGNORED_PATH) {
-      path_node& node = paths_[parent];
-      // After the last key of an object the next one is most likely its first again (the next
-      // record, or the next line item).
-      if (node.hint >= node.children.size()) node.hint = 0;
-      if (node.hint < node.children.size() && paths_[node.children[node.hint]].key == key) {
-        id = node.children[node.hint++];
-        return SUCCESS;
-      }
-      if (node.index) {
-        const auto it = node.index->find(key);
-        if (it != node.index->end()) {
-          id = it->second;
-          return SUCCESS;
-        }
-      } else {
-        for (size_t i = 0; i < node.children.size(); ++i) {
-          if (paths_[node.children[i]].key == key) {
-            node.hint = static_cast<uint32_t>(i + 1);
-            id = node.children[i];
-            return SUCCESS;
-          }
-        }
-      }
+      id = find_child(parent, key);
+      if (id != IGNORED_PATH) return SUCCESS;
     }
     // New (or beyond the cap): this is the only place a key is unescaped, and so checked.
     std::string_view name;
@@ -987,6 +1248,29 @@ class json_reader final : public reader {
       for (const uint32_t c : node.children) node.index->emplace(paths_[c].key, c);
     }
     return SUCCESS;
+  }
+
+  // The child of `parent` whose key, as escaped in the source, is `key`; IGNORED_PATH when
+  // there is none yet.
+  uint32_t find_child(uint32_t parent, std::string_view key) {
+    path_node& node = paths_[parent];
+    // After the last key of an object the next one is most likely its first again (the next
+    // record, or the next line item).
+    if (node.hint >= node.children.size()) node.hint = 0;
+    if (node.hint < node.children.size() && paths_[node.children[node.hint]].key == key) {
+      return node.children[node.hint++];
+    }
+    if (node.index) {
+      const auto it = node.index->find(key);
+      return it != node.index->end() ? it->second : IGNORED_PATH;
+    }
+    for (size_t i = 0; i < node.children.size(); ++i) {
+      if (paths_[node.children[i]].key == key) {
+        node.hint = static_cast<uint32_t>(i + 1);
+        return node.children[i];
+      }
+    }
+    return IGNORED_PATH;
   }
 
   void too_many_fields(std::string_view parent, std::string_view key) {
@@ -1079,6 +1363,10 @@ class json_reader final : public reader {
   bool keep_root_ = false;
   std::string root_buf_;  // the root object, while it may be the only record
   uint64_t record_no_ = 0;
+
+  // The fast path: misses in a row, and records left before it is tried again.
+  uint32_t fast_misses_ = 0;
+  uint32_t fast_rest_ = 0;
 
   // Parsing and flattening one record.
   od::parser parser_;
