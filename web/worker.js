@@ -15,15 +15,11 @@
 // Requests run one at a time in arrival order (the Session is not re-entrant), except
 // cancel, which is handled at once so it can stop a read in progress.
 
-import { warmUp } from './warm-up.js';
-
 const CHUNK = 1 << 20; // slice size when a File has no stream()
 const PROGRESS_MS = 80;
 
 let starting = null;
-let module = null; // the instantiated engine module, for the warm-up
 let queue = Promise.resolve();
-let pending = 0; // requests received and not yet answered
 const cancelled = new Set();
 const reading = new Set();
 
@@ -50,7 +46,6 @@ function engine() {
         return {};
       },
     })]);
-    module = M;
     return new M.Session();
   })();
   return starting;
@@ -129,15 +124,6 @@ async function readOne(s, item, post) {
 const handlers = {
   async init() {
     await engine();
-    // Once the page knows the engine is up, and unless files already wait: warm it up (see
-    // warm-up.js). A file that arrives meanwhile waits for it, about 0.2 s.
-    if (pending === 1) {
-      queue = queue.then(() => {
-        try {
-          warmUp(module);
-        } catch { /* only a warm-up */ }
-      });
-    }
     return { ok: true };
   },
   async add({ items }, post) {
@@ -188,15 +174,12 @@ self.onmessage = (event) => {
     return;
   }
   const post = (progress) => self.postMessage({ id, type: 'progress', data: progress });
-  pending++;
   queue = queue.then(async () => {
     try {
       const result = await handler(data || {}, post);
       self.postMessage({ id, type: 'result', data: result });
     } catch (e) {
       self.postMessage({ id, type: 'error', data: { message: String((e && e.message) || e) } });
-    } finally {
-      pending--;
     }
   });
 };

@@ -2,7 +2,6 @@
 // to its result. Loupe is driven exactly as web/worker.js drives it: File.stream() chunks fed
 // to a wasm Session, then finish() and report().
 import { fromLoupeReport } from './kpis.js';
-import { warmUp } from '/web/warm-up.js';
 
 async function* chunks(file) {
   const reader = file.stream().getReader();
@@ -45,9 +44,6 @@ async function loupe(file, loupeUrl, options) {
   const t0 = performance.now();
   const { default: createLoupe } = await import(loupeUrl);
   const M = await createLoupe();
-  // As web/worker.js does once the engine is up; timed from a warm engine, as a file chosen
-  // a moment after the page loads is read.
-  warmUp(M);
   const t1 = performance.now();
   const s = new M.Session();
   const id = s.open(file.name, file.size);
