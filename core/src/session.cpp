@@ -222,8 +222,10 @@ void session::classify(dataset& d) {
   d.missing = d.kind == dataset_kind::unknown ? std::vector<std::string>{}
                                               : missing_roles(d.kind, d.roles);
   // The report reads these roles only as numbers and dates; a column read directly (see
-  // table_builder) that plays any other role gets its codes, for grouping by text, and an
-  // interned number column that does (ids) gives up its packed numbers (8 bytes a row).
+  // table_builder) that plays any other role gets its codes, for grouping by text. The ids
+  // are only ever grouped by text: an interned number column of ids gives up its packed
+  // numbers (8 bytes a row). Other roles (sentiment scores, flags) may still be read as
+  // numbers, so they keep theirs.
   static constexpr std::array<std::string_view, 17> VALUE_ROLES = {
       "total",   "cost",       "refunded", "quantity", "unit_price",  "date",
       "created_at", "resolved_at", "start", "end",   "end_date",    "signup_date",
@@ -232,8 +234,8 @@ void session::classify(dataset& d) {
     column& c = d.tbl.columns[idx];
     if (std::find(VALUE_ROLES.begin(), VALUE_ROLES.end(), role) == VALUE_ROLES.end()) {
       c.materialize();
-      c.drop_numbers();
     }
+    if (role == "order_id" || role == "customer_id") c.drop_numbers();
   }
 }
 

@@ -277,14 +277,6 @@ void code_array::shrink_to_fit() {
   w4_.shrink_to_fit();
 }
 
-bool code_array::operator==(const code_array& o) const {
-  if (size_ != o.size_) return false;
-  for (size_t i = 0; i < size_; ++i) {
-    if ((*this)[i] != o[i]) return false;
-  }
-  return true;
-}
-
 string_pool::string_pool() : offsets_{0, 0}, hashes_{0} {}
 
 void string_pool::grow() {

@@ -137,7 +137,9 @@ class code_array {
   const_iterator begin() const { return {this, 0}; }
   const_iterator end() const { return {this, size_}; }
   // Equal codes, whatever their widths.
-  bool operator==(const code_array& o) const;
+  bool operator==(const code_array& o) const {
+    return size_ == o.size_ && std::equal(begin(), end(), o.begin());
+  }
 
  private:
   uint32_t max_code() const {

@@ -823,13 +823,18 @@ class json_reader final : public reader {
     return q;
   }
 
-  const char* fast_record_try(const char* p, const char* end, uint64_t number, bool lines) {
+  // Forgets the cells and items of the record before: both readers start from here.
+  void start_record() {
     cells_.clear();
     items_.clear();
     item_starts_.clear();
     arena_.clear();
     items_seen_ = false;
     bad_items_ = 0;
+  }
+
+  const char* fast_record_try(const char* p, const char* end, uint64_t number, bool lines) {
+    start_record();
     const char* q = fast_object(p, end, 1, ROOT_PATH, lines);
     if (q == nullptr) return nullptr;
     if (lines) {
@@ -1017,12 +1022,7 @@ class json_reader final : public reader {
     }
     od::object obj;
     if ((e = doc.get_object().get(obj)) != SUCCESS) return e;
-    cells_.clear();
-    items_.clear();
-    item_starts_.clear();
-    arena_.clear();
-    items_seen_ = false;
-    bad_items_ = 0;
+    start_record();
     if ((e = flatten_object(obj, 1, false, ROOT_PATH)) != SUCCESS) return e;
     if (!doc.at_end()) return simdjson::TRAILING_CONTENT;
     emit(number);
