@@ -190,6 +190,58 @@ TEST(CsvReader, BrokenUtf16BecomesReplacementCharacters) {
                                  "b\xEF\xBF\xBD"}}));
 }
 
+// Excel on Windows saves "CSV" in Windows-1252: its accents and symbols come out as UTF-8.
+TEST(CsvReader, Windows1252IsConverted) {
+  const result r = read_fixture("windows1252.csv");
+  EXPECT_EQ(r.info.error, "");
+  EXPECT_EQ(r.info.encoding, "windows-1252");
+  EXPECT_EQ(names(r.t), (std::vector<std::string>{"id", "name", "city", "note"}));
+  EXPECT_EQ(cells(r.t), (rows_t{{"1", "Renée", "Besançon", "Prix 12€"},
+                                {"2", "Müller", "Zürich", "“quoted” – dash"},
+                                {"3", "Ægir", "Reykjavík", "naïve"}}));
+  EXPECT_EQ(r.t.lines, (std::vector<uint64_t>{2, 3, 4}));
+}
+
+TEST(CsvReader, TheFirstByteAbove127Decides) {
+  // ASCII for longer than the sniffed start, then one accented name: UTF-8 when it is
+  // valid UTF-8, Windows-1252 when not, the rows before it alike either way.
+  std::string ascii = "id,name\n";
+  for (int i = 0; i < 5000; ++i) ascii += std::to_string(i) + ",plain name\n";
+  for (size_t chunk : {size_t{0}, size_t{1}, size_t{3}, size_t{4096}}) {
+    const result utf8 = read_csv(ascii + "5000,Zoë\n", chunk);
+    EXPECT_EQ(utf8.info.encoding, "utf-8") << chunk;
+    ASSERT_EQ(utf8.t.rows(), 5001u);
+    EXPECT_EQ(utf8.t.columns[1].text(5000), "Zoë");
+    EXPECT_EQ(utf8.t.columns[1].text(4999), "plain name");
+
+    const result cp1252 = read_csv(ascii + "5000,Zo\xEB\n", chunk);
+    EXPECT_EQ(cp1252.info.encoding, "windows-1252") << chunk;
+    ASSERT_EQ(cp1252.t.rows(), 5001u);
+    EXPECT_EQ(cp1252.t.columns[1].text(5000), "Zoë");
+    EXPECT_EQ(cp1252.t.columns[1].text(4999), "plain name");
+  }
+}
+
+TEST(CsvReader, ABadByteAfterUtf8StaysAsWritten) {
+  // Once a valid sequence settled UTF-8, later bytes are not reinterpreted (the report
+  // shows an invalid byte as U+FFFD).
+  const result r = read_csv("id,name\n1,Zoë\n2,Zo\xEB\n");
+  EXPECT_EQ(r.info.encoding, "utf-8");
+  EXPECT_EQ(cells(r.t), (rows_t{{"1", "Zoë"}, {"2", "Zo\xEB"}}));
+}
+
+TEST(CsvReader, AFileEndingInsideASequenceIsWindows1252) {
+  for (size_t chunk : {size_t{0}, size_t{1}, size_t{2}}) {
+    const result r = read_csv("id,name\n1,caf\xC3", chunk);
+    EXPECT_EQ(r.info.encoding, "windows-1252") << chunk;
+    EXPECT_EQ(cells(r.t), (rows_t{{"1", "caf\xC3\x83"}})) << chunk;  // Ã
+  }
+  // A UTF-8 BOM says UTF-8: a bad byte after it is kept as written.
+  const result bom = read_csv("\xEF\xBB\xBFid,name\n1,caf\xE9\n");
+  EXPECT_EQ(bom.info.encoding, "utf-8-bom");
+  EXPECT_EQ(cells(bom.t), (rows_t{{"1", "caf\xE9"}}));
+}
+
 TEST(CsvReader, RaggedRowsAreSkippedWithTheirLines) {
   const result r = read_fixture("ragged.csv");
   EXPECT_EQ(r.info.error, "");
@@ -505,7 +557,7 @@ std::vector<std::string> fixture_names() {
   return out;
 }
 
-TEST(CsvFixtures, AreAllFound) { EXPECT_GE(fixture_names().size(), 24u); }
+TEST(CsvFixtures, AreAllFound) { EXPECT_GE(fixture_names().size(), 25u); }
 
 class CsvChunking : public ::testing::TestWithParam<std::tuple<std::string, size_t>> {};
 

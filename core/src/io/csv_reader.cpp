@@ -1,5 +1,5 @@
 // The streaming CSV reader. Bytes flow through three stages, each carrying its own state
-// across chunks: decoding (BOM, UTF-16 to UTF-8), sniffing (the first 64 KiB are held back
+// across chunks: decoding (BOM, UTF-16 or Windows-1252 to UTF-8), sniffing (the first 64 KiB are held back
 // until the delimiter is known) and an incremental RFC 4180 parser that hands complete
 // records to the table_builder.
 //
@@ -54,6 +54,58 @@ inline const char* find_any(const char* p, const char* end, char a, char b, char
   }
   return end;
 }
+
+// The first byte >= 0x80 in [p, end), or end. Eight bytes per step.
+inline const char* find_high(const char* p, const char* end) {
+  if constexpr (std::endian::native == std::endian::little) {
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if ((w & HIGHS) != 0) return p + (std::countr_zero(w & HIGHS) >> 3);
+      p += 8;
+    }
+  }
+  for (; p < end; ++p) {
+    if (static_cast<unsigned char>(*p) >= 0x80) return p;
+  }
+  return end;
+}
+
+enum class utf8_check : uint8_t { valid, invalid, cut };
+
+// Whether s starts with a well-formed UTF-8 sequence of two to four bytes (s[0] >= 0x80):
+// no overlong forms, surrogates or code points past U+10FFFF. `cut`: s ends before it does.
+utf8_check check_sequence(std::string_view s) {
+  const auto c = static_cast<unsigned char>(s[0]);
+  size_t need = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return utf8_check::invalid;
+  }
+  for (size_t k = 1; k <= need; ++k) {
+    if (k >= s.size()) return utf8_check::cut;
+    const auto b = static_cast<unsigned char>(s[k]);
+    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return utf8_check::invalid;
+  }
+  return utf8_check::valid;
+}
+
+// Windows-1252 bytes 0x80-0x9F; 0xA0-0xFF are U+00A0-U+00FF. The five unassigned bytes map
+// to the C1 controls of the same value, as browsers decode them.
+constexpr uint16_t CP1252_80_9F[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -125,6 +177,18 @@ char sniff_delimiter(std::string_view text, bool whole_file) {
 
 // A message when the start of the file shows it is not text at all, else empty. Store
 // owners often drop the .xlsx itself: tell them what to do instead.
+// Signatures of binary files that start with a byte >= 0x80 (read as Windows-1252, they
+// would no longer be recognised): checked on the file's first raw bytes.
+std::string_view binary_signature_message(std::string_view raw) {
+  if (raw.starts_with("\xD0\xCF\x11\xE0")) {
+    return "this is an old Excel file (.xls): save it as CSV and drop that";
+  }
+  if (raw.starts_with("\x1F\x8B")) {
+    return "this is a compressed (gzip) file: unpack it and drop the CSV inside";
+  }
+  return {};
+}
+
 std::string_view binary_file_message(std::string_view head) {
   if (head.starts_with("PK\x03\x04")) {
     // An .xlsx is a zip whose first entries are its manifest or its xl/ folder.
@@ -135,13 +199,8 @@ std::string_view binary_file_message(std::string_view head) {
     }
     return "this is a zip archive: unpack it and drop the CSV inside";
   }
-  if (head.starts_with("\xD0\xCF\x11\xE0")) {
-    return "this is an old Excel file (.xls): save it as CSV and drop that";
-  }
+  if (std::string_view message = binary_signature_message(head); !message.empty()) return message;
   if (head.starts_with("%PDF-")) return "this is a PDF file, not a CSV export";
-  if (head.starts_with("\x1F\x8B")) {
-    return "this is a compressed (gzip) file: unpack it and drop the CSV inside";
-  }
   if (head.find('\0') != std::string_view::npos) {
     return "this file contains NUL bytes: it does not look like a CSV text file";
   }
@@ -157,7 +216,7 @@ std::string_view binary_file_message(std::string_view head) {
 
 // ---- the reader ----
 
-enum class text_encoding : uint8_t { undecided, utf8, utf16le, utf16be };
+enum class text_encoding : uint8_t { undecided, utf8, utf16le, utf16be, windows1252 };
 
 // Where the parser stands; kept across chunks when a record is cut.
 enum class scan : uint8_t { record_start, field_start, unquoted, quoted };
@@ -195,6 +254,9 @@ class csv_reader final : public reader {
   }
   bool decide_encoding(bool final);
   void decode(std::string_view bytes);
+  void decode_unsettled(std::string_view bytes);
+  void to_windows1252();
+  void decode_windows1252(std::string_view bytes);
   void put_utf16_unit(uint32_t unit);
   void put_code_point(uint32_t cp);
   void feed_text(std::string_view text);
@@ -231,7 +293,12 @@ class csv_reader final : public reader {
   std::string head_;             // the first bytes, until the BOM is known
   int odd_byte_ = -1;            // UTF-16: the first byte of a unit cut by the chunk end
   uint32_t high_surrogate_ = 0;  // UTF-16: waiting for its low half
-  std::string utf8_;             // UTF-16 converted, reused per chunk
+  std::string utf8_;             // UTF-16 or Windows-1252 converted, reused per chunk
+  // UTF-8 without a BOM: settled once a byte >= 0x80 starts a valid sequence. Until then the
+  // text is ASCII, which Windows-1252 reads alike; held_ keeps a sequence cut by a chunk's end.
+  bool utf8_settled_ = false;
+  std::string held_;
+  std::string raw_start_;  // the file's first bytes as they came, for binary signatures
 
   // Sniffing.
   bool sniffed_ = false;
@@ -259,6 +326,7 @@ class csv_reader final : public reader {
 
 void csv_reader::feed(std::string_view chunk) {
   if (failed() || chunk.empty()) return;
+  if (raw_start_.size() < 8) raw_start_.append(chunk.substr(0, 8 - raw_start_.size()));
   if (encoding_ == text_encoding::undecided) {
     const size_t take = std::min(chunk.size(), 3 - head_.size());
     head_.append(chunk.substr(0, take));
@@ -282,6 +350,7 @@ bool csv_reader::decide_encoding(bool final) {
   for (const bom& b : BOMS) {
     if (head.starts_with(b.bytes)) {
       encoding_ = b.encoding;
+      utf8_settled_ = true;  // a UTF-8 BOM says so: no Windows-1252 guess
       info_.encoding = b.name;
       decode(head.substr(b.bytes.size()));
       return true;
@@ -333,10 +402,84 @@ void csv_reader::put_utf16_unit(uint32_t unit) {
   }
 }
 
+// A file without a BOM is read as UTF-8 unless its first byte >= 0x80 does not start a valid
+// UTF-8 sequence: then it is Windows-1252 (what Excel on Windows saves as "CSV"), from that
+// byte on; everything before it was ASCII, which both read alike. One check per file, made
+// on the same bytes however the file is cut into chunks.
+void csv_reader::decode_unsettled(std::string_view bytes) {
+  if (!held_.empty()) {
+    std::string probe = held_;
+    probe.append(bytes.substr(0, 3));
+    const utf8_check c = check_sequence(probe);
+    if (c == utf8_check::cut) {  // still short: every byte of `bytes` is in probe
+      held_ = std::move(probe);
+      return;
+    }
+    const std::string held = std::move(held_);
+    held_.clear();
+    if (c == utf8_check::valid) {
+      utf8_settled_ = true;
+      feed_text(held);
+      feed_text(bytes);
+    } else {
+      to_windows1252();
+      decode_windows1252(held);
+      decode_windows1252(bytes);
+    }
+    return;
+  }
+  const char* end = bytes.data() + bytes.size();
+  const char* high = find_high(bytes.data(), end);
+  if (high == end) {
+    feed_text(bytes);
+    return;
+  }
+  const size_t at = static_cast<size_t>(high - bytes.data());
+  const utf8_check c = check_sequence(bytes.substr(at));
+  if (c == utf8_check::valid) {
+    utf8_settled_ = true;
+    feed_text(bytes);
+    return;
+  }
+  feed_text(bytes.substr(0, at));
+  if (c == utf8_check::cut) {
+    held_.assign(bytes.substr(at));
+    return;
+  }
+  to_windows1252();
+  decode_windows1252(bytes.substr(at));
+}
+
+void csv_reader::to_windows1252() {
+  encoding_ = text_encoding::windows1252;
+  info_.encoding = "windows-1252";
+}
+
+void csv_reader::decode_windows1252(std::string_view bytes) {
+  utf8_.clear();
+  for (const char ch : bytes) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x80) {
+      utf8_.push_back(ch);
+    } else {
+      put_code_point(b < 0xA0 ? CP1252_80_9F[b - 0x80] : b);
+    }
+  }
+  feed_text(utf8_);
+}
+
 void csv_reader::decode(std::string_view bytes) {
   if (bytes.empty()) return;
   if (encoding_ == text_encoding::utf8) {
-    feed_text(bytes);
+    if (utf8_settled_) {
+      feed_text(bytes);
+    } else {
+      decode_unsettled(bytes);
+    }
+    return;
+  }
+  if (encoding_ == text_encoding::windows1252) {
+    decode_windows1252(bytes);
     return;
   }
   const bool le = encoding_ == text_encoding::utf16le;
@@ -382,7 +525,11 @@ void csv_reader::start_parsing(bool whole_file) {
   sniffed_ = true;
   std::string text = std::move(sniff_);
   sniff_ = std::string();
-  if (std::string_view message = binary_file_message(text); !message.empty()) {
+  std::string_view message = encoding_ == text_encoding::windows1252
+                                 ? binary_signature_message(raw_start_)
+                                 : std::string_view();
+  if (message.empty()) message = binary_file_message(text);
+  if (!message.empty()) {
     fail(std::string(message));
     return;
   }
@@ -669,6 +816,13 @@ void csv_reader::finish() {
     odd_byte_ = -1;
     high_surrogate_ = 0;
     feed_text(utf8_);
+  }
+  if (!held_.empty()) {
+    // The file ends inside a UTF-8 sequence: not UTF-8.
+    const std::string held = std::move(held_);
+    held_.clear();
+    to_windows1252();
+    decode_windows1252(held);
   }
   if (failed()) return;
   if (!sniffed_) start_parsing(true);

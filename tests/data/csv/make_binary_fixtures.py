@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the CSV fixtures whose bytes an editor would hide or mangle: BOMs, UTF-16, CRLF,
-lone CR, NUL bytes and a zip header. Run from anywhere; the files land next to this script.
+lone CR, NUL bytes, a zip header and Windows-1252. Run from anywhere; the files land next to this script.
 """
 from pathlib import Path
 
@@ -23,3 +23,7 @@ write("crlf.csv", b'id,note,total\r\n1,"two\r\nlines",5\r\n2,plain,6\r\n\r\n3,""
 write("lone_cr.csv", b'id,note\r1,"a\rb"\r2,c\r')
 write("nul_bytes.csv", b"id,name\n1,an\x00na\n")
 write("xlsx_magic.xlsx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml")
+# Excel's "CSV (Comma delimited)" on Windows: Windows-1252 (é, ç, €, ü, curly quotes, en dash).
+write("windows1252.csv", ("id,name,city,note\r\n1,Renée,Besançon,Prix 12€\r\n"
+                          "2,Müller,Zürich,\"“quoted” – dash\"\r\n3,Ægir,Reykjavík,naïve\r\n")
+      .encode("cp1252"))

@@ -19,7 +19,7 @@ struct warning {
 // What a reader learnt about the file besides its rows.
 struct read_info {
   std::string format;     // "csv", "json", "ndjson"
-  std::string encoding;   // "utf-8", "utf-8-bom", "utf-16le", "utf-16be"
+  std::string encoding;   // "utf-8", "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"
   char delimiter = 0;     // CSV only: ',', ';', '\t', '|'
   uint64_t skipped = 0;   // rows not added (ragged, unparseable)
   uint64_t warning_count = 0;           // all warnings, including those not kept
