@@ -157,12 +157,6 @@ std::string total_kpi(double value, double previous, std::string_view unit) {
   return w.take();
 }
 
-struct product_total {
-  std::string name;
-  double units = 0;
-  double revenue = 0;
-};
-
 void write_products(json_writer& w, std::string_view key, std::vector<product_total> items,
                     bool by_units) {
   std::sort(items.begin(), items.end(), [&](const product_total& a, const product_total& b) {
@@ -180,41 +174,11 @@ void write_products(json_writer& w, std::string_view key, std::vector<product_to
 }
 
 std::string product_units_kpi(const context& ctx) {
+  // Summed while the model was built, over the line rows in their order (see build_model).
   const model& m = ctx.m;
-  // Orders with line rows count their quantities; an order without any line counts 1 unit.
-  std::vector<uint32_t> lines_per_order(m.orders.size(), 0);
-  for (const product_line& l : m.lines) ++lines_per_order[l.order];
-  double total = 0, prev_total = 0;
-  // Products are indices into m.products: per index, its position in `items` (first seen in P).
-  std::vector<uint32_t> index(m.products.size(), UINT32_MAX);
-  std::vector<product_total> items;
-  for (const product_line& l : m.lines) {
-    const order& o = m.orders[l.order];
-    if (!o.valid) continue;
-    if (ctx.prev.contains(o.day)) prev_total += l.quantity;
-    if (!ctx.P.contains(o.day)) continue;
-    total += l.quantity;
-    if (l.product == 0) continue;
-    uint32_t& at = index[l.product];
-    if (at == UINT32_MAX) {
-      at = static_cast<uint32_t>(items.size());
-      items.push_back({m.products[l.product], 0, 0});
-    }
-    product_total& p = items[at];
-    p.units += l.quantity;
-    // Without a unit price, a one-line order's revenue is that product's revenue.
-    if (!std::isnan(l.revenue)) {
-      p.revenue += l.revenue;
-    } else if (lines_per_order[l.order] == 1) {
-      p.revenue += o.revenue;
-    }
-  }
-  for (uint32_t i = 0; i < m.orders.size(); ++i) {
-    const order& o = m.orders[i];
-    if (!o.valid || lines_per_order[i] != 0) continue;
-    if (ctx.P.contains(o.day)) total += 1;
-    if (ctx.prev.contains(o.day)) prev_total += 1;
-  }
+  const product_units_sums& pu = m.product_units;
+  const double total = pu.total, prev_total = pu.previous;
+  const std::vector<product_total>& items = pu.items;
   json_writer w;
   w.begin_object();
   write_total(w, total, "count");

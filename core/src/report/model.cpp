@@ -119,7 +119,7 @@ int64_t model::find_customer(std::string_view id, std::string_view email) const 
   return it == customer_index.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
-model build_model(const std::vector<const dataset*>& sets) {
+model build_model(const std::vector<const dataset*>& sets, period P, period prev) {
   model m;
   m.channels.push_back("");
   m.issues.resize(sets.size());
@@ -209,61 +209,78 @@ model build_model(const std::vector<const dataset*>& sets) {
   };
   std::string folded;  // scratch for customer_ref_of
 
-  // Orders by id: index into m.orders. Ids are global across files, so a file split in two
+  // The orders are read in three passes over the rows, so that no array of every order is
+  // ever held twice (the sorted copy of a whole order array was most of the report's peak):
+  //  1. which order each row belongs to, the order's customer, time and first row, and what
+  //     it lacks; orders lacking a customer, date or total are dropped;
+  //  2. (after the sort) the orders' values, written straight at their sorted places;
+  //  3. the product line rows, summed for product_units.
+  // Orders are numbered by first row ("oi") while reading. Per order, until the sort:
+  enum : uint8_t {
+    HAS_CUSTOMER = 1,
+    HAS_TIME = 2,    // pass 2: the day is still to be set
+    HAS_TOTAL = 4,   // pass 2: the total is still to be taken
+    LINE_ONE = 8,    // LINE_ONE | LINE_MORE: two line rows or more
+    LINE_MORE = 16,
+    HAS_CHANNEL = 32,
+    HAS_STATUS = 64,
+  };
+  constexpr uint32_t UNSEEN = UINT32_MAX;
+  std::vector<uint32_t> cust;       // customer; after the sort, place in m.orders (see DROPPED)
+  std::vector<int64_t> time;        // the first time: it orders a customer's orders
+  std::vector<uint32_t> origin;     // first row: row_base[dataset] + row
+  std::vector<uint8_t> flags;
+  std::vector<uint32_t> extra_rows;  // rows after the first; empty until an order has two
+  uint32_t n_orders = 0;
+  // Orders by id: index into the orders. Ids are global across files, so a file split in two
   // gives the same orders as the whole.
   std::unordered_map<std::string, uint32_t> by_id;
-  // What an order's rows gather besides the order itself (whose revenue holds the total
-  // until the refund is taken off), and where it came from (its time and first row order a
-  // customer's orders). 32 bytes.
-  struct partial {
-    int64_t time = 0;  // wall-clock seconds
-    double refunded = 0;
-    uint32_t rows = 0;
-    uint32_t dataset = 0;  // index into sets
-    uint32_t row = 0;      // first row of the order in its dataset
-    bool has_total : 1 = false, has_time : 1 = false, has_customer : 1 = false,
-                     has_status : 1 = false, has_refund : 1 = false, has_cost : 1 = false,
-                     has_channel : 1 = false;
-    bool invalid : 1 = false;  // the first non-empty status voids the order
+  // Per dataset: how a row finds its order again in passes 2 and 3, and the product caches.
+  struct orders_source {
+    uint32_t first = 0;         // the first order the dataset made
+    bool by_code = false;       // order = first + code - 1 for every row
+    std::vector<uint32_t> of_code;  // else: per order id code, its order
+    std::vector<uint32_t> product_of_code, product_of_sku;
   };
-  std::vector<partial> parts;
-  static_assert(sizeof(partial) == 32);
+  std::vector<orders_source> sources(sets.size());
+  std::vector<uint32_t> row_base(sets.size() + 1, 0);
   size_t last_orders = sets.size();
   size_t order_rows = 0;
   for (size_t ds = 0; ds < sets.size(); ++ds) {
+    row_base[ds] = static_cast<uint32_t>(order_rows);
     if (sets[ds]->usable() && sets[ds]->kind == dataset_kind::orders) {
       last_orders = ds;
       order_rows += sets[ds]->tbl.rows();
     }
   }
+  row_base[sets.size()] = static_cast<uint32_t>(order_rows);
   // At most one order per row: no regrowth (copies and fresh pages) while reading.
-  m.orders.reserve(order_rows);
-  parts.reserve(order_rows);
+  cust.reserve(order_rows);
+  time.reserve(order_rows);
+  origin.reserve(order_rows);
+  flags.reserve(order_rows);
+  bool any_refund = false;
   for (uint32_t ds = 0; ds < sets.size(); ++ds) {
     const dataset* d = sets[ds];
     if (!d->usable() || d->kind != dataset_kind::orders) continue;
     m.has_orders = true;
+    orders_source& src = sources[ds];
+    src.first = n_orders;
     const column* cid = d->column_of("customer_id");
     const column* email = d->column_of("email");
     const column* date = d->column_of("date");
     const column* total = d->column_of("total");
     const column* oid = d->column_of("order_id");
-    const column* cost = d->column_of("cost");
-    const column* chan = d->column_of("channel");
-    const column* status = d->column_of("status");
     const column* product = d->column_of("product");
     const column* sku = d->column_of("sku");
     const column* qty = d->column_of("quantity");
-    const column* price = d->column_of("unit_price");
-    const column* refunded = d->column_of("refunded");
-    m.has_cost = m.has_cost || cost;
-    m.has_channel = m.has_channel || chan;
+    m.has_cost = m.has_cost || d->column_of("cost");
+    m.has_channel = m.has_channel || d->column_of("channel");
     m.has_product = m.has_product || product || sku;
+    any_refund = any_refund || d->column_of("refunded");
 
     // Ids and customers are interned per column: resolve each distinct code once, so the
     // per-row work is an array lookup rather than string building and hashing.
-    constexpr uint32_t UNSEEN = UINT32_MAX;
-    std::vector<uint32_t> order_of_code(oid ? oid->pool.size() : 0, UNSEEN);
     // When this is the first dataset with customers, no customer id carries surrounding
     // blanks and no e-mail can turn into an "id:" key, each distinct id code is a new
     // customer: no lookup needed.
@@ -283,50 +300,74 @@ model build_model(const std::vector<const dataset*>& sets) {
       if (!code_order) return customer_of_code[ccode];
       return ccode <= m.customers.size() ? ccode - 1 : UNSEEN;
     };
-    std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
-    std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
-    std::vector<uint32_t> product_of_code(product ? product->pool.size() : 0, UNSEEN);
-    std::vector<uint32_t> product_of_sku(sku ? sku->pool.size() : 0, UNSEEN);
+    if (product) src.product_of_code.assign(product->pool.size(), UNSEEN);
+    if (sku) src.product_of_sku.assign(sku->pool.size(), UNSEEN);
     // Distinct codes are distinct ids unless trimming makes two equal or another file shares
-    // ids: otherwise by_id (a string per order) is not needed at all.
+    // ids: otherwise by_id (a string per order) is not needed at all. Then, while codes come
+    // in order of first appearance and every row has an id, the order of code c is
+    // first + c - 1 and of_code stays unused, like customer_of_code above.
     bool direct = oid && ds == last_orders && by_id.empty();
     for (uint32_t code = 1; direct && code < oid->pool.size(); ++code) {
       const std::string_view v = oid->pool.get(code);
       direct = v.front() != ' ' && v.front() != '\t' && v.back() != ' ' && v.back() != '\t';
     }
-    if ((product || sku || qty) && m.lines.empty()) m.lines.reserve(d->tbl.rows());
+    src.by_code = direct;
+    uint32_t codes_seen = 0;
+    auto leave_code_order = [&] {
+      src.of_code.assign(oid->pool.size(), UNSEEN);
+      for (uint32_t c = 1; c <= codes_seen; ++c) src.of_code[c] = src.first + c - 1;
+      src.by_code = false;
+    };
+    if (oid && !src.by_code) src.of_code.assign(oid->pool.size(), UNSEEN);
     // At most one new customer per distinct id, plus the few keyed by e-mail alone: room for
     // them up front, rather than regrowing (copies, and a doubled vector keeps up to half of
     // it empty for the rest of the report, which wasm's memory never gives back).
     if (cid) m.customers.reserve(m.customers.size() + cid->pool.size());
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      uint32_t oi = static_cast<uint32_t>(m.orders.size());
+      uint32_t oi = n_orders;
       bool fresh = true;
       const uint32_t ocode = oid ? oid->codes[r] : 0;
-      std::string_view id = oid ? trim(oid->text(r)) : std::string_view();
+      const std::string_view id = oid ? trim(oid->text(r)) : std::string_view();
       if (oid && !id.empty()) {
-        uint32_t& cached = order_of_code[ocode];
-        if (cached == UNSEEN) {
-          cached = direct ? oi : by_id.emplace(std::string(id), oi).first->second;
+        if (src.by_code) {
+          if (ocode <= codes_seen) {
+            oi = src.first + ocode - 1;
+            fresh = false;
+          } else if (ocode == codes_seen + 1) {
+            ++codes_seen;  // oi == src.first + ocode - 1: every order so far had a code
+          } else {
+            leave_code_order();
+          }
         }
-        fresh = cached == oi;
-        oi = cached;
+        if (!src.by_code) {
+          uint32_t& cached = src.of_code[ocode];
+          if (cached == UNSEEN) {
+            cached = direct ? oi : by_id.emplace(std::string(id), oi).first->second;
+          }
+          fresh = cached == oi;
+          oi = cached;
+        }
+      } else if (src.by_code) {
+        leave_code_order();  // an order without id: codes no longer number the orders
       }
       if (fresh) {
-        m.orders.emplace_back();
-        partial& p = parts.emplace_back();
-        p.dataset = ds;
-        p.row = static_cast<uint32_t>(r);
+        ++n_orders;
+        cust.push_back(0);
+        time.push_back(0);
+        origin.push_back(static_cast<uint32_t>(row_base[ds] + r));
+        flags.push_back(0);
+        if (!extra_rows.empty()) extra_rows.push_back(0);
+      } else {
+        if (extra_rows.empty()) extra_rows.resize(n_orders, 0);
+        ++extra_rows[oi];
       }
-      order& o = m.orders[oi];
-      partial& p = parts[oi];
-      ++p.rows;
-      if (!p.has_customer) {
+      uint8_t& f = flags[oi];
+      if (!(f & HAS_CUSTOMER)) {
         const uint32_t ccode = cid ? cid->codes[r] : 0;
         const uint32_t known = ccode != 0 ? known_customer(ccode) : UNSEEN;
         if (known != UNSEEN) {
-          o.customer = known;
-          p.has_customer = true;
+          cust[oi] = known;
+          f |= HAS_CUSTOMER;
         } else {
           const customer_ref key = m.customer_ref_of(text_of(cid, r), text_of(email, r), folded);
           if (!key.empty()) {
@@ -335,115 +376,70 @@ model build_model(const std::vector<const dataset*>& sets) {
               for (uint32_t c = 0; c < m.customers.size(); ++c) customer_of_code[c + 1] = c;
               code_order = false;
             }
-            o.customer = new_ids && ccode != 0 ? new_customer(key, folded, cid)
-                                               : customer_of(key, folded, cid);
-            p.has_customer = true;
+            cust[oi] = new_ids && ccode != 0 ? new_customer(key, folded, cid)
+                                             : customer_of(key, folded, cid);
+            f |= HAS_CUSTOMER;
             // Only an id decides the key on its own (an e-mail may map to another id).
             if (!code_order && ccode != 0 && !trim(cid->text(r)).empty()) {
-              customer_of_code[ccode] = o.customer;
+              customer_of_code[ccode] = cust[oi];
             }
           }
         }
       }
-      if (!p.has_time && date && date->time(r) != MISSING_TIME) {
-        p.time = date->time(r);
-        o.day = day_of(p.time);
-        p.has_time = true;
+      if (!(f & HAS_TIME) && date && date->time(r) != MISSING_TIME) {
+        time[oi] = date->time(r);
+        f |= HAS_TIME;
       }
-      if (total && !total->empty_at(r)) {
-        const double t = total->number(r);
-        if (!p.has_total) {
-          if (!std::isnan(t)) {
-            o.revenue = t;
-            p.has_total = true;
-          }
-        } else if (!std::isnan(t) && t != o.revenue && !product && !sku) {
-          // Same order id repeated with another total (not a line-item export): first wins.
-          ++m.issues[ds].conflicts;
-          note(ds, d->tbl.lines[r],
-               "order " + std::string(id) + " repeated with another total: the first one counts");
-        }
-      }
-      if (!p.has_refund && refunded && !refunded->empty_at(r) && !std::isnan(refunded->number(r))) {
-        p.refunded = refunded->number(r);
-        p.has_refund = true;
-      }
-      if (!p.has_cost && cost && !cost->empty_at(r) && !std::isnan(cost->number(r))) {
-        o.cost = cost->number(r);
-        p.has_cost = true;
-      }
-      if (!p.has_channel && chan && !chan->empty_at(r)) {
-        uint32_t& ch = channel_of_code[chan->codes[r]];
-        if (ch == UNSEEN) ch = channel_index(chan->text(r));
-        o.channel = ch;
-        p.has_channel = true;
-      }
-      if (!p.has_status && status && !status->empty_at(r)) {
-        uint8_t& bad = invalid_of_code[status->codes[r]];
-        if (bad == 2) bad = invalid_status(status->text(r));
-        p.invalid = bad != 0;
-        p.has_status = true;
+      if (!(f & HAS_TOTAL) && total && !total->empty_at(r) && !std::isnan(total->number(r))) {
+        f |= HAS_TOTAL;
       }
       if (product || sku || qty) {
         // The trimmed product name, else the SKU, resolved to a product index once per
-        // distinct code of either column.
+        // distinct code of either column. A row with a product column but no name is no line.
         uint32_t pi = 0;
         bool named = false;
         if (product) {
-          uint32_t& cached = product_of_code[product->codes[r]];
+          uint32_t& cached = src.product_of_code[product->codes[r]];
           if (cached == UNSEEN) cached = product_index(product->text(r));
           pi = cached;
           named = pi != 0;
         }
         if (!named && sku) {
-          uint32_t& cached = product_of_sku[sku->codes[r]];
+          uint32_t& cached = src.product_of_sku[sku->codes[r]];
           if (cached == UNSEEN) cached = product_index(sku->text(r));
           pi = cached;
         }
-        if (pi != 0 || !product) {
-          product_line line;
-          line.order = oi;
-          line.product = pi;
-          double q = qty ? qty->number(r) : NaN;
-          line.quantity = std::isnan(q) ? 1 : q;
-          const double up = price ? price->number(r) : NaN;
-          line.revenue = std::isnan(up) ? NaN : up * line.quantity;
-          m.lines.push_back(line);
-        }
+        if (pi != 0 || !product) f |= (f & LINE_ONE) ? LINE_MORE : LINE_ONE;
       }
     }
   }
-  // Orders that lack a required value (customer, date, total) are bad rows: drop them (and
-  // their partials alike, which the sort below still reads).
-  std::vector<uint32_t> remap(m.orders.size(), UINT32_MAX);
-  size_t keep = 0;
-  for (size_t i = 0; i < m.orders.size(); ++i) {
-    const partial& p = parts[i];
-    order& o = m.orders[i];
-    if (!p.has_customer || !p.has_time || !p.has_total) {
-      m.issues[p.dataset].skipped += p.rows;
-      std::string missing = !p.has_customer ? "customer id or e-mail"
-                            : !p.has_time   ? "a readable date"
-                                            : "a readable total";
-      note(p.dataset, sets[p.dataset]->tbl.lines[p.row], "order without " + missing + ": skipped");
+  std::unordered_map<std::string, uint32_t>().swap(by_id);
+
+  // Orders that lack a required value (customer, date, total) are bad rows: dropped. Their
+  // warnings come after pass 2's (repeated totals), as the rows' order has them.
+  constexpr uint32_t DROPPED = 0x80000000u;  // cust[oi] of a dropped order: DROPPED | ordinal
+  struct dropped_order {
+    uint32_t dataset, row, rows;
+    uint8_t flags;
+  };
+  std::vector<dropped_order> dropped;
+  auto dataset_of = [&](uint32_t row) {
+    return static_cast<uint32_t>(std::upper_bound(row_base.begin(), row_base.end() - 1, row) -
+                                 row_base.begin() - 1);
+  };
+  size_t n_kept = 0;
+  for (uint32_t oi = 0; oi < n_orders; ++oi) {
+    const uint8_t f = flags[oi];
+    if ((f & (HAS_CUSTOMER | HAS_TIME | HAS_TOTAL)) == (HAS_CUSTOMER | HAS_TIME | HAS_TOTAL)) {
+      ++n_kept;
       continue;
     }
-    o.revenue = o.revenue - (p.has_refund ? p.refunded : 0);
-    o.valid = !p.invalid;
-    remap[i] = static_cast<uint32_t>(keep);
-    if (keep != i) {
-      m.orders[keep] = o;
-      parts[keep] = p;
-    }
-    ++keep;
+    const uint32_t ds = dataset_of(origin[oi]);
+    cust[oi] = DROPPED | static_cast<uint32_t>(dropped.size());
+    dropped.push_back({ds, origin[oi] - row_base[ds],
+                       1 + (extra_rows.empty() ? 0 : extra_rows[oi]), f});
   }
-  m.orders.resize(keep);
-  parts.resize(keep);
-  for (product_line& l : m.lines) l.order = remap[l.order];
-  m.lines.erase(std::remove_if(m.lines.begin(), m.lines.end(),
-                               [](const product_line& l) { return l.order == UINT32_MAX; }),
-                m.lines.end());
-  std::vector<uint32_t>().swap(remap);
+  std::vector<uint32_t>().swap(extra_rows);
 
   // Customers datasets: signup date and source; they also make customers known.
   for (const dataset* d : sets) {
@@ -469,19 +465,22 @@ model build_model(const std::vector<const dataset*>& sets) {
     }
   }
 
-  // Sort orders by (customer, time, id): a counting sort by customer (customers are dense
-  // indices), then each customer's few orders by time, the order id breaking ties.
+  // Sort the kept orders by (customer, time, id): a counting sort by customer (customers are
+  // dense indices), then each customer's few orders by time, the order id breaking ties.
+  std::vector<uint32_t> start(m.customers.size() + 1, 0);
   {
-    const size_t n = m.orders.size();
-    std::vector<uint32_t> start(m.customers.size() + 1, 0);
-    for (const order& o : m.orders) ++start[o.customer + 1];
+    for (uint32_t oi = 0; oi < n_orders; ++oi) {
+      if (!(cust[oi] & DROPPED)) ++start[cust[oi] + 1];
+    }
     for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
-    // Order indices by customer; each customer's few orders are then sorted on (time, index)
+    // Order numbers by customer; each customer's few orders are then sorted on (time, number)
     // pairs copied out, so the array spanning every order holds 4 bytes per order, not 16.
-    std::vector<uint32_t> keys(n);
+    std::vector<uint32_t> keys(n_kept);
     {
       std::vector<uint32_t> next(start.begin(), start.end() - 1);
-      for (uint32_t i = 0; i < n; ++i) keys[next[m.orders[i].customer]++] = i;
+      for (uint32_t oi = 0; oi < n_orders; ++oi) {
+        if (!(cust[oi] & DROPPED)) keys[next[cust[oi]]++] = oi;
+      }
     }
     struct sort_key {
       int64_t time;
@@ -490,15 +489,17 @@ model build_model(const std::vector<const dataset*>& sets) {
     std::vector<const column*> id_column(sets.size(), nullptr);
     for (size_t ds = 0; ds < sets.size(); ++ds) id_column[ds] = sets[ds]->column_of("order_id");
     // The order id as the order's first row wrote it (its line number when there is no id).
-    auto id_of = [&](const partial& p) -> std::string {
-      const column* oid = id_column[p.dataset];
-      if (oid) return std::string(trim(oid->text(p.row)));
-      return std::to_string(sets[p.dataset]->tbl.lines[p.row]);
+    auto id_of = [&](uint32_t oi) -> std::string {
+      const uint32_t ds = dataset_of(origin[oi]);
+      const uint32_t row = origin[oi] - row_base[ds];
+      const column* oid = id_column[ds];
+      if (oid) return std::string(trim(oid->text(row)));
+      return std::to_string(sets[ds]->tbl.lines[row]);
     };
     auto less = [&](const sort_key& x, const sort_key& y) {
       if (x.time != y.time) return x.time < y.time;
-      const std::string a = id_of(parts[x.index]);
-      const std::string b = id_of(parts[y.index]);
+      const std::string a = id_of(x.index);
+      const std::string b = id_of(y.index);
       if (a != b) return id_less(a, b);
       return x.index < y.index;
     };
@@ -510,10 +511,10 @@ model build_model(const std::vector<const dataset*>& sets) {
       segment.resize(count);
       for (size_t k = 0; k < count; ++k) {
 #if defined(__GNUC__) && !defined(__wasm__)
-        // The next customers' partials, fetched ahead: they lie anywhere in the file.
-        if (ids + k + 16 < keys.data() + n) __builtin_prefetch(&parts[ids[k + 16]]);
+        // The next customers' times, fetched ahead: they lie anywhere in the file.
+        if (ids + k + 16 < keys.data() + n_kept) __builtin_prefetch(&time[ids[k + 16]]);
 #endif
-        segment[k] = {parts[ids[k]].time, ids[k]};
+        segment[k] = {time[ids[k]], ids[k]};
       }
       sort_key* first = segment.data();
       sort_key* last = first + count;
@@ -529,24 +530,191 @@ model build_model(const std::vector<const dataset*>& sets) {
       }
       for (size_t k = 0; k < count; ++k) ids[k] = segment[k].index;
     }
-    std::vector<uint32_t>().swap(start);
-    std::vector<partial>().swap(parts);
-    // Gather the orders in sorted order: independent loads (a cycle-following permutation in
-    // place chains one cache miss after another).
-    std::vector<order> sorted(n);
-    for (size_t i = 0; i < n; ++i) {
-#if defined(__GNUC__) && !defined(__wasm__)
-      if (i + 8 < n) __builtin_prefetch(&m.orders[keys[i + 8]]);
-#endif
-      sorted[i] = m.orders[keys[i]];
-    }
-    m.orders = std::move(sorted);
-    if (!m.lines.empty()) {
-      std::vector<uint32_t> new_index(n);
-      for (uint32_t i = 0; i < n; ++i) new_index[keys[i]] = i;
-      for (product_line& l : m.lines) l.order = new_index[l.order];
+    std::vector<int64_t>().swap(time);
+    std::vector<uint32_t>().swap(origin);
+    // From here cust[oi] is the order's place in m.orders (or DROPPED | ordinal).
+    for (uint32_t i = 0; i < n_kept; ++i) cust[keys[i]] = i;
+  }
+  std::vector<uint32_t>& place = cust;
+
+  // Pass 2: the orders' values. Each field comes from the first of the order's rows that has
+  // one; day and total are found again where pass 1 found them.
+  m.orders.resize(n_kept);
+  for (uint32_t c = 0; c + 1 < start.size(); ++c) {
+    for (uint32_t i = start[c]; i < start[c + 1]; ++i) {
+      order& o = m.orders[i];
+      o.customer = c;
+      o.revenue = NaN;
     }
   }
+  std::vector<uint32_t>().swap(start);
+  std::vector<double> dropped_total(dropped.size(), NaN);  // first total of a dropped order
+  std::vector<double> refund(any_refund ? n_kept : 0, NaN);  // first refunded amount
+  // The order of row r of a dataset, as pass 1 numbered it; `next` is the dataset's next
+  // new order.
+  auto order_of_row = [](const orders_source& src, const column* oid, size_t r, uint32_t& next) {
+    uint32_t oi;
+    if (src.by_code) {
+      oi = src.first + oid->codes[r] - 1;
+    } else if (oid && !trim(oid->text(r)).empty()) {
+      oi = src.of_code[oid->codes[r]];
+    } else {
+      oi = next;
+    }
+    if (oi == next) ++next;
+    return oi;
+  };
+  for (uint32_t ds = 0; ds < sets.size(); ++ds) {
+    const dataset* d = sets[ds];
+    if (!d->usable() || d->kind != dataset_kind::orders) continue;
+    const orders_source& src = sources[ds];
+    const column* date = d->column_of("date");
+    const column* total = d->column_of("total");
+    const column* oid = d->column_of("order_id");
+    const column* cost = d->column_of("cost");
+    const column* chan = d->column_of("channel");
+    const column* status = d->column_of("status");
+    const column* refunded = d->column_of("refunded");
+    const bool line_items = d->column_of("product") || d->column_of("sku");
+    std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
+    std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
+    uint32_t next = src.first;
+    for (size_t r = 0; r < d->tbl.rows(); ++r) {
+      const uint32_t oi = order_of_row(src, oid, r, next);
+      uint8_t& f = flags[oi];
+      const uint32_t at = place[oi];
+      if (total && !total->empty_at(r)) {
+        const double t = total->number(r);
+        double& first = at & DROPPED ? dropped_total[at & ~DROPPED] : m.orders[at].revenue;
+        if (std::isnan(first)) {
+          first = t;
+        } else if (!std::isnan(t) && t != first && !line_items) {
+          // Same order id repeated with another total (not a line-item export): first wins.
+          ++m.issues[ds].conflicts;
+          note(ds, d->tbl.lines[r],
+               "order " + std::string(trim(oid->text(r))) +
+                   " repeated with another total: the first one counts");
+        }
+      }
+      // Channel names are numbered in order of first use, dropped orders' rows included.
+      if (!(f & HAS_CHANNEL) && chan && !chan->empty_at(r)) {
+        uint32_t& ch = channel_of_code[chan->codes[r]];
+        if (ch == UNSEEN) ch = channel_index(chan->text(r));
+        if (!(at & DROPPED)) m.orders[at].channel = ch;
+        f |= HAS_CHANNEL;
+      }
+      if (at & DROPPED) continue;
+      order& o = m.orders[at];
+      if ((f & HAS_TIME) && date && date->time(r) != MISSING_TIME) {
+        o.day = day_of(date->time(r));
+        f &= ~HAS_TIME;
+      }
+      if (refunded && std::isnan(refund[at]) && !refunded->empty_at(r) &&
+          !std::isnan(refunded->number(r))) {
+        refund[at] = refunded->number(r);
+      }
+      if (cost && std::isnan(o.cost) && !cost->empty_at(r) && !std::isnan(cost->number(r))) {
+        o.cost = cost->number(r);
+      }
+      if (!(f & HAS_STATUS) && status && !status->empty_at(r)) {
+        uint8_t& bad = invalid_of_code[status->codes[r]];
+        if (bad == 2) bad = invalid_status(status->text(r));
+        o.valid = bad == 0;
+        f |= HAS_STATUS;
+      }
+    }
+  }
+  if (any_refund) {
+    for (size_t i = 0; i < n_kept; ++i) {
+      if (!std::isnan(refund[i])) m.orders[i].revenue = m.orders[i].revenue - refund[i];
+    }
+    std::vector<double>().swap(refund);
+  }
+  for (const dropped_order& x : dropped) {
+    m.issues[x.dataset].skipped += x.rows;
+    std::string missing = !(x.flags & HAS_CUSTOMER) ? "customer id or e-mail"
+                          : !(x.flags & HAS_TIME)   ? "a readable date"
+                                                    : "a readable total";
+    note(x.dataset, sets[x.dataset]->tbl.lines[x.row], "order without " + missing + ": skipped");
+  }
+
+  // Pass 3: product_units over the line rows, in the rows' order (the sums round as they
+  // always have): valid orders in P and P'; an order without a line row counts 1 unit.
+  product_units_sums& pu = m.product_units;
+  {
+    // Products are indices into m.products: per index, its position in `items` (first seen
+    // in P).
+    std::vector<uint32_t> item_of(m.products.size(), UINT32_MAX);
+    bool any_lines = false;
+    for (uint32_t ds = 0; ds < sets.size(); ++ds) {
+      const dataset* d = sets[ds];
+      if (!d->usable() || d->kind != dataset_kind::orders) continue;
+      const column* product = d->column_of("product");
+      const column* sku = d->column_of("sku");
+      const column* qty = d->column_of("quantity");
+      if (!product && !sku && !qty) continue;
+      any_lines = true;
+      const column* oid = d->column_of("order_id");
+      const column* price = d->column_of("unit_price");
+      const orders_source& src = sources[ds];
+      uint32_t next = src.first;
+      for (size_t r = 0; r < d->tbl.rows(); ++r) {
+        const uint32_t oi = order_of_row(src, oid, r, next);
+        uint32_t pi = 0;
+        bool named = false;
+        if (product) {
+          pi = src.product_of_code[product->codes[r]];
+          named = pi != 0;
+        }
+        if (!named && sku) pi = src.product_of_sku[sku->codes[r]];
+        if (pi == 0 && product) continue;  // no line
+        const uint32_t at = place[oi];
+        if (at & DROPPED) continue;
+        const order& o = m.orders[at];
+        if (!o.valid) continue;
+        const double q = qty ? qty->number(r) : NaN;
+        const double quantity = std::isnan(q) ? 1 : q;
+        if (prev.contains(o.day)) pu.previous += quantity;
+        if (!P.contains(o.day)) continue;
+        pu.total += quantity;
+        if (pi == 0) continue;
+        uint32_t& item = item_of[pi];
+        if (item == UINT32_MAX) {
+          item = static_cast<uint32_t>(pu.items.size());
+          pu.items.push_back({m.products[pi], 0, 0});
+        }
+        product_total& p = pu.items[item];
+        p.units += quantity;
+        // Without a unit price, a one-line order's revenue is that product's revenue.
+        const double up = price ? price->number(r) : NaN;
+        const double line_revenue = std::isnan(up) ? NaN : up * quantity;
+        if (!std::isnan(line_revenue)) {
+          p.revenue += line_revenue;
+        } else if ((flags[oi] & (LINE_ONE | LINE_MORE)) == LINE_ONE) {
+          p.revenue += o.revenue;
+        }
+      }
+    }
+    // Orders without a line row: every order when no dataset has line columns, so in the
+    // model's order then rather than a jump per order.
+    auto count_one = [&](const order& o) {
+      if (!o.valid) return;
+      if (P.contains(o.day)) pu.total += 1;
+      if (prev.contains(o.day)) pu.previous += 1;
+    };
+    if (!any_lines) {
+      for (const order& o : m.orders) count_one(o);
+    } else {
+      for (uint32_t oi = 0; oi < n_orders; ++oi) {
+        if ((flags[oi] & (LINE_ONE | LINE_MORE)) || (place[oi] & DROPPED)) continue;
+        count_one(m.orders[place[oi]]);
+      }
+    }
+  }
+  std::vector<uint32_t>().swap(place);
+  std::vector<uint8_t>().swap(flags);
+  std::vector<orders_source>().swap(sources);
+
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
     const order& o = m.orders[i];
     if (!o.valid) continue;

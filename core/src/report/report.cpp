@@ -334,7 +334,7 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
     prev.from = P.from - P.days();
   }
 
-  model m = build_model(sets);
+  model m = build_model(sets, P, prev);
   context ctx{sets, options, m, P, prev, whole_months, {}, {}};
   if (any_date) ctx.series = make_buckets(first_day, last_day, options.gran);
   if (m.has_orders) {

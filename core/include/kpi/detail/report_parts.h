@@ -58,11 +58,18 @@ struct order {
   double cost = NaN;          // NaN when the order has no cost
 };
 
-struct product_line {
-  uint32_t order = 0;      // index into model::orders
-  uint32_t product = 0;    // index into model::products; 0 = no name
-  double quantity = 1;
-  double revenue = NaN;    // unit price x quantity, NaN when no unit price
+// product_units as the model's build sums it (see build_model): valid orders' line quantities
+// (1 per order without a line row) in P and in P', and per product, in order of first line in
+// P, its units and revenue in P.
+struct product_total {
+  std::string name;
+  double units = 0;
+  double revenue = 0;
+};
+struct product_units_sums {
+  double total = 0;
+  double previous = 0;
+  std::vector<product_total> items;
 };
 
 // How the model keys a customer: by id, else by lower-cased e-mail. The text is a view into
@@ -107,7 +114,7 @@ struct model {
   bool has_product = false;
   bool has_customers_dataset = false;
   std::vector<order> orders;          // sorted by (customer, time, id)
-  std::vector<product_line> lines;
+  product_units_sums product_units;   // over the orders' line rows (product, SKU, quantity)
   std::vector<customer_info> customers;
   std::vector<customer_profile> profiles;  // see customer_info::profile
   std::vector<std::string> channels;  // display names; [0] = ""
@@ -146,8 +153,9 @@ struct model {
                                std::string& folded) const;
 };
 
-// Builds the model from every usable orders and customers dataset in `sets`.
-model build_model(const std::vector<const dataset*>& sets);
+// Builds the model from every usable orders and customers dataset in `sets`; product_units
+// is summed over P and `prev`.
+model build_model(const std::vector<const dataset*>& sets, period P, period prev);
 
 // True for status values that make an order invalid (METRICS.md + INPUTS.md).
 bool invalid_status(std::string_view status);
