@@ -232,6 +232,57 @@ TEST(Sales, LineItemExport) {
   EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/1/revenue"), 30);
 }
 
+TEST(Sales, LineItemOrderFieldsFromLaterRowsAndSkippedRows) {
+  // Order 1's first row has no date, total, refund or status: later rows give them (40 - 5
+  // refunded = 35). Order 2 is refunded 5 in a row without a product (no line): 20 - 5 = 15,
+  // and being a one-line order without unit price, that is Tee's revenue. The row without an
+  // order id is an order of its own (C, 7). Order 3 has no date in any row: dropped, both
+  // rows skipped, the warning at its first row. Units: Mug 2, Tee 1 + 1, Cap 1.
+  voc_report r({{"o.csv",
+                 R"(order_id,customer_id,date,total,refunded_amount,status,channel,product,quantity,unit_price
+1,A,,,,,,Mug,2,10
+2,B,2024-01-06,20,,,web,Tee,1,
+1,A,2024-01-05,40,5,paid,shop,Tee,1,
+,C,2024-01-07,7,,,,Cap,1,
+3,D,,30,,,,Mug,1,10
+3,D,,,,,,Cap,1,
+2,B,,,5,,,,,
+)"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/orders/value"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 57);
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/skipped"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/warnings/0/line"), 6);
+  EXPECT_EQ(r.str("/datasets/0/warnings/0/reason"), "order without a readable date: skipped");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/value"), 5);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/products"), 3);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_revenue/0/product"), "Mug");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/0/revenue"), 20);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_revenue/1/product"), "Tee");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/1/units"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/1/revenue"), 15);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_revenue/2/product"), "Cap");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/2/revenue"), 7);
+}
+
+TEST(Sales, RepeatedTotalWarningsBeforeSkippedOrders) {
+  // Both orders repeat with another total, order 2 (no customer) is also dropped: the
+  // repeated totals are warned in row order, then the skipped order, whose two rows count.
+  voc_report r({{"o.csv",
+                 "order_id,customer_id,date,total\n1,A,2024-01-05,10\n2,,2024-01-06,20\n"
+                 "1,A,2024-01-05,12\n2,,2024-01-06,25\n"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/revenue/value"), 10);
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/skipped"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/warning_count"), 4);
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/warnings/0/line"), 4);
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/warnings/1/line"), 5);
+  EXPECT_EQ(r.str("/datasets/0/warnings/1/reason"),
+            "order 2 repeated with another total: the first one counts");
+  EXPECT_DOUBLE_EQ(r.num("/datasets/0/warnings/2/line"), 3);
+  EXPECT_EQ(r.str("/datasets/0/warnings/2/reason"), "order without customer id or e-mail: skipped");
+}
+
 TEST(Sales, MissingQuantityCountsOne) {
   voc_report r({{"o.csv",
                  "order_id,customer_id,date,total,product,quantity\n"

@@ -11,6 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include "kpi/detail/report_parts.h"
+
 namespace kpi {
 
 namespace {
@@ -175,6 +177,10 @@ std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs,
       std::vector<uint32_t>().swap(txr);
     }
     radix_sort(keys, bx + btx + bt);
+    // Room for exactly the groups: a doubled vector would hold up to twice their size.
+    size_t distinct = keys.empty() ? 0 : 1;
+    for (size_t i = 1; i < keys.size(); ++i) distinct += keys[i] != keys[i - 1];
+    st->groups.reserve(distinct);
     const uint64_t t_mask = bt == 0 ? 0 : (~uint64_t{0} >> (64 - bt));
     const uint64_t tx_mask = btx == 0 ? 0 : (~uint64_t{0} >> (64 - btx));
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -729,6 +735,15 @@ gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
 
 clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_rfm> rfm,
                              const clv_options& options) {
+  const size_t id_count = ids.size();
+  return detail::fit_predicted_clv(
+      id_count, [&ids](size_t i) { return std::move(ids[i]); }, std::move(rfm), options);
+}
+
+namespace detail {
+
+clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(size_t)>& take_id,
+                             std::vector<customer_rfm> rfm, const clv_options& options) {
   clv_result res;
   res.options = options;
   res.customers = rfm.size();
@@ -737,8 +752,8 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
     res.reason = std::move(why);
     return std::move(res);
   };
-  if (ids.size() != rfm.size() && !(options.means_only && ids.empty())) {
-    return refuse(std::to_string(ids.size()) + " customer ids for " + std::to_string(rfm.size()) +
+  if (id_count != rfm.size() && !(options.means_only && id_count == 0)) {
+    return refuse(std::to_string(id_count) + " customer ids for " + std::to_string(rfm.size()) +
                   " purchase summaries");
   }
   if (!(options.horizon_weeks > 0) || !std::isfinite(options.horizon_weeks)) {
@@ -747,7 +762,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   if (rfm.empty()) return refuse("no customer has a valid order");
   for (size_t i = 0; i < rfm.size(); ++i) {
     std::string why = invalid_summary(rfm[i]);
-    if (!why.empty()) return refuse((ids.empty() ? "a customer " : "customer " + ids[i] + " ") + why);
+    if (!why.empty()) return refuse((id_count == 0 ? "a customer " : "customer " + take_id(i) + " ") + why);
     res.repeat_customers += rfm[i].x > 0;
   }
   if (res.repeat_customers == 0) {
@@ -874,7 +889,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
     sum_value += cc.predicted_value;
     if (records) {
       res.per_customer[i] = cc;
-      res.per_customer[i].id = std::move(ids[i]);
+      res.per_customer[i].id = take_id(i);
     }
   }
   if (!std::isfinite(sum_value + sum_purchases + sum_spend)) {
@@ -892,34 +907,40 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   }
 
   // Top customers by predicted value (ties: input order, so the output is deterministic).
-  std::vector<size_t> idx(n);
-  std::iota(idx.begin(), idx.end(), 0);
-  const size_t top_n = std::min(options.top_n, n);
-  std::partial_sort(idx.begin(), idx.begin() + top_n, idx.end(), [&](size_t i, size_t j) {
-    return values[i] != values[j] ? values[i] > values[j] : i < j;
-  });
-  res.top.assign(idx.begin(), idx.begin() + top_n);
+  {
+    std::vector<uint32_t> idx(n);  // n < 2^32: customers are uint32_t in the model
+    std::iota(idx.begin(), idx.end(), 0);
+    const size_t top_n = std::min(options.top_n, n);
+    std::partial_sort(idx.begin(), idx.begin() + top_n, idx.end(), [&](size_t i, size_t j) {
+      return values[i] != values[j] ? values[i] > values[j] : i < j;
+    });
+    res.top.assign(idx.begin(), idx.begin() + top_n);
+  }
 
   // At risk: valuable repeat customers who have probably stopped buying.
-  std::vector<double> historical;
-  std::vector<size_t> repeaters;
-  for (size_t i = 0; i < n; ++i) {
-    if (rfm[i].x > 0) {
-      historical.push_back((rfm[i].x + 1) * rfm[i].m);
-      repeaters.push_back(i);
+  {
+    std::vector<double> historical;
+    std::vector<uint32_t> repeaters;
+    historical.reserve(res.repeat_customers);
+    repeaters.reserve(res.repeat_customers);
+    for (size_t i = 0; i < n; ++i) {
+      if (rfm[i].x > 0) {
+        historical.push_back((rfm[i].x + 1) * rfm[i].m);
+        repeaters.push_back(i);
+      }
     }
+    res.at_risk_threshold = top_fifth_threshold(historical);
+    std::vector<size_t> risk;  // positions in repeaters
+    for (size_t k = 0; k < repeaters.size(); ++k) {
+      const size_t i = repeaters[k];
+      if (historical[k] >= res.at_risk_threshold && p_alive[i] < 0.5) risk.push_back(k);
+    }
+    std::sort(risk.begin(), risk.end(), [&](size_t u, size_t v) {
+      return historical[u] != historical[v] ? historical[u] > historical[v] : u < v;
+    });
+    if (risk.size() > options.top_n) risk.resize(options.top_n);
+    for (size_t k : risk) res.at_risk.push_back(repeaters[k]);
   }
-  res.at_risk_threshold = top_fifth_threshold(historical);
-  std::vector<size_t> risk;  // positions in repeaters
-  for (size_t k = 0; k < repeaters.size(); ++k) {
-    const size_t i = repeaters[k];
-    if (historical[k] >= res.at_risk_threshold && p_alive[i] < 0.5) risk.push_back(k);
-  }
-  std::sort(risk.begin(), risk.end(), [&](size_t u, size_t v) {
-    return historical[u] != historical[v] ? historical[u] > historical[v] : u < v;
-  });
-  if (risk.size() > options.top_n) risk.resize(options.top_n);
-  for (size_t k : risk) res.at_risk.push_back(repeaters[k]);
   if (!options.all_customers) {
     // Records for the listed customers only (the same arithmetic, so the same values), and
     // the lists re-pointed at them.
@@ -931,7 +952,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
         if (at == listed.size()) {
           listed.push_back(i);
           res.per_customer.push_back(predict(i));
-          res.per_customer.back().id = std::move(ids[i]);
+          res.per_customer.back().id = take_id(i);
         }
         i = at;
       }
@@ -942,5 +963,7 @@ clv_result fit_predicted_clv(std::vector<std::string> ids, std::vector<customer_
   res.ok = true;
   return res;
 }
+
+}  // namespace detail
 
 }  // namespace kpi

@@ -12,7 +12,7 @@ namespace {
 // same arithmetic as summarize_customer (same-day purchases are one, revenue after the first
 // day summed in time order).
 clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
-  std::vector<std::string> ids;
+  std::vector<uint32_t> ids;  // each summary's customer: 4 bytes, not a string, per customer
   std::vector<customer_rfm> rfm;
   const int64_t last_day = to - 1;
   uint32_t current = UINT32_MAX;
@@ -37,7 +37,7 @@ clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
       flush();
       current = o.customer;
       // People see the id or the e-mail.
-      if (!options.means_only) ids.emplace_back(m.customers[current].key);
+      if (!options.means_only) ids.push_back(current);
       first = last = o.day;
       days = 1;
       repeat_revenue = 0;
@@ -48,7 +48,10 @@ clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
     if (o.day != first) repeat_revenue += o.revenue;
   }
   flush();
-  return fit_predicted_clv(std::move(ids), std::move(rfm), options);
+  const size_t id_count = ids.size();
+  return fit_predicted_clv(
+      id_count, [&](size_t i) { return std::string(m.customers[ids[i]].key); }, std::move(rfm),
+      options);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kpi/json_writer.h"
+#include "kpi/metrics/clv_model.h"
 #include "kpi/session.h"
 
 namespace kpi::detail {
@@ -258,5 +259,10 @@ void survey_kpis(const context& ctx, report_parts& out);       // nps, csat, ces
 void support_kpis(const context& ctx, report_parts& out);      // fcr, resolution time
 void social_kpis(const context& ctx, report_parts& out);       // social_sentiment
 void predicted_clv_kpi(const context& ctx, report_parts& out); // predicted_clv
+
+// fit_predicted_clv with the customer ids given one at a time, by position (each asked for at
+// most once besides the error message), rather than a string per customer held throughout.
+clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(size_t)>& take_id,
+                             std::vector<customer_rfm> rfm, const clv_options& options);
 
 }  // namespace kpi::detail
