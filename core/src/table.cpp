@@ -277,6 +277,231 @@ void code_array::shrink_to_fit() {
   w4_.shrink_to_fit();
 }
 
+// ---- number and time arrays ----
+
+namespace {
+constexpr double SCALE_DIVISOR[number_array::MAX_SCALE + 1] = {1, 10, 100, 1000, 10000};
+constexpr int64_t SCALE_FACTOR[number_array::MAX_SCALE + 1] = {1, 10, 100, 1000, 10000};
+constexpr int64_t MIN_CODE = int64_t(INT32_MIN) + 2;  // below: the NaN and -0.0 codes
+constexpr int64_t MAX_CODE = INT32_MAX;
+int number_width_for(int64_t lo, int64_t hi) {
+  if (lo >= INT8_MIN + 2 && hi <= INT8_MAX) return 1;
+  if (lo >= INT16_MIN + 2 && hi <= INT16_MAX) return 2;
+  return 4;
+}
+}  // namespace
+
+void number_array::limits() {
+  const int32_t hi = width_ == 1 ? INT8_MAX : width_ == 2 ? INT16_MAX : INT32_MAX;
+  low_ = static_cast<double>(lowest()) + 1.5;
+  high_ = static_cast<double>(hi) + 0.5;
+  min_code_ = lowest() + 2;
+  max_code_ = hi;
+}
+
+template <typename To>
+void number_array::recode(pod_vector<To>& to, int width, int scale) {
+  pod_vector<To> out;
+  out.reserve(std::max(capacity(), size_));
+  if constexpr (std::is_same_v<To, double>) {
+    for (size_t i = 0; i < size_; ++i) out.push_back((*this)[i]);
+  } else {
+    const int32_t from_low = lowest();
+    const int32_t to_low = width == 1 ? INT8_MIN : width == 2 ? INT16_MIN : INT32_MIN;
+    const int64_t factor = SCALE_FACTOR[scale - scale_];
+    for (size_t i = 0; i < size_; ++i) {
+      const int32_t k = code(i);
+      out.push_back(static_cast<To>(k == from_low       ? to_low
+                                    : k == from_low + 1 ? to_low + 1
+                                                        : k * factor));
+    }
+  }
+  w1_ = {};
+  w2_ = {};
+  w4_ = {};
+  w8_ = {};
+  to = std::move(out);
+  width_ = static_cast<uint8_t>(width);
+  if (width != 8) {
+    scale_ = static_cast<uint8_t>(scale);
+    divisor_ = SCALE_DIVISOR[scale];
+    limits();
+  } else {
+    min_code_ = 1, max_code_ = 0;  // push_scaled always takes the long way
+  }
+}
+
+int32_t number_array::make_room(double v) {
+  if (std::isnan(v)) {
+    const double missing = std::numeric_limits<double>::quiet_NaN();
+    if (std::memcmp(&v, &missing, sizeof v) == 0) return lowest();
+    recode(w8_, 8, 0);  // a NaN of other bits
+    return 0;
+  }
+  if (v == 0 && std::signbit(v)) return lowest() + 1;
+  // The smallest scale at which v is some k / 10^scale exactly. A value exact at a scale is
+  // exact at every larger one (k * 10 / 10^(scale + 1) is the same quotient, correctly
+  // rounded), so what is stored can always move up to it.
+  int scale = scale_;
+  int64_t k = 0;
+  for (; scale <= MAX_SCALE; ++scale) {
+    const double x = v * SCALE_DIVISOR[scale];
+    if (!(std::fabs(x) < 4294967296.0)) {
+      scale = MAX_SCALE + 1;
+      break;
+    }
+    k = static_cast<int64_t>(x < 0 ? x - 0.5 : x + 0.5);
+    if (static_cast<double>(k) / SCALE_DIVISOR[scale] == v) break;
+  }
+  if (scale > MAX_SCALE) {
+    recode(w8_, 8, 0);
+    return 0;
+  }
+  // What is stored, at the new scale, and k: within 32 bits, at the width they need.
+  int64_t lo = 0, hi = 0;
+  const int32_t low = lowest();
+  for (size_t i = 0; i < size_; ++i) {
+    const int32_t c = code(i);
+    if (c > low + 1) lo = std::min<int64_t>(lo, c), hi = std::max<int64_t>(hi, c);
+  }
+  const int64_t factor = SCALE_FACTOR[scale - scale_];
+  lo = std::min(lo * factor, k);
+  hi = std::max(hi * factor, k);
+  if (lo < MIN_CODE || hi > MAX_CODE) {
+    recode(w8_, 8, 0);
+    return 0;
+  }
+  const int width = std::max<int>(width_, number_width_for(lo, hi));
+  if (width != width_ || scale != scale_) {
+    switch (width) {
+      case 1: recode(w1_, 1, scale); break;
+      case 2: recode(w2_, 2, scale); break;
+      default: recode(w4_, 4, scale); break;
+    }
+  }
+  return static_cast<int32_t>(k);
+}
+
+void number_array::push_other(double v) {
+  if (width_ != 8) {
+    const int32_t k = make_room(v);
+    switch (width_) {
+      case 1: w1_.push_back(static_cast<int8_t>(k)); break;
+      case 2: w2_.push_back(static_cast<int16_t>(k)); break;
+      case 4: w4_.push_back(k); break;
+      default: w8_.push_back(v); break;
+    }
+  } else {
+    w8_.push_back(v);
+  }
+  ++size_;
+}
+
+void number_array::push_other_scaled(int64_t k, int scale) {
+  // As a cell_shape reads it (and as every k < 2^53 and 10^scale are exact, this is k / 10^scale
+  // correctly rounded, with the sign of k).
+  push_other(static_cast<double>(k) / SCALE_DIVISOR[scale]);
+}
+
+void number_array::set(size_t i, double v) {
+  int32_t k;
+  if (width_ == 8 || !fits(v, k)) {
+    k = width_ == 8 ? 0 : make_room(v);
+  }
+  switch (width_) {
+    case 1: w1_[i] = static_cast<int8_t>(k); break;
+    case 2: w2_[i] = static_cast<int16_t>(k); break;
+    case 4: w4_[i] = k; break;
+    default: w8_[i] = v; break;
+  }
+}
+
+void number_array::reserve(size_t n) {
+  switch (width_) {
+    case 1: w1_.reserve(n); break;
+    case 2: w2_.reserve(n); break;
+    case 4: w4_.reserve(n); break;
+    default: w8_.reserve(n); break;
+  }
+}
+
+size_t number_array::capacity() const {
+  switch (width_) {
+    case 1: return w1_.capacity();
+    case 2: return w2_.capacity();
+    case 4: return w4_.capacity();
+    default: return w8_.capacity();
+  }
+}
+
+void number_array::shrink_to_fit() {
+  w1_.shrink_to_fit();
+  w2_.shrink_to_fit();
+  w4_.shrink_to_fit();
+  w8_.shrink_to_fit();
+}
+
+bool number_array::operator==(const number_array& o) const {
+  if (size_ != o.size_) return false;
+  for (size_t i = 0; i < size_; ++i) {
+    const double a = (*this)[i], b = o[i];
+    if (std::memcmp(&a, &b, sizeof a) != 0) return false;
+  }
+  return true;
+}
+
+void time_array::make_room(int64_t t) {
+  int64_t lo = t, hi = t;
+  for (const int32_t d : w4_) {
+    if (d == MISSING) continue;
+    lo = std::min(lo, base_ + d);
+    hi = std::max(hi, base_ + d);
+  }
+  int64_t span;
+  if (!__builtin_sub_overflow(hi, lo, &span) && span <= INT32_MAX) {
+    // Every time within 2^30 s of the middle: the next base move is at least 34 years away.
+    const int64_t base = lo + span / 2;
+    for (int32_t& d : w4_) {
+      if (d != MISSING) d = static_cast<int32_t>(base_ + d - base);
+    }
+    base_ = base;
+    return;
+  }
+  pod_vector<int64_t> wide;
+  wide.reserve(std::max(w4_.capacity(), w4_.size()));
+  for (size_t i = 0; i < w4_.size(); ++i) wide.push_back((*this)[i]);
+  w4_ = {};
+  w8_ = std::move(wide);
+  wide_ = true;
+}
+
+void time_array::push_other(int64_t t) {
+  if (!wide_) make_room(t);
+  if (wide_) {
+    w8_.push_back(t);
+  } else {
+    w4_.push_back(static_cast<int32_t>(t - base_));
+  }
+}
+
+void time_array::set(size_t i, int64_t t) {
+  if (!wide_) {
+    int64_t d;
+    if (t == MISSING_TIME) {
+      w4_[i] = MISSING;
+      return;
+    }
+    if (__builtin_sub_overflow(t, base_, &d) || d <= MISSING || d > INT32_MAX) make_room(t);
+    if (!wide_) {
+      w4_[i] = static_cast<int32_t>(t - base_);
+      return;
+    }
+  }
+  w8_[i] = t;
+}
+
+// ---- string pools ----
+
 string_pool::string_pool() : offsets_{0, 0}, hashes_{0} {}
 
 void string_pool::grow() {
@@ -353,7 +578,7 @@ void string_pool::adopt(std::vector<char> bytes, std::vector<uint32_t> offsets) 
 
 // ---- cell shapes ----
 
-bool cell_shape::read_number(std::string_view s, double& out) const {
+bool cell_shape::read_scaled(std::string_view s, int64_t& k) const {
   const char* p = s.data();
   const char* const e = p + s.size();
   if (p == e) return false;
@@ -374,9 +599,16 @@ bool cell_shape::read_number(std::string_view s, double& out) const {
     }
   }
   if (negative && m == 0) return false;  // "-0.00" reads as 0 and would be written "0.00"
-  // m and 10^fraction are exact, so the quotient is the correctly rounded value of the text.
-  const double v = static_cast<double>(m) / POW10[fraction];
-  out = negative ? -v : v;
+  k = negative ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
+  return true;
+}
+
+bool cell_shape::read_number(std::string_view s, double& out) const {
+  int64_t k;
+  if (!read_scaled(s, k)) return false;
+  // k and 10^fraction are exact, so the quotient is the correctly rounded value of the text
+  // (with its sign: rounding is symmetric).
+  out = static_cast<double>(k) / POW10[fraction];
   return true;
 }
 
@@ -503,15 +735,14 @@ cell_shape cell_shape::of(std::string_view s) {
   return shape;
 }
 
-double column::number(size_t row) const {
-  if (is_number() && !numbers.empty()) return numbers[row];
+double column::text_number(size_t row) const {
   if (codes[row] == 0) return std::numeric_limits<double>::quiet_NaN();
   auto v = parse_number(text(row), is_number() ? format.decimal_mark : '.');
   return v ? *v : std::numeric_limits<double>::quiet_NaN();
 }
 
 void column::drop_numbers() {
-  if (!direct() && is_number()) std::vector<double>().swap(numbers);
+  if (!direct() && is_number()) numbers = number_array();
 }
 
 uint32_t column::other_code(size_t row) const {
@@ -575,8 +806,8 @@ int table::find(std::string_view name) const {
 size_t table::memory_bytes() const {
   size_t total = lines.memory_bytes();
   for (const column& c : columns) {
-    total += c.codes.memory_bytes() + c.pool.memory_bytes() + c.numbers.capacity() * 8 +
-             c.times.capacity() * 8 + c.others.capacity() * 8;
+    total += c.codes.memory_bytes() + c.pool.memory_bytes() + c.numbers.memory_bytes() +
+             c.times.memory_bytes() + c.others.capacity() * 8;
   }
   return total;
 }
@@ -613,9 +844,9 @@ void table_builder::set(size_t col, std::string_view value) {
       return;
     }
     if (c.shape.k == cell_shape::kind::number) {
-      double v;
-      if (c.shape.read_number(value, v)) {
-        std::memcpy(&pending_bits_[col], &v, sizeof v);
+      int64_t k;
+      if (c.shape.read_scaled(value, k)) {
+        pending_bits_[col] = static_cast<uint64_t>(k);
         pending_kind_[col] = pending_kind::value;
         return;
       }
@@ -692,9 +923,11 @@ void table_builder::end_row(uint64_t line) {
     if (ds.p == phase::direct) {
       const pending_kind k = touched_[c] ? pending_kind_[c] : pending_kind::empty;
       if (col.shape.k == cell_shape::kind::number) {
-        double v = std::numeric_limits<double>::quiet_NaN();
-        if (k == pending_kind::value) std::memcpy(&v, &pending_bits_[c], sizeof v);
-        col.numbers.push_back(v);
+        if (k == pending_kind::value) {
+          col.numbers.push_scaled(static_cast<int64_t>(pending_bits_[c]), col.shape.fraction);
+        } else {
+          col.numbers.push_missing();
+        }
       } else {
         col.times.push_back(k == pending_kind::value ? static_cast<int64_t>(pending_bits_[c])
                                                      : MISSING_TIME);
@@ -787,22 +1020,24 @@ void table_builder::decide(size_t col) {
   }
   if (number) {
     c.numbers.reserve(std::max(reserved_, n));
-    c.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
   } else {
     c.times.reserve(std::max(reserved_, n));
-    c.times.assign(n, MISSING_TIME);
   }
   for (size_t r = 0; r < n; ++r) {
     const uint32_t code = c.codes[r];
-    if (code == 0) continue;
-    if (recode[code] != 0) {
-      c.others.emplace_back(static_cast<uint32_t>(r), recode[code]);
+    if (code == 0 || recode[code] != 0) {
+      if (code != 0) c.others.emplace_back(static_cast<uint32_t>(r), recode[code]);
+      if (number) {
+        c.numbers.push_missing();
+      } else {
+        c.times.push_back(MISSING_TIME);
+      }
     } else {
       ++ds.hits;
       if (number) {
-        c.numbers[r] = number_of[code];
+        c.numbers.push_back(number_of[code]);
       } else {
-        c.times[r] = time_of[code];
+        c.times.push_back(time_of[code]);
       }
     }
   }
@@ -886,9 +1121,9 @@ table table_builder::finish() {
     if (c.is_number() || c.is_date()) {
       const bool dates = c.is_date();
       if (dates) {
-        c.times.resize(n);
+        c.times.reserve(n);
       } else {
-        c.numbers.resize(n);
+        c.numbers.reserve(n);
       }
       auto bad_at = [&](size_t r) {
         ++c.bad;
@@ -902,13 +1137,17 @@ table table_builder::finish() {
           if (dates) {
             std::optional<int64_t> v;
             if (code != 0 && !(v = parse_time(c.pool.get(code), c.format))) bad_at(r);
-            c.times[r] = v ? *v : MISSING_TIME;
+            c.times.push_back(v ? *v : MISSING_TIME);
           } else {
             std::optional<double> v;
             if (code != 0 && !(v = parse_number(c.pool.get(code), c.format.decimal_mark))) {
               bad_at(r);
             }
-            c.numbers[r] = v ? *v : std::numeric_limits<double>::quiet_NaN();
+            if (v) {
+              c.numbers.push_back(*v);
+            } else {
+              c.numbers.push_missing();
+            }
           }
         }
       } else {
@@ -936,9 +1175,11 @@ table table_builder::finish() {
         for (size_t r = 0; r < n; ++r) {
           const uint32_t code = c.codes[r];
           if (dates) {
-            c.times[r] = time_of[code];
+            c.times.push_back(time_of[code]);
+          } else if (code == 0 || !ok[code]) {
+            c.numbers.push_missing();
           } else {
-            c.numbers[r] = num_of[code];
+            c.numbers.push_back(num_of[code]);
           }
           if (!ok[code]) bad_at(r);
         }
@@ -977,8 +1218,8 @@ bool table_builder::finish_direct(column& c, direct_state& ds) {
                            : f.type == value_type::date && f.unix_unit == 0;
   if (!same) {
     c.materialize();
-    std::vector<double>().swap(c.numbers);
-    std::vector<int64_t>().swap(c.times);
+    c.numbers = number_array();
+    c.times = time_array();
     return false;
   }
   c.format = f;
@@ -987,9 +1228,12 @@ bool table_builder::finish_direct(column& c, direct_state& ds) {
   for (const auto& [row, code] : c.others) {
     bool ok = false;
     if (number) {
-      if (auto v = parse_number(c.pool.get(code), f.decimal_mark)) c.numbers[row] = *v, ok = true;
+      if (auto v = parse_number(c.pool.get(code), f.decimal_mark)) {
+        c.numbers.set(row, *v);
+        ok = true;
+      }
     } else if (auto v = parse_time(c.pool.get(code), f)) {
-      c.times[row] = *v;
+      c.times.set(row, *v);
       ok = true;
     }
     if (!ok) {

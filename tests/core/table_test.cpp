@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -108,7 +109,8 @@ void expect_same_column(const column& a, const column& b) {
   EXPECT_EQ(a.bad_rows, b.bad_rows);
   ASSERT_EQ(a.numbers.size(), b.numbers.size());
   for (size_t r = 0; r < a.numbers.size(); ++r) {
-    EXPECT_EQ(std::memcmp(&a.numbers[r], &b.numbers[r], sizeof(double)), 0) << "row " << r;
+    const double x = a.numbers[r], y = b.numbers[r];
+    EXPECT_EQ(std::memcmp(&x, &y, sizeof x), 0) << "row " << r;
   }
   EXPECT_EQ(a.times, b.times);
   const size_t rows = std::max({a.codes.size(), a.numbers.size(), a.times.size()});
@@ -348,6 +350,297 @@ TEST(DropNumbers, NumberReadsTheTextTheSame) {
     EXPECT_TRUE(std::isnan(c.number(7)));
     EXPECT_TRUE(std::isnan(c.number(8)));
     EXPECT_EQ(c.number(9), 9.5);
+  }
+}
+
+// ---- number and time arrays ----
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// A number array reads back, bit for bit, what a plain vector of doubles holds.
+void expect_numbers(const number_array& a, const std::vector<double>& v) {
+  ASSERT_EQ(a.size(), v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    ASSERT_TRUE(same_bits(a[i], v[i])) << "at " << i << ": " << a[i] << " for " << v[i];
+  }
+  size_t i = 0;
+  for (double x : a) ASSERT_TRUE(same_bits(x, v[i++]));
+}
+
+TEST(NumberArray, KeepsDecimalsAsScaledIntegersBitForBit) {
+  number_array a;
+  std::vector<double> v;
+  for (const char* text : {"1", "5", "3", "54.57", "24.50", "-12.5", "0", "0.01", "-0.99",
+                           "143.64", "21474836.47", "-21474836.46"}) {
+    const double x = *parse_number(text);
+    a.push_back(x), v.push_back(x);
+  }
+  EXPECT_EQ(a.width(), 4);
+  EXPECT_EQ(a.scale(), 2);
+  expect_numbers(a, v);
+  // Every cent up to 10,000.00 comes back exactly from k / 100.
+  number_array cents;
+  std::vector<double> w;
+  for (int k = -1000000; k <= 1000000; k += 7) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%s%d.%02d", k < 0 ? "-" : "", std::abs(k) / 100,
+                  std::abs(k) % 100);
+    const double x = *parse_number(text);
+    cents.push_back(x), w.push_back(x);
+  }
+  EXPECT_EQ(cents.width(), 4);
+  EXPECT_EQ(cents.scale(), 2);
+  expect_numbers(cents, w);
+}
+
+TEST(NumberArray, WidensAsValuesGrow) {
+  number_array a;
+  std::vector<double> v;
+  for (int i = 1; i <= 5; ++i) a.push_back(i), v.push_back(i);
+  a.push_missing(), v.push_back(std::nan(""));
+  EXPECT_EQ(a.width(), 1);  // quantities: a byte a row
+  EXPECT_EQ(a.scale(), 0);
+  a.push_back(127), v.push_back(127);
+  a.push_back(-126), v.push_back(-126);
+  EXPECT_EQ(a.width(), 1);
+  a.push_back(-127), v.push_back(-127);  // the lowest byte codes mean NaN and -0.0
+  EXPECT_EQ(a.width(), 2);
+  a.push_back(32767), v.push_back(32767);
+  EXPECT_EQ(a.width(), 2);
+  a.push_back(32768), v.push_back(32768);
+  EXPECT_EQ(a.width(), 4);
+  a.push_back(2147483647), v.push_back(2147483647);
+  a.push_back(-2147483646), v.push_back(-2147483646);
+  EXPECT_EQ(a.width(), 4);
+  expect_numbers(a, v);
+  a.push_back(2147483648.0), v.push_back(2147483648.0);  // past 32 bits: doubles
+  EXPECT_EQ(a.width(), 8);
+  a.push_back(0.1 + 0.2), v.push_back(0.1 + 0.2);
+  expect_numbers(a, v);
+}
+
+TEST(NumberArray, RaisesTheScaleWhileWhatIsStoredFollows) {
+  number_array a;
+  std::vector<double> v;
+  for (double x : {1.0, 2.0, 100.0}) a.push_back(x), v.push_back(x);
+  EXPECT_EQ(a.scale(), 0);
+  a.push_back(2.5), v.push_back(2.5);
+  EXPECT_EQ(a.scale(), 1);
+  EXPECT_EQ(a.width(), 2);  // 1000 needs two bytes
+  a.push_back(*parse_number("0.125")), v.push_back(0.125);
+  EXPECT_EQ(a.scale(), 3);
+  a.push_back(*parse_number("-7.0001")), v.push_back(*parse_number("-7.0001"));
+  EXPECT_EQ(a.scale(), 4);
+  EXPECT_EQ(a.width(), 4);
+  expect_numbers(a, v);
+  a.push_back(*parse_number("1.00001")), v.push_back(*parse_number("1.00001"));  // 5 decimals
+  EXPECT_EQ(a.width(), 8);
+  expect_numbers(a, v);
+
+  // A scale the stored values cannot follow within 32 bits: doubles.
+  number_array big;
+  std::vector<double> w;
+  big.push_back(200000000), w.push_back(200000000);
+  big.push_back(0.5), w.push_back(0.5);  // 2,000,000,000 at scale 1: fits
+  EXPECT_EQ(big.width(), 4);
+  EXPECT_EQ(big.scale(), 1);
+  big.push_back(0.25), w.push_back(0.25);  // 20,000,000,000 at scale 2: does not
+  EXPECT_EQ(big.width(), 8);
+  expect_numbers(big, w);
+}
+
+TEST(NumberArray, FallsBackToDoublesForWhatNoScaleHolds) {
+  for (double odd : {0.1 + 0.2, 1e300, 1e-5, 1.0 / 3, std::numeric_limits<double>::infinity(),
+                     -std::numeric_limits<double>::infinity(), 4.9e-324,
+                     std::numeric_limits<double>::max(), 1e10}) {
+    number_array a;
+    std::vector<double> v;
+    for (double x : {12.5, -3.0}) a.push_back(x), v.push_back(x);
+    a.push_missing(), v.push_back(std::numeric_limits<double>::quiet_NaN());
+    a.push_back(-0.0), v.push_back(-0.0);
+    a.push_back(odd), v.push_back(odd);
+    EXPECT_EQ(a.width(), 8) << odd;
+    a.push_back(7.25), v.push_back(7.25);
+    a.push_missing(), v.push_back(std::numeric_limits<double>::quiet_NaN());
+    expect_numbers(a, v);
+  }
+}
+
+TEST(NumberArray, KeepsNanAndNegativeZero) {
+  // At every width, NaN (the empty mark) and -0.0 come back with their bits.
+  for (double top : {100.0, 1000.0, 100000.0}) {
+    number_array a;
+    std::vector<double> v;
+    a.push_back(top), v.push_back(top);
+    a.push_back(-0.0), v.push_back(-0.0);
+    a.push_back(0.0), v.push_back(0.0);
+    a.push_back(std::numeric_limits<double>::quiet_NaN());
+    v.push_back(std::numeric_limits<double>::quiet_NaN());
+    a.push_missing(), v.push_back(std::numeric_limits<double>::quiet_NaN());
+    EXPECT_NE(a.width(), 8) << top;
+    expect_numbers(a, v);
+    EXPECT_TRUE(std::signbit(a[1]));
+    EXPECT_FALSE(std::signbit(a[2]));
+    a.push_back(0.5), v.push_back(0.5);  // rescaled, the marks stay marks
+    expect_numbers(a, v);
+  }
+  // A NaN of other bits is kept as it is: doubles.
+  number_array a;
+  std::vector<double> v;
+  a.push_back(3), v.push_back(3);
+  const double other = -std::numeric_limits<double>::quiet_NaN();
+  a.push_back(other), v.push_back(other);
+  EXPECT_EQ(a.width(), 8);
+  expect_numbers(a, v);
+}
+
+// Random values of every kind, pushed and set, against a plain vector.
+TEST(NumberArray, ReadsAsAVectorWhateverItHolds) {
+  std::mt19937 rng(11);
+  auto value = [&](int kinds) -> double {
+    switch (rng() % kinds) {
+      case 0: return static_cast<double>(rng() % 6);
+      case 1: return std::numeric_limits<double>::quiet_NaN();
+      case 2: {  // a decimal as written, 0-4 decimals
+        char text[32];
+        char* o = text;
+        if (rng() % 4 == 0) *o++ = '-';
+        o = std::to_chars(o, text + 16, rng() % 100000).ptr;
+        const int decimals = static_cast<int>(rng() % 5);
+        if (decimals > 0) *o++ = '.';
+        for (int d = 0; d < decimals; ++d) *o++ = static_cast<char>('0' + rng() % 10);
+        return *parse_number({text, static_cast<size_t>(o - text)});
+      }
+      case 3: return -0.0;
+      case 4: return static_cast<double>(static_cast<int32_t>(rng()));
+      default: return std::ldexp(static_cast<double>(rng()), -static_cast<int>(rng() % 40));
+    }
+  };
+  for (int kinds : {2, 3, 4, 5, 6}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      number_array a;
+      std::vector<double> v;
+      for (int i = 0; i < 300; ++i) {
+        const double x = value(kinds);
+        a.push_back(x), v.push_back(x);
+        if (rng() % 10 == 0) {
+          a.push_missing(), v.push_back(std::numeric_limits<double>::quiet_NaN());
+        }
+      }
+      for (int i = 0; i < 100; ++i) {
+        const size_t at = rng() % v.size();
+        const double x = value(kinds);
+        a.set(at, x), v[at] = x;
+      }
+      expect_numbers(a, v);
+      number_array b;
+      for (double x : v) b.push_back(x);
+      EXPECT_TRUE(a == b);
+    }
+  }
+}
+
+TEST(TimeArray, KeepsFourBytesWithin68Years) {
+  time_array a;
+  std::vector<int64_t> v;
+  auto add = [&](int64_t t) { a.push_back(t), v.push_back(t); };
+  add(1732781428);  // 2024-11-28
+  add(MISSING_TIME);
+  add(0);
+  add(-2000000000);  // 1906
+  EXPECT_EQ(a.width(), 4);
+  EXPECT_TRUE(a == v);
+  // 2080 is past 2038: the base moves to the middle, and the span still fits.
+  a = time_array(), v.clear();
+  add(1732781428);
+  add(3471292800);  // 2080-01-01
+  add(MISSING_TIME);
+  add(2500000000);
+  EXPECT_EQ(a.width(), 4);
+  EXPECT_TRUE(a == v);
+  a.set(2, 3000000000), v[2] = 3000000000;
+  a.set(0, MISSING_TIME), v[0] = MISSING_TIME;
+  EXPECT_TRUE(a == v);
+  // Spread over more than 68 years: eight bytes, everything kept.
+  add(-2208988800);  // 1900-01-01
+  EXPECT_EQ(a.width(), 8);
+  add(MISSING_TIME);
+  add(std::numeric_limits<int64_t>::max());
+  add(std::numeric_limits<int64_t>::min() + 1);
+  EXPECT_TRUE(a == v);
+  size_t i = 0;
+  for (int64_t t : a) EXPECT_EQ(t, v[i++]);
+  // Extremes from the start, and set() moving the base.
+  a = time_array(), v.clear();
+  add(std::numeric_limits<int64_t>::min() + 1);
+  add(MISSING_TIME);
+  EXPECT_TRUE(a == v);
+  a = time_array(), v.clear();
+  for (int k = 0; k < 100; ++k) add(k % 7 == 0 ? MISSING_TIME : 1700000000 + k * 86400);
+  a.set(50, 3500000000), v[50] = 3500000000;
+  EXPECT_EQ(a.width(), 4);
+  a.set(51, -3000000000), v[51] = -3000000000;
+  EXPECT_EQ(a.width(), 8);
+  EXPECT_TRUE(a == v);
+}
+
+// A number column of mixed cells reads back, read directly or interned, every value that
+// parse_number gives its text: scaled where it can be, doubles where it cannot.
+TEST(NumberArray, ColumnsReadEveryValueAsParsed) {
+  const std::vector<std::vector<std::string>> columns = {
+      {"54.57", "24.50", "", "-3.10", "0.00", "999999.99"},
+      {"1", "2", "3", "4", "5", "", "3"},
+      {"12.50", "7.25", "0.125", "-0.5", "", "3"},
+      {"12.50", "7.25", "-0", "1234567.891", "0.1", "n/a"},
+      {"1.5", "2.5", "3000000000", "-2.5", ""},
+      {"10", "20", "1e3", "0.00001", "7"},
+  };
+  for (const auto& cells : columns) {
+    table_builder direct, interned(false);
+    direct.add_column("amount");
+    interned.add_column("amount");
+    for (size_t r = 0; r < 400; ++r) {
+      // Mostly the first cells, so that the column is read directly, and every cell often.
+      const std::string& cell = cells[r % 12 == 0 ? r / 12 % cells.size() : r % 2];
+      direct.set(0, cell);
+      interned.set(0, cell);
+      direct.end_row(r + 2);
+      interned.end_row(r + 2);
+    }
+    table a = interned.finish(), b = direct.finish();
+    SCOPED_TRACE(cells[2] + " " + cells[3]);
+    ASSERT_TRUE(a.columns[0].is_number());
+    EXPECT_TRUE(b.columns[0].direct());
+    expect_same_column(a.columns[0], b.columns[0]);
+    for (size_t r = 0; r < a.rows(); ++r) {
+      const auto want = parse_number(a.columns[0].text(r));
+      const double expected = want ? *want : std::numeric_limits<double>::quiet_NaN();
+      ASSERT_TRUE(same_bits(a.columns[0].number(r), expected)) << "row " << r;
+      ASSERT_TRUE(same_bits(b.columns[0].number(r), expected)) << "row " << r;
+    }
+  }
+}
+
+// Dates spread over centuries read back the same, directly or interned.
+TEST(TimeArray, ColumnsKeepEveryTime) {
+  for (const char* far : {"2024-01-05", "1901-06-01", "2199-12-31"}) {
+    table_builder direct, interned(false);
+    direct.add_column("created_at");
+    interned.add_column("created_at");
+    for (int r = 0; r < 300; ++r) {
+      std::string cell = "2024-03-" + std::to_string(10 + r % 18);
+      if (r % 50 == 49) cell = far;
+      if (r % 40 == 39) cell = "";
+      direct.set(0, cell);
+      interned.set(0, cell);
+      direct.end_row(static_cast<uint64_t>(r + 2));
+      interned.end_row(static_cast<uint64_t>(r + 2));
+    }
+    table a = interned.finish(), b = direct.finish();
+    ASSERT_TRUE(b.columns[0].is_date());
+    expect_same_column(a.columns[0], b.columns[0]);
+    EXPECT_EQ(a.columns[0].time(49), parse_time(far, a.columns[0].format));
+    EXPECT_EQ(b.columns[0].time(39), MISSING_TIME);
   }
 }
 

@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <limits>
+#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -217,7 +219,258 @@ class line_array {
   std::vector<std::pair<uint64_t, uint64_t>> apart_;  // (row, line), by row
 };
 
+// A growable array of a trivially copyable type, for the number and time arrays below: grows
+// as a std::vector does, but its push_back stays inline wherever it is called (GCC calls a
+// std::vector's out of line from a function as large as table_builder::end_row: some twenty
+// instructions a cell), and it never value-initializes.
+template <typename T>
+class pod_vector {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  pod_vector() = default;
+  pod_vector(const pod_vector& o) { *this = o; }
+  pod_vector(pod_vector&& o) noexcept
+      : p_(std::exchange(o.p_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
+        cap_(std::exchange(o.cap_, 0)) {}
+  pod_vector& operator=(const pod_vector& o) {
+    if (this != &o) {
+      pod_vector copy;
+      copy.reallocate(o.size_);
+      if (o.size_ > 0) std::memcpy(copy.p_, o.p_, o.size_ * sizeof(T));
+      copy.size_ = o.size_;
+      swap(copy);
+    }
+    return *this;
+  }
+  pod_vector& operator=(pod_vector&& o) noexcept {
+    pod_vector(std::move(o)).swap(*this);
+    return *this;
+  }
+  ~pod_vector() { ::operator delete(p_); }
+  void swap(pod_vector& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+  }
+
+  T operator[](size_t i) const { return p_[i]; }
+  T& operator[](size_t i) { return p_[i]; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
+  bool empty() const { return size_ == 0; }
+  const T* begin() const { return p_; }
+  const T* end() const { return p_ + size_; }
+  T* begin() { return p_; }
+  T* end() { return p_ + size_; }
+  [[gnu::always_inline]] void push_back(T x) {
+    if (size_ == cap_) [[unlikely]] grow();
+    p_[size_++] = x;
+  }
+  void reserve(size_t n) {
+    if (n > cap_) reallocate(n);
+  }
+  void shrink_to_fit() {
+    if (cap_ > size_) reallocate(size_);
+  }
+  void assign(size_t n, T x) {
+    size_ = 0;
+    reserve(n);
+    std::fill_n(p_, n, x);
+    size_ = n;
+  }
+
+ private:
+  [[gnu::cold, gnu::noinline]] void grow() { reallocate(cap_ == 0 ? 16 : cap_ * 2); }
+  void reallocate(size_t n) {
+    T* q = nullptr;
+    if (n > 0) {
+      if (n > std::numeric_limits<size_t>::max() / sizeof(T)) throw std::bad_alloc();
+      q = static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    if (size_ > 0) std::memcpy(q, p_, size_ * sizeof(T));
+    ::operator delete(p_);
+    p_ = q;
+    cap_ = n;
+  }
+  T* p_ = nullptr;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
 inline constexpr int64_t MISSING_TIME = std::numeric_limits<int64_t>::min();
+
+// A number column's per-row values, one, two or four bytes each where they allow it: each
+// value is an integer k read as k / 10^scale, the scale (0-4) shared by the column. A value
+// is stored that way only when k / 10^scale, computed in doubles, gives back its very bits
+// (the division of two exact doubles is correctly rounded, so "54.57" read as a double is
+// 5457 / 100); the smallest codes stand for NaN (the empty mark) and -0.0. A value that needs
+// more decimals raises the scale of the whole column when what is stored can follow; one that
+// fits no scale or no 32 bits (1e300, 0.1 + 0.2, 3e9) turns the whole column into doubles.
+class number_array {
+ public:
+  static constexpr int MAX_SCALE = 4;
+  double operator[](size_t i) const {
+    switch (width_) {
+      case 1: return scaled(w1_[i], INT8_MIN);
+      case 2: return scaled(w2_[i], INT16_MIN);
+      case 4: return scaled(w4_[i], INT32_MIN);
+      default: return w8_[i];
+    }
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int width() const { return width_; }  // 1, 2, 4, or 8 for doubles
+  int scale() const { return scale_; }
+  // Always inlined: it runs once per cell (see code_array::push_back).
+  [[gnu::always_inline]] void push_back(double v) {
+    int32_t k;
+    if (width_ != 8 && fits(v, k)) [[likely]] {
+      switch (width_) {
+        case 1: w1_.push_back(static_cast<int8_t>(k)); break;
+        case 2: w2_.push_back(static_cast<int16_t>(k)); break;
+        default: w4_.push_back(k); break;
+      }
+      ++size_;
+      return;
+    }
+    push_other(v);
+  }
+  // Pushes k / 10^scale, computed as that division: a cell read by a cell_shape, which needs
+  // no check when the column has that scale already.
+  [[gnu::always_inline]] void push_scaled(int64_t k, int scale) {
+    if (scale == scale_ && k >= min_code_ && k <= max_code_) [[likely]] {
+      switch (width_) {
+        case 1: w1_.push_back(static_cast<int8_t>(k)); break;
+        case 2: w2_.push_back(static_cast<int16_t>(k)); break;
+        default: w4_.push_back(static_cast<int32_t>(k)); break;
+      }
+      ++size_;
+      return;
+    }
+    push_other_scaled(k, scale);
+  }
+  [[gnu::always_inline]] void push_missing() {
+    switch (width_) {
+      case 1: w1_.push_back(INT8_MIN); break;
+      case 2: w2_.push_back(INT16_MIN); break;
+      case 4: w4_.push_back(INT32_MIN); break;
+      default: w8_.push_back(std::numeric_limits<double>::quiet_NaN()); break;
+    }
+    ++size_;
+  }
+  void set(size_t i, double v);
+  void reserve(size_t n);
+  size_t capacity() const;
+  size_t memory_bytes() const { return capacity() * static_cast<size_t>(width_); }
+  void shrink_to_fit();
+
+  using const_iterator = index_iterator<number_array, double>;
+  using iterator = const_iterator;
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size_}; }
+  // The same bits in every row, whatever the widths and scales.
+  bool operator==(const number_array& o) const;
+
+ private:
+  [[gnu::always_inline]] double scaled(int32_t k, int32_t lowest) const {
+    if (k <= lowest + 1) [[unlikely]] {
+      return k == lowest ? std::numeric_limits<double>::quiet_NaN() : -0.0;
+    }
+    return static_cast<double>(k) / divisor_;
+  }
+  // k for `v` at the present scale and width, when it has one (not NaN, not -0.0).
+  [[gnu::always_inline]] bool fits(double v, int32_t& k) const {
+    const double x = v * divisor_;
+    if (!(x > low_ && x < high_)) return false;  // NaN too
+    k = static_cast<int32_t>(x < 0 ? x - 0.5 : x + 0.5);
+    return static_cast<double>(k) / divisor_ == v && (k != 0 || !std::signbit(v));
+  }
+  [[gnu::cold, gnu::noinline]] void push_other(double v);
+  [[gnu::cold, gnu::noinline]] void push_other_scaled(int64_t k, int scale);
+  // Makes room for `v` (widening, raising the scale or turning to doubles) and returns its
+  // code at the new width (unused once doubles).
+  int32_t make_room(double v);
+  void limits();  // low_, high_, min_code_, max_code_ for the width
+  template <typename To>
+  void recode(pod_vector<To>& to, int width, int scale);
+  int32_t lowest() const {
+    return width_ == 1 ? INT8_MIN : width_ == 2 ? INT16_MIN : INT32_MIN;
+  }
+  int32_t code(size_t i) const {
+    return width_ == 1 ? w1_[i] : width_ == 2 ? w2_[i] : w4_[i];
+  }
+  pod_vector<int8_t> w1_;
+  pod_vector<int16_t> w2_;
+  pod_vector<int32_t> w4_;
+  pod_vector<double> w8_;
+  size_t size_ = 0;
+  double divisor_ = 1;  // 10^scale
+  double low_ = INT8_MIN + 1.5, high_ = INT8_MAX + 0.5;  // the values of x that round to a code
+  int32_t min_code_ = INT8_MIN + 2, max_code_ = INT8_MAX;  // doubles: none
+  uint8_t width_ = 1;
+  uint8_t scale_ = 0;
+};
+
+// A date column's per-row wall-clock seconds: four bytes a row as the distance from a base
+// while every time lies within 68 years of it (the base moves to the middle of the times
+// when one falls outside and they span at most 68 years); eight bytes (the times themselves)
+// once they spread wider. MISSING_TIME is kept.
+class time_array {
+ public:
+  int64_t operator[](size_t i) const {
+    if (wide_) [[unlikely]] return w8_[i];
+    const int32_t d = w4_[i];
+    return d == MISSING ? MISSING_TIME : base_ + d;
+  }
+  size_t size() const { return wide_ ? w8_.size() : w4_.size(); }
+  bool empty() const { return size() == 0; }
+  int width() const { return wide_ ? 8 : 4; }
+  [[gnu::always_inline]] void push_back(int64_t t) {
+    if (!wide_) [[likely]] {
+      if (t == MISSING_TIME) {
+        w4_.push_back(MISSING);
+        return;
+      }
+      int64_t d;
+      if (!__builtin_sub_overflow(t, base_, &d) && d > MISSING && d <= INT32_MAX) [[likely]] {
+        w4_.push_back(static_cast<int32_t>(d));
+        return;
+      }
+    }
+    push_other(t);
+  }
+  void set(size_t i, int64_t t);
+  void reserve(size_t n) { wide_ ? w8_.reserve(n) : w4_.reserve(n); }
+  size_t capacity() const { return wide_ ? w8_.capacity() : w4_.capacity(); }
+  size_t memory_bytes() const { return capacity() * static_cast<size_t>(width()); }
+  void shrink_to_fit() {
+    w4_.shrink_to_fit();
+    w8_.shrink_to_fit();
+  }
+
+  using const_iterator = index_iterator<time_array, int64_t>;
+  using iterator = const_iterator;
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+  bool operator==(const time_array& o) const {
+    return size() == o.size() && std::equal(begin(), end(), o.begin());
+  }
+  bool operator==(const std::vector<int64_t>& v) const {
+    return size() == v.size() && std::equal(begin(), end(), v.begin());
+  }
+
+ private:
+  static constexpr int32_t MISSING = std::numeric_limits<int32_t>::min();
+  [[gnu::cold, gnu::noinline]] void push_other(int64_t t);
+  // Makes `t` storable: moves the base, or turns to eight bytes.
+  void make_room(int64_t t);
+  pod_vector<int32_t> w4_;
+  pod_vector<int64_t> w8_;
+  int64_t base_ = 0;  // 1970 until a time beyond 1901-2038 moves it
+  bool wide_ = false;
+};
 
 // How the cells of a column read straight into its packed array are written, exactly
 // enough to write each one back byte for byte from its value:
@@ -237,8 +490,10 @@ struct cell_shape {
   char separator = 'T';
   std::string suffix;
 
-  // Reads `s` if it has this shape.
+  // Reads `s` if it has this shape. read_scaled gives the integer k that the number is
+  // k / 10^fraction of (computed as that division).
   bool read_number(std::string_view s, double& out) const;
+  bool read_scaled(std::string_view s, int64_t& k) const;
   bool read_date(std::string_view s, int64_t& out) const;
   // Writes the text of a value read through this shape into out (at least 64 bytes); returns
   // its length.
@@ -257,9 +512,9 @@ struct column {
   // When direct(): the rows whose cell is not in `shape` (in row order) with its code in
   // `pool`; their value (or bad mark) was read from that text under `format`.
   std::vector<std::pair<uint32_t, uint32_t>> others;
-  std::vector<double> numbers;    // per row for integer/decimal columns; NaN = empty or bad
+  number_array numbers;           // per row for integer/decimal columns; NaN = empty or bad
                                   // (empty after drop_numbers())
-  std::vector<int64_t> times;     // per row for date columns: wall-clock seconds since
+  time_array times;               // per row for date columns: wall-clock seconds since
                                   // 1970-01-01 as written; MISSING_TIME = empty or bad
   uint64_t bad = 0;               // non-empty cells that did not parse as `format.type`
   std::vector<uint32_t> bad_rows; // first few rows (table row index) holding a bad value
@@ -280,7 +535,10 @@ struct column {
   bool is_date() const { return format.type == value_type::date; }
   // The number at `row`, or NaN. Parses the text for a text column (with '.' as mark), and
   // for a number column whose packed array was dropped.
-  double number(size_t row) const;
+  double number(size_t row) const {
+    if (is_number() && !numbers.empty()) [[likely]] return numbers[row];
+    return text_number(row);
+  }
   // Frees the packed numbers of an interned number column that is only grouped by text (ids):
   // number() then reads the text, under the column's format, as finish() did.
   void drop_numbers();
@@ -288,6 +546,7 @@ struct column {
   int64_t time(size_t row) const { return is_date() ? times[row] : MISSING_TIME; }
 
  private:
+  double text_number(size_t row) const;           // number() from the text
   bool no_value(size_t row) const;                 // direct: its packed value is missing
   size_t write_value(size_t row, char* out) const;  // direct: the text of its packed value
   std::string_view direct_text(size_t row) const;
@@ -369,7 +628,8 @@ class table_builder {
   std::vector<deferred_cells> deferred_;
   std::vector<direct_state> direct_;
   std::vector<uint32_t> pending_;  // codes of the row being built
-  std::vector<uint64_t> pending_bits_;  // direct columns: the value's bits
+  std::vector<uint64_t> pending_bits_;  // direct columns: the time, or the k of a number
+                                        // (see cell_shape::read_scaled)
   std::vector<pending_kind> pending_kind_;
   std::vector<uint8_t> touched_;
   line_array lines_;
