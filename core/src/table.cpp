@@ -182,9 +182,14 @@ void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t
   }
   std::vector<record>().swap(order);
 
-  // Number the first occurrences in entry order and compact their bytes in place.
-  std::vector<uint32_t> code_of(n);
-  std::vector<uint32_t> offsets{0, 0};
+  // Number the first occurrences in entry order and compact their bytes in place; each
+  // entry's first entry comes before it, so first[] turns into the codes in place.
+  std::vector<uint32_t>& code_of = first;
+  size_t distinct = 0;
+  for (size_t e = 0; e < n; ++e) distinct += first[e] == e;
+  std::vector<uint32_t> offsets;
+  offsets.reserve(distinct + 2);
+  offsets.assign(2, 0);
   size_t out = 0;
   char* const dst = bytes_in.data();
   for (size_t e = 0; e < n; ++e) {
@@ -198,13 +203,11 @@ void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t
       code_of[e] = code_of[first[e]];
     }
   }
-  std::vector<uint32_t>().swap(hashes);
   std::vector<uint32_t>().swap(ends);
   c.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
-  std::vector<uint32_t>().swap(code_of);
+  std::vector<uint32_t>().swap(hashes);
   bytes_in.resize(out);
   bytes_in.shrink_to_fit();
-  offsets.shrink_to_fit();
   c.pool.adopt(std::move(bytes_in), std::move(offsets));
 }
 
@@ -562,6 +565,14 @@ uint32_t string_pool::intern(std::string_view s) {
   slots_[i] = code + 1;
   if (size_t(size()) * 2 > slots_.size()) grow();
   return code;
+}
+
+void string_pool::compact() {
+  std::vector<uint32_t>().swap(slots_);
+  std::vector<uint32_t>().swap(hashes_);
+  // One at a time, so that only one array is ever held twice.
+  if (bytes_.capacity() - bytes_.size() > bytes_.size() / 8) bytes_.shrink_to_fit();
+  if (offsets_.capacity() - offsets_.size() > offsets_.size() / 8) offsets_.shrink_to_fit();
 }
 
 size_t string_pool::memory_bytes() const {
@@ -1058,7 +1069,10 @@ table table_builder::finish() {
   table t;
   t.lines = std::move(lines_);
   trim_capacity(t.lines);
-  for (column& c : cols_) trim_capacity(c.codes);
+  for (column& c : cols_) {
+    trim_capacity(c.codes);
+    c.pool.compact();  // nothing is interned past this point but by intern_entries
+  }
   const size_t n = t.lines.size();
   for (size_t col = 0; col < cols_.size(); ++col) {
     column& c = cols_[col];
@@ -1077,10 +1091,10 @@ table table_builder::finish() {
       // runs once per distinct value, which is what makes typing a 5M-row file cheap.
       std::vector<uint32_t> counts(c.pool.size(), 0);
       for (uint32_t code : c.codes) ++counts[code];
+      // Not reserved: with the shapes grouped, a column of ids or timestamps gives a few
+      // values for many codes.
       std::vector<std::string_view> values;
       std::vector<uint32_t> value_counts;
-      values.reserve(c.pool.size());
-      value_counts.reserve(c.pool.size());
       // Values of one cell_shape count alike (see table_builder): each shape goes in once,
       // weighted by all of its rows, which spares a column of ids or timestamps a full
       // inference per value. The reference builder (direct off) looks at every value.

@@ -35,6 +35,9 @@ class string_pool {
   size_t memory_bytes() const;
   // Takes strings built elsewhere, distinct and in code order: offsets_[0] = offsets_[1] = 0.
   void adopt(std::vector<char> bytes, std::vector<uint32_t> offsets);
+  // Frees what only adding strings needs, once they are all in: the index (the next intern()
+  // builds it again) and the spare capacity of a pool grown by doubling.
+  void compact();
 
  private:
   friend class table_builder;
