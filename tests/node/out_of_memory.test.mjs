@@ -1,9 +1,11 @@
 // A file larger than what fits in the module's memory (4 GB, the most wasm32 can address).
-// A one-column file of "1" rows costs 16 bytes of table per 2 bytes of file (an 8-byte number,
-// the column being read directly, and an 8-byte line number), so 1 GB of file needs about 8 GB,
-// more than the module could reserve from the file's size: the memory runs out part way,
-// operator new throws std::bad_alloc, and the session turns it into the file's error. The
-// file is one 1 MB block fed again and again, as the page would feed a 1 GB file.
+// A one-column file of distinct 6-character texts costs about 27 bytes of table per 7-byte
+// row while it is read (the text, its pool offset, its 4-byte code, the pool's hash and
+// index slots, the line number), so 1 GB of file needs about 4 GB, and more while an array
+// doubles: the memory runs out part way, operator new throws std::bad_alloc, and the
+// session turns it into the file's error. (Numbers would not do: a column of small numbers
+// costs about a byte a row.) The file is fed in 1 MB blocks, as the page would feed a 1 GB
+// file, each block the next rows of the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLoupe } from './load.mjs';
@@ -28,11 +30,24 @@ test('a 1 GB file that needs more than 4 GB fails cleanly and the module goes on
   assert.equal(orders.error, '');
   const expected = JSON.stringify(JSON.parse(s.report(PERIOD)).kpis);
 
-  const block = enc.encode('1\n'.repeat(1 << 19));
+  // Row n: a letter then five characters of 64 (n in base 64, 52 * 64^5 distinct texts).
+  const DIGITS = enc.encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
+  const ROW = 7;
+  const block = new Uint8Array(Math.floor((1 << 20) / ROW) * ROW);
   const blocks = 1024;
+  let n = 0;
+  function nextBlock() {
+    for (let at = 0; at < block.length; at += ROW, ++n) {
+      let v = n;
+      for (let k = 5; k >= 1; --k, v = Math.floor(v / 64)) block[at + k] = DIGITS[v % 64];
+      block[at] = DIGITS[v % 52];
+      block[at + 6] = 10;
+    }
+    return block;
+  }
   const id = s.open('huge.csv', 2 + blocks * block.length);
   s.feed(id, enc.encode('a\n'));
-  for (let i = 0; i < blocks; ++i) s.feed(id, block);
+  for (let i = 0; i < blocks; ++i) s.feed(id, nextBlock());
   const info = JSON.parse(s.finish(id));
   assert.equal(info.error, 'the file is too large for the memory available to this page');
   assert.equal(info.rows, 0);
