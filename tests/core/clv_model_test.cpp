@@ -561,6 +561,46 @@ TEST(ClvRecovery, FitsSimulatedCustomersWithinThreeStandardErrors) {
   }
 }
 
+TEST(ClvRecovery, ASampleFirstReachesTheSameOptimumWithFewerFullIterations) {
+  // 100,000 customers, most of them repeat buyers: both fits start from the optimum of a
+  // fit of every fifth (BG/NBD) or fourth (Gamma-Gamma) customer.
+  const auto cs = test_support::simulate_customers(20261123, 100000, {0.8, 3.0, 0.6, 3.0},
+                                                   {5.0, 4.0, 20.0}, 30, 80);
+  fit_options direct;
+  direct.sample_first = false;
+  const bgnbd_fit cold = fit_bgnbd(cs, direct);
+  const bgnbd_fit sampled = fit_bgnbd(cs);
+  ASSERT_TRUE(cold.converged);
+  ASSERT_TRUE(sampled.converged);
+  EXPECT_LT(sampled.iterations, cold.iterations / 2);
+  expect_relative(sampled.params.r, cold.params.r, 1e-6);
+  expect_relative(sampled.params.alpha, cold.params.alpha, 1e-6);
+  expect_relative(sampled.params.a, cold.params.a, 1e-6);
+  expect_relative(sampled.params.b, cold.params.b, 1e-6);
+  expect_relative(sampled.log_likelihood, cold.log_likelihood, 1e-12);
+  for (size_t i = 0; i < 4; ++i) expect_relative(sampled.std_errors[i], cold.std_errors[i], 1e-3);
+
+  const gamma_gamma_fit gg_cold = fit_gamma_gamma(cs, direct);
+  const gamma_gamma_fit gg_sampled = fit_gamma_gamma(cs);
+  ASSERT_GE(gg_cold.customers, 80000u);  // the Gamma-Gamma fit's customers: repeat buyers
+  ASSERT_TRUE(gg_cold.converged);
+  ASSERT_TRUE(gg_sampled.converged);
+  EXPECT_LT(gg_sampled.iterations, gg_cold.iterations / 2);
+  expect_relative(gg_sampled.params.p, gg_cold.params.p, 1e-6);
+  expect_relative(gg_sampled.params.q, gg_cold.params.q, 1e-6);
+  expect_relative(gg_sampled.params.gamma, gg_cold.params.gamma, 1e-6);
+  expect_relative(gg_sampled.log_likelihood, gg_cold.log_likelihood, 1e-12);
+  for (size_t i = 0; i < 3; ++i) {
+    expect_relative(gg_sampled.std_errors[i], gg_cold.std_errors[i], 1e-3);
+  }
+
+  // Below 80,000 customers there is no sample: the fit is the direct one, to the bit.
+  const std::vector<customer_rfm> fewer(cs.begin(), cs.begin() + 79999);
+  const bgnbd_fit small = fit_bgnbd(fewer), small_direct = fit_bgnbd(fewer, direct);
+  EXPECT_EQ(small.params.r, small_direct.params.r);
+  EXPECT_EQ(small.iterations, small_direct.iterations);
+}
+
 TEST(ClvRecovery, StandardErrorsMatchTheSpreadAcrossSamples) {
   // Refit 30 independent samples: the standard deviation of the estimates should agree with
   // the reported standard error (within sampling noise of a 30-sample SD, ~+-40%).

@@ -270,16 +270,18 @@ double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<
       continue;
     }
     const double ltx = st.log_tx[g.t_x], v = st.log_ratio_x[g.x] - rx * ltx;  // ln A4
-    // ln(e^u + e^v) without overflow; wv = A4 / (A3 + A4).
+    // ln(e^u + e^v) without overflow; wv = A4 / (A3 + A4). With 0 < e <= 1, rounding 1 + e
+    // errs by at most 1.1e-16 in ln(1 + e), below the rounding of the sum over customers; so
+    // log1p, five times the cost of log in wasm's musl, would buy nothing.
     double lse, wv;
     if (u >= v) {
-      double e = std::exp(v - u);
-      lse = u + std::log1p(e);
-      wv = e / (1 + e);
+      const double e = std::exp(v - u), s = 1 + e;
+      lse = u + std::log(s);
+      wv = e / s;
     } else {
-      double e = std::exp(u - v);
-      lse = v + std::log1p(e);
-      wv = 1 / (1 + e);
+      const double e = std::exp(u - v), s = 1 + e;
+      lse = v + std::log(s);
+      wv = 1 / s;
     }
     const double wu = 1 - wv;
     ll += w * lse;
@@ -671,6 +673,35 @@ objective gamma_gamma_objective(std::span<const customer_rfm> customers) {
 
 namespace {
 
+// A fit without a start on many customers first fits a sample of them, every k-th customer,
+// about SAMPLE_SIZE in all, and then all of them from the sample's optimum and curvature.
+// Most iterations then run on the sample; from its optimum, within sampling error of the full
+// one, the full data needs a few Newton-like steps (at 1M orders, 268k customers: 39 BG/NBD
+// evaluations on all customers become 39 on the sample and 11 on all). The result is the
+// same optimum, to the gradient tolerance. When the sample's fit fails, the full fit runs
+// from its usual starts, as it would have anyway.
+constexpr size_t SAMPLE_SIZE = 20'000;
+
+// The sampling step k for a fit of n customers, or 0 for no sample.
+size_t sample_step(const fit_options& options, size_t n) {
+  if (!options.sample_first || !options.start.params.empty() || n < 4 * SAMPLE_SIZE) return 0;
+  return n / SAMPLE_SIZE;
+}
+
+std::vector<customer_rfm> every_kth(std::span<const customer_rfm> customers, size_t k) {
+  std::vector<customer_rfm> out;
+  out.reserve(customers.size() / k + 1);
+  for (size_t i = 0; i < customers.size(); i += k) out.push_back(customers[i]);
+  return out;
+}
+
+// The sample's fit: its inverse Hessian is what the full fit starts with.
+fit_options sample_options() {
+  fit_options o;
+  o.standard_errors = true;
+  return o;
+}
+
 // fit_bgnbd on the state of `customers` (which make_bgnbd_state built).
 bgnbd_fit fit_bgnbd_state(const std::shared_ptr<bgnbd_state>& st,
                           std::span<const customer_rfm> customers, const fit_options& options) {
@@ -688,8 +719,14 @@ bgnbd_fit fit_bgnbd_state(const std::shared_ptr<bgnbd_state>& st,
   const detail::objective f = [st](std::span<const double> theta, std::span<double> grad) {
     return bgnbd_evaluate(*st, theta, grad);
   };
+  fit_options full = options;
+  if (const size_t k = sample_step(options, customers.size()); k > 0) {
+    const std::vector<customer_rfm> sample = every_kth(customers, k);
+    const bgnbd_fit coarse = fit_bgnbd_state(make_bgnbd_state(sample), sample, sample_options());
+    if (coarse.converged) full.start = coarse.optimum;
+  }
   auto fit = fit_log_params<4>(f, static_cast<double>(customers.size()), std::move(starts),
-                               options);
+                               full);
   out.params = {fit.params[0], fit.params[1], fit.params[2], fit.params[3]};
   out.std_errors = fit.std_errors;
   out.log_likelihood = fit.log_likelihood;
@@ -721,9 +758,13 @@ gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
   const double mean_m = sum_m / static_cast<double>(out.customers);
   std::vector<std::array<double, 3>> starts{
       {1, 3, 2 * mean_m}, {5, 5, 0.8 * mean_m}, {0.5, 2, 2 * mean_m}};
+  fit_options full = options;
+  if (const size_t k = sample_step(options, out.customers); k > 0) {
+    const gamma_gamma_fit coarse = fit_gamma_gamma(every_kth(customers, k), sample_options());
+    if (coarse.converged) full.start = coarse.optimum;
+  }
   auto fit = fit_log_params<3>(detail::gamma_gamma_objective(customers),
-                               static_cast<double>(out.customers), std::move(starts),
-                               options);
+                               static_cast<double>(out.customers), std::move(starts), full);
   out.params = {fit.params[0], fit.params[1], fit.params[2]};
   out.std_errors = fit.std_errors;
   out.log_likelihood = fit.log_likelihood;

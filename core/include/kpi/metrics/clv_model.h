@@ -76,6 +76,10 @@ struct fit_options {
   // parameter) is not computed.
   bool standard_errors = true;
   fit_start start;  // tried before the usual starts
+  // Without a start, a fit of 80,000 customers or more first fits a sample of about 20,000
+  // and starts from its optimum: the same optimum (to the gradient tolerance) for a fraction
+  // of the work. False: straight from the usual starts.
+  bool sample_first = true;
 };
 
 struct bgnbd_fit {
