@@ -476,6 +476,32 @@ TEST(ClvBgnbd, GradientMatchesFiniteDifferences) {
   EXPECT_NEAR(expect_gradient_matches(f, theta), -ll / static_cast<double>(cs.size()), 1e-12);
 }
 
+TEST(ClvBgnbd, WholeDaysAndOtherValuesGroupAlike) {
+  // Day-based summaries (whole counts, t_x and T whole days over 7) are grouped by a table of
+  // sevenths; any other value by hashing. One customer with other values sends the whole set
+  // down the hashing path: the sums must agree with the day-based set's plus that customer's.
+  std::vector<customer_rfm> days =
+      test_support::simulate_customers(11, 3000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60);
+  for (auto& c : days) {
+    c.T = std::round(c.T * 7) / 7;
+    c.t_x = std::min(std::round(c.t_x * 7) / 7, c.T);
+  }
+  const customer_rfm other{2, 5.5, 10.123456789, 0};  // 38.5 and 70.86... days
+  std::vector<customer_rfm> mixed = days;
+  mixed.push_back(other);
+  const std::vector<double> theta{std::log(0.4), std::log(3.0), std::log(0.9), std::log(2.0)};
+  std::vector<double> g_days(4), g_mixed(4), g_other(4);
+  const double n = static_cast<double>(days.size());
+  const double f_days = detail::bgnbd_objective(days)(theta, g_days);
+  const double f_mixed = detail::bgnbd_objective(mixed)(theta, g_mixed);
+  const double f_other = detail::bgnbd_objective(std::span(&other, 1))(theta, g_other);
+  expect_relative((n + 1) * f_mixed, n * f_days + f_other, 1e-12);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NEAR((n + 1) * g_mixed[i], n * g_days[i] + g_other[i], 1e-9 * (1 + std::fabs(n * g_days[i])))
+        << i;
+  }
+}
+
 // ---- Gamma-Gamma closed forms ----
 
 TEST(ClvGammaGamma, MatchesNumericalIntegration) {

@@ -29,13 +29,41 @@ uint32_t index_in(const std::vector<double>& sorted, double v) {
   return static_cast<uint32_t>(std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin());
 }
 
-// distinct_sorted(v) and index_in(distinct, v[i]) for every i, without sorting v: the
-// distinct values are found with a hash table on their bits (+0 for -0, which compares
-// equal), and only they are sorted. False (outputs unspecified) when v holds a NaN.
-bool rank_values(std::span<const double> v, std::vector<double>& distinct,
+// Day-based summaries hold whole counts (x) and whole days over 7 (t_x and T in weeks). When
+// every value is k / 7 for a whole k below SEVENTHS_LIMIT, as there, rank_values numbers them
+// by a table indexed by k: no hashing, and the table comes out sorted.
+constexpr double SEVENTHS_LIMIT = 1 << 20;
+
+// distinct_sorted(v) and index_in(distinct, v[i]) for every i < n, v[i] = value(i), without
+// sorting v: by the table of sevenths above when it applies, else by a hash table on the
+// values' bits (+0 for -0, which compares equal), and only the distinct values are sorted.
+// False (outputs unspecified) when a value is NaN.
+template <class Value>
+bool rank_values(size_t n, Value value, std::vector<double>& distinct,
                  std::vector<uint32_t>& rank) {
   distinct.clear();
-  rank.resize(v.size());
+  rank.resize(n);
+  {
+    double top = 0;
+    size_t i = 0;
+    for (; i < n; ++i) {
+      const double v = value(i), k = std::round(v * 7);
+      if (!(k >= 0 && k < SEVENTHS_LIMIT) || k / 7 != v) break;
+      rank[i] = static_cast<uint32_t>(k);
+      top = std::max(top, k);
+    }
+    if (i == n) {
+      std::vector<uint32_t> rank_of(n == 0 ? 0 : static_cast<size_t>(top) + 1, 0);
+      for (uint32_t k : rank) rank_of[k] = 1;
+      for (size_t k = 0; k < rank_of.size(); ++k) {
+        if (rank_of[k] == 0) continue;
+        rank_of[k] = static_cast<uint32_t>(distinct.size());
+        distinct.push_back(static_cast<double>(k) / 7);
+      }
+      for (uint32_t& r : rank) r = rank_of[r];
+      return true;
+    }
+  }
   size_t cap = 64;
   std::vector<uint64_t> slot_bits(cap);
   std::vector<uint32_t> slot_id(cap, UINT32_MAX);
@@ -51,15 +79,16 @@ bool rank_values(std::span<const double> v, std::vector<double>& distinct,
     b ^= b >> 29;
     return static_cast<size_t>(b) & mask;
   };
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (std::isnan(v[i])) return false;
-    const uint64_t b = bits_of(v[i]);
+  for (size_t i = 0; i < n; ++i) {
+    const double v = value(i);
+    if (std::isnan(v)) return false;
+    const uint64_t b = bits_of(v);
     size_t k = home(b, cap - 1);
     while (slot_id[k] != UINT32_MAX && slot_bits[k] != b) k = (k + 1) & (cap - 1);
     if (slot_id[k] == UINT32_MAX) {
       slot_bits[k] = b;
       slot_id[k] = static_cast<uint32_t>(distinct.size());
-      distinct.push_back(v[i] == 0 ? 0.0 : v[i]);
+      distinct.push_back(v == 0 ? 0.0 : v);
       if (distinct.size() * 2 > cap) {  // grow: rehash the distinct values
         cap *= 2;
         slot_bits.assign(cap, 0);
@@ -138,28 +167,21 @@ struct bgnbd_state {
 std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs,
                                               bool keep_ranks = false) {
   auto st = std::make_shared<bgnbd_state>();
-  std::vector<double> xv, tv, txv;
-  xv.reserve(cs.size());
-  tv.reserve(cs.size());
-  txv.reserve(cs.size());
-  for (const auto& c : cs) {
-    xv.push_back(c.x);
-    tv.push_back(c.T);
-    txv.push_back(c.x > 0 ? c.t_x : 0);  // t_x does not enter the likelihood when x = 0
-  }
+  auto x_of = [&](size_t i) { return cs[i].x; };
+  auto t_of = [&](size_t i) { return cs[i].T; };
+  // t_x does not enter the likelihood when x = 0.
+  auto tx_of = [&](size_t i) { return cs[i].x > 0 ? cs[i].t_x : 0; };
   // Groups of identical (x, t_x, T) in the order of their value indices. The fast way ranks
-  // the values by hashing and sorts packed 64-bit keys; the general way (NaN, or indices
+  // the values (rank_values) and sorts packed 64-bit keys; the general way (NaN, or indices
   // that do not fit in 64 bits) sorts the values and the key triples.
   std::vector<uint32_t> xr, txr, tr;
-  bool fast = rank_values(xv, st->xs, xr) && rank_values(tv, st->ts, tr) &&
-              rank_values(txv, st->txs, txr);
+  bool fast = rank_values(cs.size(), x_of, st->xs, xr) &&
+              rank_values(cs.size(), t_of, st->ts, tr) &&
+              rank_values(cs.size(), tx_of, st->txs, txr);
   const int bx = bits_for(st->xs.size()), btx = bits_for(st->txs.size()),
             bt = bits_for(st->ts.size());
   fast = fast && bx + btx + bt <= 63;
   if (fast) {
-    std::vector<double>().swap(xv);
-    std::vector<double>().swap(tv);
-    std::vector<double>().swap(txv);
     st->x_weight.assign(st->xs.size(), 0);
     std::vector<uint64_t> keys(cs.size());
     for (size_t i = 0; i < cs.size(); ++i) {
@@ -194,6 +216,15 @@ std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs,
       }
     }
   } else {
+    std::vector<uint32_t>().swap(xr);
+    std::vector<uint32_t>().swap(tr);
+    std::vector<uint32_t>().swap(txr);
+    std::vector<double> xv(cs.size()), tv(cs.size()), txv(cs.size());
+    for (size_t i = 0; i < cs.size(); ++i) {
+      xv[i] = x_of(i);
+      tv[i] = t_of(i);
+      txv[i] = tx_of(i);
+    }
     st->xs = distinct_sorted(xv);
     st->ts = distinct_sorted(tv);
     st->txs = distinct_sorted(txv);
@@ -321,7 +352,8 @@ std::shared_ptr<gamma_gamma_state> make_gamma_gamma_state(std::span<const custom
     }
   }
   std::vector<uint32_t> xr;
-  const bool ranked = rank_values(st->x, st->xs, xr);
+  const bool ranked = rank_values(
+      st->x.size(), [&](size_t i) { return st->x[i]; }, st->xs, xr);
   if (!ranked) st->xs = distinct_sorted(st->x);
   st->weight.assign(st->xs.size(), 0);
   st->sum_log_m.assign(st->xs.size(), 0);
@@ -823,6 +855,7 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   fit.standard_errors = !options.means_only;
   fit.start = options.bgnbd_start;
   bgnbd_fit bg = fit_bgnbd_state(st, rfm, fit);
+  std::vector<bgnbd_state::group>().swap(st->groups);  // the fit's: the ranks stay
   res.r = bg.params.r;
   res.alpha = bg.params.alpha;
   res.a = bg.params.a;
@@ -858,59 +891,67 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   // Expected purchases while alive depend on (x, T) only: compute them once per pair, in a
   // table indexed by the ranks of x and T (a sort by (x, T) when the table would be huge).
   // P(alive) takes the logarithms of alpha + T and alpha + t_x and the ratio a / (b + x - 1):
-  // once per distinct value, with the ranks.
+  // once per distinct value, with the ranks. With the ranks, nothing is kept per customer:
+  // at a million customers, the two arrays of the general way would hold 16 MB.
   const size_t n = rfm.size();
-  std::vector<double> alive_purchases(n), p_alive(n);
-  {
-    const bool ranked = !st->x_rank.empty() && st->xs.size() * st->ts.size() <= (size_t{1} << 22);
-    if (ranked) {
-      const std::vector<double>&xs = st->xs, &ts = st->ts, &txs = st->txs;
-      const std::vector<uint32_t>&xr = st->x_rank, &tr = st->t_rank, &txr = st->tx_rank;
-      std::vector<double> table(xs.size() * ts.size());
-      std::vector<uint8_t> known(table.size(), 0);
-      for (size_t i = 0; i < n; ++i) {
-        const size_t k = static_cast<size_t>(xr[i]) * ts.size() + tr[i];
-        if (!known[k]) {
-          table[k] = alive_expected_purchases(bg.params, rfm[i].x, rfm[i].T, options.horizon_weeks);
-          known[k] = 1;
-        }
-        alive_purchases[i] = table[k];
+  const bool ranked = !st->x_rank.empty() && st->xs.size() * st->ts.size() <= (size_t{1} << 22);
+  std::vector<double> table, log_t, log_tx, log_ratio;  // with the ranks
+  std::vector<double> alive_purchases, p_alive;         // the general way: per customer
+  if (ranked) {
+    const std::vector<double>&xs = st->xs, &ts = st->ts, &txs = st->txs;
+    const std::vector<uint32_t>&xr = st->x_rank, &tr = st->t_rank;
+    table.resize(xs.size() * ts.size());
+    std::vector<uint8_t> known(table.size(), 0);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t k = static_cast<size_t>(xr[i]) * ts.size() + tr[i];
+      if (!known[k]) {
+        table[k] = alive_expected_purchases(bg.params, rfm[i].x, rfm[i].T, options.horizon_weeks);
+        known[k] = 1;
       }
-      std::vector<double> log_t(ts.size()), log_tx(txs.size()), log_ratio(xs.size());
-      for (size_t k = 0; k < ts.size(); ++k) log_t[k] = std::log(bg.params.alpha + ts[k]);
-      for (size_t k = 0; k < txs.size(); ++k) log_tx[k] = std::log(bg.params.alpha + txs[k]);
-      for (size_t k = 0; k < xs.size(); ++k) {
-        if (xs[k] != 0) log_ratio[k] = std::log(bg.params.a / (bg.params.b + xs[k] - 1));
-      }
-      for (size_t i = 0; i < n; ++i) {
-        p_alive[i] = rfm[i].x == 0 ? 1
-                                   : p_alive_of(log_ratio[xr[i]], bg.params.r + rfm[i].x,
-                                                log_t[tr[i]], log_tx[txr[i]]);
-      }
-    } else {
-      std::vector<size_t> order(n);
-      std::iota(order.begin(), order.end(), 0);
-      std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
-        return std::tie(rfm[i].x, rfm[i].T) < std::tie(rfm[j].x, rfm[j].T);
-      });
-      for (size_t k = 0; k < n; ++k) {
-        const auto& c = rfm[order[k]];
-        if (k > 0 && c.x == rfm[order[k - 1]].x && c.T == rfm[order[k - 1]].T) {
-          alive_purchases[order[k]] = alive_purchases[order[k - 1]];
-        } else {
-          alive_purchases[order[k]] =
-              alive_expected_purchases(bg.params, c.x, c.T, options.horizon_weeks);
-        }
-      }
-      for (size_t i = 0; i < n; ++i) p_alive[i] = bgnbd_p_alive(bg.params, rfm[i]);
     }
+    log_t.resize(ts.size());
+    log_tx.resize(txs.size());
+    log_ratio.resize(xs.size());
+    for (size_t k = 0; k < ts.size(); ++k) log_t[k] = std::log(bg.params.alpha + ts[k]);
+    for (size_t k = 0; k < txs.size(); ++k) log_tx[k] = std::log(bg.params.alpha + txs[k]);
+    for (size_t k = 0; k < xs.size(); ++k) {
+      if (xs[k] != 0) log_ratio[k] = std::log(bg.params.a / (bg.params.b + xs[k] - 1));
+    }
+  } else {
+    alive_purchases.resize(n);
+    p_alive.resize(n);
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+      return std::tie(rfm[i].x, rfm[i].T) < std::tie(rfm[j].x, rfm[j].T);
+    });
+    for (size_t k = 0; k < n; ++k) {
+      const auto& c = rfm[order[k]];
+      if (k > 0 && c.x == rfm[order[k - 1]].x && c.T == rfm[order[k - 1]].T) {
+        alive_purchases[order[k]] = alive_purchases[order[k - 1]];
+      } else {
+        alive_purchases[order[k]] =
+            alive_expected_purchases(bg.params, c.x, c.T, options.horizon_weeks);
+      }
+    }
+    for (size_t i = 0; i < n; ++i) p_alive[i] = bgnbd_p_alive(bg.params, rfm[i]);
   }
+  auto p_alive_at = [&](size_t i) {
+    if (!ranked) return p_alive[i];
+    return rfm[i].x == 0 ? 1.0
+                         : p_alive_of(log_ratio[st->x_rank[i]], bg.params.r + rfm[i].x,
+                                      log_t[st->t_rank[i]], log_tx[st->tx_rank[i]]);
+  };
+  auto alive_purchases_at = [&](size_t i) {
+    if (!ranked) return alive_purchases[i];
+    return table[static_cast<size_t>(st->x_rank[i]) * st->ts.size() + st->t_rank[i]];
+  };
 
   auto predict = [&](size_t i) {
     clv_customer cc;
     cc.rfm = rfm[i];
-    cc.p_alive = p_alive[i];
-    cc.expected_purchases = cc.p_alive * alive_purchases[i];
+    cc.p_alive = p_alive_at(i);
+    cc.expected_purchases = cc.p_alive * alive_purchases_at(i);
     // A repeat customer whose repeat purchases netted to nothing (refunds) counts as m = 0.
     cc.expected_spend =
         gamma_gamma_expected_spend(gg.params, rfm[i].x, rfm[i].x > 0 ? std::max(rfm[i].m, 0.0) : 0);
@@ -974,7 +1015,7 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
     std::vector<size_t> risk;  // positions in repeaters
     for (size_t k = 0; k < repeaters.size(); ++k) {
       const size_t i = repeaters[k];
-      if (historical[k] >= res.at_risk_threshold && p_alive[i] < 0.5) risk.push_back(k);
+      if (historical[k] >= res.at_risk_threshold && p_alive_at(i) < 0.5) risk.push_back(k);
     }
     std::sort(risk.begin(), risk.end(), [&](size_t u, size_t v) {
       return historical[u] != historical[v] ? historical[u] > historical[v] : u < v;
