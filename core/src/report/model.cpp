@@ -38,6 +38,20 @@ bool id_less(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+// A column's number at a row, NaN when the cell is empty. For a number column with its
+// packed array that is the array's value (an empty cell is NaN there), without asking
+// empty_at, which is out of line for a column read directly.
+struct filled_number {
+  const column* c = nullptr;
+  bool packed = false;
+  explicit filled_number(const column* col)
+      : c(col), packed(col && col->is_number() && !col->numbers.empty()) {}
+  double operator()(size_t row) const {
+    if (packed) return c->numbers[row];
+    return c->empty_at(row) ? std::numeric_limits<double>::quiet_NaN() : c->number(row);
+  }
+};
+
 }  // namespace
 
 std::string fold(std::string_view s) {
@@ -323,6 +337,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     // them up front, rather than regrowing (copies, and a doubled vector keeps up to half of
     // it empty for the rest of the report, which wasm's memory never gives back).
     if (cid) m.customers.reserve(m.customers.size() + cid->pool.size());
+    const filled_number total_at(total);
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       uint32_t oi = n_orders;
       bool fresh = true;
@@ -390,7 +405,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         time[oi] = date->time(r);
         f |= HAS_TIME;
       }
-      if (!(f & HAS_TOTAL) && total && !total->empty_at(r) && !std::isnan(total->number(r))) {
+      if (!(f & HAS_TOTAL) && total && !std::isnan(total_at(r))) {
         f |= HAS_TOTAL;
       }
       if (product || sku || qty) {
@@ -582,6 +597,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
     uint32_t next = src.first;
     const size_t rows = d->tbl.rows();
+    const filled_number total_at(total), cost_at(cost), refunded_at(refunded);
     for (size_t r = 0; r < rows; ++r) {
 #if defined(__GNUC__) && !defined(__wasm__)
       // The order of a row further on, fetched ahead: orders lie anywhere in m.orders.
@@ -593,12 +609,13 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       const uint32_t oi = order_of_row(src, oid, r, next);
       uint8_t& f = flags[oi];
       const uint32_t at = place[oi];
-      if (total && !total->empty_at(r)) {
-        const double t = total->number(r);
+      // A total that reads as no number (an empty cell or a bad value) changes nothing.
+      const double t = total ? total_at(r) : NaN;
+      if (!std::isnan(t)) {
         double& first = at & DROPPED ? dropped_total[at & ~DROPPED] : m.orders[at].revenue;
         if (std::isnan(first)) {
           first = t;
-        } else if (!std::isnan(t) && t != first && !line_items) {
+        } else if (t != first && !line_items) {
           // Same order id repeated with another total (not a line-item export): first wins.
           ++m.issues[ds].conflicts;
           note(ds, d->tbl.lines[r],
@@ -619,12 +636,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         o.day = day_of(date->time(r));
         f &= ~HAS_TIME;
       }
-      if (refunded && std::isnan(refund[at]) && !refunded->empty_at(r) &&
-          !std::isnan(refunded->number(r))) {
-        refund[at] = refunded->number(r);
+      if (refunded && std::isnan(refund[at])) {
+        if (const double v = refunded_at(r); !std::isnan(v)) refund[at] = v;
       }
-      if (cost && std::isnan(o.cost) && !cost->empty_at(r) && !std::isnan(cost->number(r))) {
-        o.cost = cost->number(r);
+      if (cost && std::isnan(o.cost)) {
+        if (const double v = cost_at(r); !std::isnan(v)) o.cost = v;
       }
       if (!(f & HAS_STATUS) && status && !status->empty_at(r)) {
         uint8_t& bad = invalid_of_code[status->codes[r]];
