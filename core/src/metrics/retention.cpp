@@ -249,8 +249,8 @@ void cohort_kpi(const context& ctx, report_parts& out) {
   int64_t min_day = std::numeric_limits<int64_t>::max(), max_day = std::numeric_limits<int64_t>::min();
   for (const order& o : m.orders) {
     if (!o.valid) continue;
-    min_day = std::min(min_day, o.day);
-    max_day = std::max(max_day, o.day);
+    min_day = std::min<int64_t>(min_day, o.day);
+    max_day = std::max<int64_t>(max_day, o.day);
   }
   if (min_day <= max_day) last_month = std::max(last_month, month_of(max_day));  // monotone
   // Month of every day the orders span, looked up rather than computed per order.

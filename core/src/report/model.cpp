@@ -633,7 +633,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       if (at & DROPPED) continue;
       order& o = m.orders[at];
       if ((f & HAS_TIME) && date && date->time(r) != MISSING_TIME) {
-        o.day = day_of(date->time(r));
+        o.day = static_cast<int32_t>(day_of(date->time(r)));
         f &= ~HAS_TIME;
       }
       if (refunded && std::isnan(refund[at])) {
