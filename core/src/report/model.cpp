@@ -603,7 +603,12 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       // The order of a row further on, fetched ahead: orders lie anywhere in m.orders.
       if (src.by_code && r + AHEAD < rows) {
         const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
-        if (!(ahead & DROPPED)) __builtin_prefetch(&m.orders[ahead], 1);
+        if (!(ahead & DROPPED)) {
+          // Both ends: a 28-byte order may straddle two cache lines.
+          const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
+          __builtin_prefetch(at, 1);
+          __builtin_prefetch(at + sizeof(order) - 1, 1);
+        }
       }
 #endif
       const uint32_t oi = order_of_row(src, oid, r, next);
@@ -689,7 +694,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
 #if defined(__GNUC__) && !defined(__wasm__)
         if (src.by_code && r + AHEAD < rows) {
           const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
-          if (!(ahead & DROPPED)) __builtin_prefetch(&m.orders[ahead]);
+          if (!(ahead & DROPPED)) {
+            const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
+            __builtin_prefetch(at);
+            __builtin_prefetch(at + sizeof(order) - 1);
+          }
         }
 #endif
         const uint32_t oi = order_of_row(src, oid, r, next);
