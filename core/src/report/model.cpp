@@ -454,6 +454,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     dropped.push_back({ds, origin[oi] - row_base[ds],
                        1 + (extra_rows.empty() ? 0 : extra_rows[oi]), f});
   }
+  // No order has two rows (extra_rows was never needed): see pass 3.
+  const bool one_row_orders = extra_rows.empty();
   std::vector<uint32_t>().swap(extra_rows);
 
   // Customers datasets: signup date and source; they also make customers known.
@@ -565,6 +567,59 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   std::vector<uint32_t>().swap(start);
   std::vector<double> dropped_total(dropped.size(), NaN);  // first total of a dropped order
   std::vector<double> refund(any_refund ? n_kept : 0, NaN);  // first refunded amount
+  // Pass 3's sums (see below), and what it does for one line row of a kept order `o` whose
+  // revenue, refund included, is `revenue`.
+  product_units_sums& pu = m.product_units;
+  // Products are indices into m.products: per index, its position in `items` (first seen in P).
+  std::vector<uint32_t> item_of(m.products.size(), UINT32_MAX);
+  struct line_columns {
+    const column* product = nullptr;
+    const column* sku = nullptr;
+    const column* qty = nullptr;
+    const column* price = nullptr;
+    explicit line_columns(const dataset* d)
+        : product(d->column_of("product")), sku(d->column_of("sku")),
+          qty(d->column_of("quantity")), price(d->column_of("unit_price")) {}
+    bool any() const { return product || sku || qty; }
+  };
+  auto add_line = [&](const orders_source& src, const line_columns& lc, size_t r, uint32_t oi,
+                      const order& o, double revenue) {
+    uint32_t pi = 0;
+    bool named = false;
+    if (lc.product) {
+      pi = src.product_of_code[lc.product->codes[r]];
+      named = pi != 0;
+    }
+    if (!named && lc.sku) pi = src.product_of_sku[lc.sku->codes[r]];
+    if (pi == 0 && lc.product) return;  // no line
+    if (!o.valid) return;
+    const double q = lc.qty ? lc.qty->number(r) : NaN;
+    const double quantity = std::isnan(q) ? 1 : q;
+    if (prev.contains(o.day)) pu.previous += quantity;
+    if (!P.contains(o.day)) return;
+    pu.total += quantity;
+    if (pi == 0) return;
+    uint32_t& item = item_of[pi];
+    if (item == UINT32_MAX) {
+      item = static_cast<uint32_t>(pu.items.size());
+      pu.items.push_back({m.products[pi], 0, 0});
+    }
+    product_total& p = pu.items[item];
+    p.units += quantity;
+    // Without a unit price, a one-line order's revenue is that product's revenue.
+    const double up = lc.price ? lc.price->number(r) : NaN;
+    const double line_revenue = std::isnan(up) ? NaN : up * quantity;
+    if (!std::isnan(line_revenue)) {
+      p.revenue += line_revenue;
+    } else if ((flags[oi] & (LINE_ONE | LINE_MORE)) == LINE_ONE) {
+      p.revenue += revenue;
+    }
+  };
+  // When every order has one row, its values are final once pass 2 has read that row: pass 2
+  // then does pass 3's work as it goes (in the same order of rows, so the same sums), which
+  // spares a second pass and a second random access per row.
+  const bool lines_in_pass2 = one_row_orders;
+
   // How many rows ahead passes 2 and 3 fetch a row's order (native builds).
   [[maybe_unused]] constexpr size_t AHEAD = 32;
   // The order of row r of a dataset, as pass 1 numbered it; `next` is the dataset's next
@@ -593,6 +648,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     const column* status = d->column_of("status");
     const column* refunded = d->column_of("refunded");
     const bool line_items = d->column_of("product") || d->column_of("sku");
+    const line_columns lines(d);
+    const bool lines_here = lines_in_pass2 && lines.any();
     std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
     std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
     uint32_t next = src.first;
@@ -653,6 +710,12 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         o.valid = bad == 0;
         f |= HAS_STATUS;
       }
+      if (lines_here) {
+        // The revenue as the refunds below will leave it.
+        const double revenue =
+            refunded && !std::isnan(refund[at]) ? o.revenue - refund[at] : o.revenue;
+        add_line(src, lines, r, oi, o, revenue);
+      }
     }
   }
   if (any_refund) {
@@ -671,22 +734,16 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
 
   // Pass 3: product_units over the line rows, in the rows' order (the sums round as they
   // always have): valid orders in P and P'; an order without a line row counts 1 unit.
-  product_units_sums& pu = m.product_units;
   {
-    // Products are indices into m.products: per index, its position in `items` (first seen
-    // in P).
-    std::vector<uint32_t> item_of(m.products.size(), UINT32_MAX);
     bool any_lines = false;
     for (uint32_t ds = 0; ds < sets.size(); ++ds) {
       const dataset* d = sets[ds];
       if (!d->usable() || d->kind != dataset_kind::orders) continue;
-      const column* product = d->column_of("product");
-      const column* sku = d->column_of("sku");
-      const column* qty = d->column_of("quantity");
-      if (!product && !sku && !qty) continue;
+      const line_columns lines(d);
+      if (!lines.any()) continue;
       any_lines = true;
+      if (lines_in_pass2) continue;  // done
       const column* oid = d->column_of("order_id");
-      const column* price = d->column_of("unit_price");
       const orders_source& src = sources[ds];
       uint32_t next = src.first;
       const size_t rows = d->tbl.rows();
@@ -702,39 +759,10 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         }
 #endif
         const uint32_t oi = order_of_row(src, oid, r, next);
-        uint32_t pi = 0;
-        bool named = false;
-        if (product) {
-          pi = src.product_of_code[product->codes[r]];
-          named = pi != 0;
-        }
-        if (!named && sku) pi = src.product_of_sku[sku->codes[r]];
-        if (pi == 0 && product) continue;  // no line
         const uint32_t at = place[oi];
         if (at & DROPPED) continue;
         const order& o = m.orders[at];
-        if (!o.valid) continue;
-        const double q = qty ? qty->number(r) : NaN;
-        const double quantity = std::isnan(q) ? 1 : q;
-        if (prev.contains(o.day)) pu.previous += quantity;
-        if (!P.contains(o.day)) continue;
-        pu.total += quantity;
-        if (pi == 0) continue;
-        uint32_t& item = item_of[pi];
-        if (item == UINT32_MAX) {
-          item = static_cast<uint32_t>(pu.items.size());
-          pu.items.push_back({m.products[pi], 0, 0});
-        }
-        product_total& p = pu.items[item];
-        p.units += quantity;
-        // Without a unit price, a one-line order's revenue is that product's revenue.
-        const double up = price ? price->number(r) : NaN;
-        const double line_revenue = std::isnan(up) ? NaN : up * quantity;
-        if (!std::isnan(line_revenue)) {
-          p.revenue += line_revenue;
-        } else if ((flags[oi] & (LINE_ONE | LINE_MORE)) == LINE_ONE) {
-          p.revenue += o.revenue;
-        }
+        add_line(src, lines, r, oi, o, o.revenue);
       }
     }
     // Orders without a line row: every order when no dataset has line columns, so in the
