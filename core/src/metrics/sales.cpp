@@ -10,7 +10,8 @@ namespace kpi::detail {
 namespace {
 
 // The bucket of a day among contiguous buckets [bounds[i], bounds[i+1]): a table of the
-// buckets' days when the bounds increase and span few days, else a binary search.
+// buckets' days when the bounds increase and span few days (a load per order rather than a
+// search, for P and P' and the CLV windows too), else a binary search.
 struct bucket_finder {
   const std::vector<int64_t>* bounds = nullptr;
   std::vector<int32_t> table;  // per day from bounds.front()
@@ -18,7 +19,7 @@ struct bucket_finder {
     const int64_t span = b.back() - b.front();
     bool increasing = true;
     for (size_t i = 1; i < b.size(); ++i) increasing = increasing && b[i] > b[i - 1];
-    if (b.size() > 4 && increasing && span <= (int64_t{1} << 20)) {
+    if (b.size() >= 2 && increasing && span <= (int64_t{1} << 20)) {
       table.resize(static_cast<size_t>(span));
       for (size_t i = 0; i + 1 < b.size(); ++i) {
         std::fill(table.begin() + (b[i] - b.front()), table.begin() + (b[i + 1] - b.front()),
