@@ -246,12 +246,7 @@ void cohort_kpi(const context& ctx, report_parts& out) {
   const int64_t last_cohort = month_of(ctx.P.to - 1);
   // Columns run to the last month with orders (at least to the last cohort of P).
   int64_t last_month = last_cohort;
-  int64_t min_day = std::numeric_limits<int64_t>::max(), max_day = std::numeric_limits<int64_t>::min();
-  for (const order& o : m.orders) {
-    if (!o.valid) continue;
-    min_day = std::min<int64_t>(min_day, o.day);
-    max_day = std::max<int64_t>(max_day, o.day);
-  }
+  const int64_t min_day = m.first_valid_day, max_day = m.last_valid_day;
   if (min_day <= max_day) last_month = std::max(last_month, month_of(max_day));  // monotone
   // Month of every day the orders span, looked up rather than computed per order.
   std::vector<int64_t> month_table;

@@ -272,29 +272,11 @@ void sales_kpis(const context& ctx, report_parts& out) {
   }
   out.kpis["product_units"] = product_units_kpi(ctx);
 
-  // historical_clv: realised revenue per customer up to the end of P (and of P').
-  {
-    double rev = 0, prev_rev = 0;
-    double customers = 0, prev_customers = 0;
-    uint32_t current = UINT32_MAX;
-    bool counted = false, prev_counted = false;
-    for (const order& o : m.orders) {
-      if (!o.valid) continue;
-      if (o.customer != current) {
-        current = o.customer;
-        counted = prev_counted = false;
-      }
-      if (o.day < ctx.P.to) {
-        rev += o.revenue;
-        if (!counted) customers += 1, counted = true;
-      }
-      if (o.day < ctx.prev.to) {
-        prev_rev += o.revenue;
-        if (!prev_counted) prev_customers += 1, prev_counted = true;
-      }
-    }
-    out.kpis["historical_clv"] = ratio_kpi(rev, customers, prev_rev, prev_customers, 1, "currency");
-  }
+  // historical_clv: realised revenue per customer up to the end of P (and of P'), summed
+  // while the model was built.
+  out.kpis["historical_clv"] =
+      ratio_kpi(m.until_P.revenue, m.until_P.customers, m.until_prev.revenue,
+                m.until_prev.customers, 1, "currency");
 
   // clv formula over W = the 12 months ending at the end of P.
   auto clv_for = [&](int64_t to, json_writer* w) -> double {

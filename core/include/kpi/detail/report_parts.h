@@ -122,6 +122,16 @@ struct model {
   bool has_customers_dataset = false;
   std::vector<order> orders;          // sorted by (customer, time, id)
   product_units_sums product_units;   // over the orders' line rows (product, SKU, quantity)
+  // Summed in the model's last pass over the valid orders, in their order: the first and
+  // last day (INT64_MAX and INT64_MIN when none), and historical_clv's realised revenue and
+  // customers with a valid order before the end of P (until_P) and of P' (until_prev).
+  int64_t first_valid_day = std::numeric_limits<int64_t>::max();
+  int64_t last_valid_day = std::numeric_limits<int64_t>::min();
+  struct realised {
+    double revenue = 0;
+    double customers = 0;
+  };
+  realised until_P, until_prev;
   std::vector<customer_info> customers;
   std::vector<customer_profile> profiles;  // see customer_info::profile
   std::vector<std::string> channels;  // display names; [0] = ""
