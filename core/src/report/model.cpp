@@ -342,8 +342,9 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       uint32_t oi = n_orders;
       bool fresh = true;
       const uint32_t ocode = oid ? oid->codes[r] : 0;
-      const std::string_view id = oid ? trim(oid->text(r)) : std::string_view();
-      if (oid && !id.empty()) {
+      // With `direct`, no id has surrounding blanks: a cell has an id when it has a code.
+      const bool has_id = oid && (direct ? ocode != 0 : !trim(oid->text(r)).empty());
+      if (has_id) {
         if (src.by_code) {
           if (ocode <= codes_seen) {
             oi = src.first + ocode - 1;
@@ -357,7 +358,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         if (!src.by_code) {
           uint32_t& cached = src.of_code[ocode];
           if (cached == UNSEEN) {
-            cached = direct ? oi : by_id.emplace(std::string(id), oi).first->second;
+            cached = direct ? oi
+                            : by_id.emplace(std::string(trim(oid->text(r))), oi).first->second;
           }
           fresh = cached == oi;
           oi = cached;
