@@ -145,6 +145,24 @@ TEST(Retention, MemberActivityWithEvents) {
   EXPECT_DOUBLE_EQ(r.num("/kpis/member_activity_rate/events_per_active_member"), 0.5);
 }
 
+TEST(Retention, MemberActivityWithEventsInBothPeriods) {
+  // P = [2024-01-01, 2024-04-01), P' = [2023-10-01, 2024-01-01); both are counted in one pass
+  // over the events and the orders. Members at the end of P: A, B, C, E; active in P: A and C
+  // by orders, B by an event: 75%. Events in P: B's and Z's (Z is no customer): 2 / 3.
+  // Members at the end of P': B, E (A and C join later); active in P': B: 50%.
+  voc_report r({{"orders.csv",
+                 "order_id,customer_id,date,total,status\n1,A,2024-01-10,100,paid\n"
+                 "2,B,2023-11-20,50,paid\n3,C,2024-02-10,70,paid\n4,E,2023-09-01,20,paid\n"},
+                {"activity.csv",
+                 "customer_id,event_date,event_type\nB,2023-12-01,login\nB,2024-02-05,login\n"
+                 "C,2023-12-15,login\nZ,2024-03-01,login\n"}},
+               "2024-01-01", "2024-04-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/member_activity_rate/value"), 75);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/member_activity_rate/previous"), 50);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/member_activity_rate/events"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/member_activity_rate/events_per_active_member"), 2.0 / 3.0);
+}
+
 TEST(Retention, CohortMatrix) {
   // Cohorts with a first order in P: 2024-01 {C}, 2024-02 {}, 2024-03 {D}. Columns run to
   // the last month with orders (2024-04). C buys again only in March, and that order is

@@ -283,6 +283,27 @@ TEST(Sales, RepeatedTotalWarningsBeforeSkippedOrders) {
   EXPECT_EQ(r.str("/datasets/0/warnings/2/reason"), "order without customer id or e-mail: skipped");
 }
 
+TEST(Sales, ProductUnitsWhenEveryOrderHasOneRow) {
+  // One row per order: the model sums the line rows while reading the orders' values. Tee's
+  // revenue is its one-line order's total less the refund (40 - 5); order 3 is cancelled,
+  // order 4 has no date (dropped), order 5 is in P' (3 units, no product entry), order 6 has
+  // no product (no line row: it counts 1).
+  voc_report r({{"o.csv",
+                 "order_id,customer_id,date,total,refunded_amount,status,product,quantity,"
+                 "unit_price\n1,A,2024-01-05,40,5,paid,Tee,1,\n2,B,2024-01-06,20,,,Mug,2,10\n"
+                 "3,C,2024-01-07,30,,cancelled,Mug,1,10\n4,D,,15,,,Cap,1,\n"
+                 "5,E,2023-12-20,12,,,Cap,3,\n6,F,2024-01-08,9,,,,,\n"}},
+               "2024-01-01", "2024-02-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/value"), 4);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/previous"), 3);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/products"), 2);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_revenue/0/product"), "Tee");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/0/revenue"), 35);
+  EXPECT_EQ(r.str("/kpis/product_units/top_by_revenue/1/product"), "Mug");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/1/units"), 2);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/product_units/top_by_revenue/1/revenue"), 20);
+}
+
 TEST(Sales, MissingQuantityCountsOne) {
   voc_report r({{"o.csv",
                  "order_id,customer_id,date,total,product,quantity\n"

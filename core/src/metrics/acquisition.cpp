@@ -286,7 +286,7 @@ void leads_kpi(const context& ctx, report_parts& out) {
   // after its creation, at any time.
   std::vector<int64_t> last_day(m.customers.size(), std::numeric_limits<int64_t>::min());
   for (const order& o : m.orders) {
-    if (o.valid) last_day[o.customer] = std::max(last_day[o.customer], o.day);
+    if (o.valid) last_day[o.customer] = std::max<int64_t>(last_day[o.customer], o.day);
   }
   double leads = 0, converted = 0, prev_leads = 0, prev_converted = 0;
   std::map<std::string, std::pair<double, double>> by_channel;

@@ -1,6 +1,7 @@
 // Retention and churn KPIs (METRICS.md "Retention and churn"): orders-based, or
 // subscription-based when a subscriptions/memberships dataset is present.
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -150,10 +151,13 @@ struct activity_counts {
   double active = 0, members = 0, events = 0;
 };
 
-activity_counts count_activity(const context& ctx, period p, bool& has_activity) {
+// The counts of P and of P' together: one pass over the activity rows (a customer lookup
+// per row, not per row and period), the orders and the customers.
+std::array<activity_counts, 2> count_activity(const context& ctx, const std::array<period, 2>& ps,
+                                              bool& has_activity) {
   const model& m = ctx.m;
-  std::vector<uint8_t> active(m.customers.size(), 0);
-  activity_counts c;
+  std::vector<uint8_t> active(m.customers.size(), 0);  // bit k: active in ps[k]
+  std::array<activity_counts, 2> c;
   has_activity = false;
   for (const dataset* d : ctx.of_kind(dataset_kind::activity)) {
     has_activity = true;
@@ -162,17 +166,24 @@ activity_counts count_activity(const context& ctx, period p, bool& has_activity)
     const column* date = d->column_of("date");
     if (!date || !date->is_date()) continue;
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
-      if (date->time(r) == MISSING_TIME || !p.contains(day_of(date->time(r)))) continue;
-      c.events += 1;
+      if (date->time(r) == MISSING_TIME) continue;
+      const int64_t day = day_of(date->time(r));
+      const uint8_t in = (ps[0].contains(day) ? 1 : 0) | (ps[1].contains(day) ? 2 : 0);
+      if (!in) continue;
+      for (int k = 0; k < 2; ++k) c[k].events += (in >> k) & 1;
       const int64_t ci = m.find_customer(cid ? cid->text(r) : std::string_view(),
                                          email ? email->text(r) : std::string_view());
-      if (ci >= 0) active[ci] = 1;
+      if (ci >= 0) active[ci] |= in;
     }
   }
   for (const order& o : m.orders) {
-    if (!o.valid || !p.contains(o.day)) continue;
-    active[o.customer] = 1;
-    if (!has_activity) c.events += 1;
+    if (!o.valid) continue;
+    const uint8_t in = (ps[0].contains(o.day) ? 1 : 0) | (ps[1].contains(o.day) ? 2 : 0);
+    if (!in) continue;
+    active[o.customer] |= in;
+    if (!has_activity) {
+      for (int k = 0; k < 2; ++k) c[k].events += (in >> k) & 1;
+    }
   }
   for (uint32_t i = 0; i < m.customers.size(); ++i) {
     const customer_info& ci = m.customers[i];
@@ -184,9 +195,11 @@ activity_counts count_activity(const context& ctx, period p, bool& has_activity)
     } else {
       continue;
     }
-    if (joined >= p.to) continue;
-    c.members += 1;
-    c.active += active[i];
+    for (int k = 0; k < 2; ++k) {
+      if (joined >= ps[k].to) continue;
+      c[k].members += 1;
+      c[k].active += (active[i] >> k) & 1;
+    }
   }
   return c;
 }
@@ -197,8 +210,9 @@ void activity_kpi(const context& ctx, report_parts& out) {
     return;
   }
   bool has_activity;
-  const activity_counts c = count_activity(ctx, ctx.P, has_activity);
-  const activity_counts q = count_activity(ctx, ctx.prev, has_activity);
+  const std::array<activity_counts, 2> counts = count_activity(ctx, {ctx.P, ctx.prev}, has_activity);
+  const activity_counts& c = counts[0];
+  const activity_counts& q = counts[1];
   json_writer w;
   w.begin_object();
   write_ratio(w, c.active, c.members, 100, "%");
@@ -232,12 +246,7 @@ void cohort_kpi(const context& ctx, report_parts& out) {
   const int64_t last_cohort = month_of(ctx.P.to - 1);
   // Columns run to the last month with orders (at least to the last cohort of P).
   int64_t last_month = last_cohort;
-  int64_t min_day = std::numeric_limits<int64_t>::max(), max_day = std::numeric_limits<int64_t>::min();
-  for (const order& o : m.orders) {
-    if (!o.valid) continue;
-    min_day = std::min(min_day, o.day);
-    max_day = std::max(max_day, o.day);
-  }
+  const int64_t min_day = m.first_valid_day, max_day = m.last_valid_day;
   if (min_day <= max_day) last_month = std::max(last_month, month_of(max_day));  // monotone
   // Month of every day the orders span, looked up rather than computed per order.
   std::vector<int64_t> month_table;

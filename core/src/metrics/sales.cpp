@@ -10,7 +10,8 @@ namespace kpi::detail {
 namespace {
 
 // The bucket of a day among contiguous buckets [bounds[i], bounds[i+1]): a table of the
-// buckets' days when the bounds increase and span few days, else a binary search.
+// buckets' days when the bounds increase and span few days (a load per order rather than a
+// search, for P and P' and the CLV windows too), else a binary search.
 struct bucket_finder {
   const std::vector<int64_t>* bounds = nullptr;
   std::vector<int32_t> table;  // per day from bounds.front()
@@ -18,7 +19,7 @@ struct bucket_finder {
     const int64_t span = b.back() - b.front();
     bool increasing = true;
     for (size_t i = 1; i < b.size(); ++i) increasing = increasing && b[i] > b[i - 1];
-    if (b.size() > 4 && increasing && span <= (int64_t{1} << 20)) {
+    if (b.size() >= 2 && increasing && span <= (int64_t{1} << 20)) {
       table.resize(static_cast<size_t>(span));
       for (size_t i = 0; i + 1 < b.size(); ++i) {
         std::fill(table.begin() + (b[i] - b.front()), table.begin() + (b[i + 1] - b.front()),
@@ -271,29 +272,11 @@ void sales_kpis(const context& ctx, report_parts& out) {
   }
   out.kpis["product_units"] = product_units_kpi(ctx);
 
-  // historical_clv: realised revenue per customer up to the end of P (and of P').
-  {
-    double rev = 0, prev_rev = 0;
-    double customers = 0, prev_customers = 0;
-    uint32_t current = UINT32_MAX;
-    bool counted = false, prev_counted = false;
-    for (const order& o : m.orders) {
-      if (!o.valid) continue;
-      if (o.customer != current) {
-        current = o.customer;
-        counted = prev_counted = false;
-      }
-      if (o.day < ctx.P.to) {
-        rev += o.revenue;
-        if (!counted) customers += 1, counted = true;
-      }
-      if (o.day < ctx.prev.to) {
-        prev_rev += o.revenue;
-        if (!prev_counted) prev_customers += 1, prev_counted = true;
-      }
-    }
-    out.kpis["historical_clv"] = ratio_kpi(rev, customers, prev_rev, prev_customers, 1, "currency");
-  }
+  // historical_clv: realised revenue per customer up to the end of P (and of P'), summed
+  // while the model was built.
+  out.kpis["historical_clv"] =
+      ratio_kpi(m.until_P.revenue, m.until_P.customers, m.until_prev.revenue,
+                m.until_prev.customers, 1, "currency");
 
   // clv formula over W = the 12 months ending at the end of P.
   auto clv_for = [&](int64_t to, json_writer* w) -> double {

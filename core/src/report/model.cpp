@@ -38,6 +38,20 @@ bool id_less(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+// A column's number at a row, NaN when the cell is empty. For a number column with its
+// packed array that is the array's value (an empty cell is NaN there), without asking
+// empty_at, which is out of line for a column read directly.
+struct filled_number {
+  const column* c = nullptr;
+  bool packed = false;
+  explicit filled_number(const column* col)
+      : c(col), packed(col && col->is_number() && !col->numbers.empty()) {}
+  double operator()(size_t row) const {
+    if (packed) return c->numbers[row];
+    return c->empty_at(row) ? std::numeric_limits<double>::quiet_NaN() : c->number(row);
+  }
+};
+
 }  // namespace
 
 std::string fold(std::string_view s) {
@@ -323,12 +337,14 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     // them up front, rather than regrowing (copies, and a doubled vector keeps up to half of
     // it empty for the rest of the report, which wasm's memory never gives back).
     if (cid) m.customers.reserve(m.customers.size() + cid->pool.size());
+    const filled_number total_at(total);
     for (size_t r = 0; r < d->tbl.rows(); ++r) {
       uint32_t oi = n_orders;
       bool fresh = true;
       const uint32_t ocode = oid ? oid->codes[r] : 0;
-      const std::string_view id = oid ? trim(oid->text(r)) : std::string_view();
-      if (oid && !id.empty()) {
+      // With `direct`, no id has surrounding blanks: a cell has an id when it has a code.
+      const bool has_id = oid && (direct ? ocode != 0 : !trim(oid->text(r)).empty());
+      if (has_id) {
         if (src.by_code) {
           if (ocode <= codes_seen) {
             oi = src.first + ocode - 1;
@@ -342,7 +358,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         if (!src.by_code) {
           uint32_t& cached = src.of_code[ocode];
           if (cached == UNSEEN) {
-            cached = direct ? oi : by_id.emplace(std::string(id), oi).first->second;
+            cached = direct ? oi
+                            : by_id.emplace(std::string(trim(oid->text(r))), oi).first->second;
           }
           fresh = cached == oi;
           oi = cached;
@@ -390,7 +407,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         time[oi] = date->time(r);
         f |= HAS_TIME;
       }
-      if (!(f & HAS_TOTAL) && total && !total->empty_at(r) && !std::isnan(total->number(r))) {
+      if (!(f & HAS_TOTAL) && total && !std::isnan(total_at(r))) {
         f |= HAS_TOTAL;
       }
       if (product || sku || qty) {
@@ -439,6 +456,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     dropped.push_back({ds, origin[oi] - row_base[ds],
                        1 + (extra_rows.empty() ? 0 : extra_rows[oi]), f});
   }
+  // No order has two rows (extra_rows was never needed): see pass 3.
+  const bool one_row_orders = extra_rows.empty();
   std::vector<uint32_t>().swap(extra_rows);
 
   // Customers datasets: signup date and source; they also make customers known.
@@ -550,6 +569,59 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   std::vector<uint32_t>().swap(start);
   std::vector<double> dropped_total(dropped.size(), NaN);  // first total of a dropped order
   std::vector<double> refund(any_refund ? n_kept : 0, NaN);  // first refunded amount
+  // Pass 3's sums (see below), and what it does for one line row of a kept order `o` whose
+  // revenue, refund included, is `revenue`.
+  product_units_sums& pu = m.product_units;
+  // Products are indices into m.products: per index, its position in `items` (first seen in P).
+  std::vector<uint32_t> item_of(m.products.size(), UINT32_MAX);
+  struct line_columns {
+    const column* product = nullptr;
+    const column* sku = nullptr;
+    const column* qty = nullptr;
+    const column* price = nullptr;
+    explicit line_columns(const dataset* d)
+        : product(d->column_of("product")), sku(d->column_of("sku")),
+          qty(d->column_of("quantity")), price(d->column_of("unit_price")) {}
+    bool any() const { return product || sku || qty; }
+  };
+  auto add_line = [&](const orders_source& src, const line_columns& lc, size_t r, uint32_t oi,
+                      const order& o, double revenue) {
+    uint32_t pi = 0;
+    bool named = false;
+    if (lc.product) {
+      pi = src.product_of_code[lc.product->codes[r]];
+      named = pi != 0;
+    }
+    if (!named && lc.sku) pi = src.product_of_sku[lc.sku->codes[r]];
+    if (pi == 0 && lc.product) return;  // no line
+    if (!o.valid) return;
+    const double q = lc.qty ? lc.qty->number(r) : NaN;
+    const double quantity = std::isnan(q) ? 1 : q;
+    if (prev.contains(o.day)) pu.previous += quantity;
+    if (!P.contains(o.day)) return;
+    pu.total += quantity;
+    if (pi == 0) return;
+    uint32_t& item = item_of[pi];
+    if (item == UINT32_MAX) {
+      item = static_cast<uint32_t>(pu.items.size());
+      pu.items.push_back({m.products[pi], 0, 0});
+    }
+    product_total& p = pu.items[item];
+    p.units += quantity;
+    // Without a unit price, a one-line order's revenue is that product's revenue.
+    const double up = lc.price ? lc.price->number(r) : NaN;
+    const double line_revenue = std::isnan(up) ? NaN : up * quantity;
+    if (!std::isnan(line_revenue)) {
+      p.revenue += line_revenue;
+    } else if ((flags[oi] & (LINE_ONE | LINE_MORE)) == LINE_ONE) {
+      p.revenue += revenue;
+    }
+  };
+  // When every order has one row, its values are final once pass 2 has read that row: pass 2
+  // then does pass 3's work as it goes (in the same order of rows, so the same sums), which
+  // spares a second pass and a second random access per row.
+  const bool lines_in_pass2 = one_row_orders;
+
   // How many rows ahead passes 2 and 3 fetch a row's order (native builds).
   [[maybe_unused]] constexpr size_t AHEAD = 32;
   // The order of row r of a dataset, as pass 1 numbered it; `next` is the dataset's next
@@ -578,27 +650,36 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     const column* status = d->column_of("status");
     const column* refunded = d->column_of("refunded");
     const bool line_items = d->column_of("product") || d->column_of("sku");
+    const line_columns lines(d);
+    const bool lines_here = lines_in_pass2 && lines.any();
     std::vector<uint32_t> channel_of_code(chan ? chan->pool.size() : 0, UNSEEN);
     std::vector<uint8_t> invalid_of_code(status ? status->pool.size() : 0, 2);  // 2 = unknown
     uint32_t next = src.first;
     const size_t rows = d->tbl.rows();
+    const filled_number total_at(total), cost_at(cost), refunded_at(refunded);
     for (size_t r = 0; r < rows; ++r) {
 #if defined(__GNUC__) && !defined(__wasm__)
       // The order of a row further on, fetched ahead: orders lie anywhere in m.orders.
       if (src.by_code && r + AHEAD < rows) {
         const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
-        if (!(ahead & DROPPED)) __builtin_prefetch(&m.orders[ahead], 1);
+        if (!(ahead & DROPPED)) {
+          // Both ends: a 28-byte order may straddle two cache lines.
+          const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
+          __builtin_prefetch(at, 1);
+          __builtin_prefetch(at + sizeof(order) - 1, 1);
+        }
       }
 #endif
       const uint32_t oi = order_of_row(src, oid, r, next);
       uint8_t& f = flags[oi];
       const uint32_t at = place[oi];
-      if (total && !total->empty_at(r)) {
-        const double t = total->number(r);
+      // A total that reads as no number (an empty cell or a bad value) changes nothing.
+      const double t = total ? total_at(r) : NaN;
+      if (!std::isnan(t)) {
         double& first = at & DROPPED ? dropped_total[at & ~DROPPED] : m.orders[at].revenue;
         if (std::isnan(first)) {
           first = t;
-        } else if (!std::isnan(t) && t != first && !line_items) {
+        } else if (t != first && !line_items) {
           // Same order id repeated with another total (not a line-item export): first wins.
           ++m.issues[ds].conflicts;
           note(ds, d->tbl.lines[r],
@@ -616,21 +697,26 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       if (at & DROPPED) continue;
       order& o = m.orders[at];
       if ((f & HAS_TIME) && date && date->time(r) != MISSING_TIME) {
-        o.day = day_of(date->time(r));
+        o.day = static_cast<int32_t>(day_of(date->time(r)));
         f &= ~HAS_TIME;
       }
-      if (refunded && std::isnan(refund[at]) && !refunded->empty_at(r) &&
-          !std::isnan(refunded->number(r))) {
-        refund[at] = refunded->number(r);
+      if (refunded && std::isnan(refund[at])) {
+        if (const double v = refunded_at(r); !std::isnan(v)) refund[at] = v;
       }
-      if (cost && std::isnan(o.cost) && !cost->empty_at(r) && !std::isnan(cost->number(r))) {
-        o.cost = cost->number(r);
+      if (cost && std::isnan(o.cost)) {
+        if (const double v = cost_at(r); !std::isnan(v)) o.cost = v;
       }
       if (!(f & HAS_STATUS) && status && !status->empty_at(r)) {
         uint8_t& bad = invalid_of_code[status->codes[r]];
         if (bad == 2) bad = invalid_status(status->text(r));
         o.valid = bad == 0;
         f |= HAS_STATUS;
+      }
+      if (lines_here) {
+        // The revenue as the refunds below will leave it.
+        const double revenue =
+            refunded && !std::isnan(refund[at]) ? o.revenue - refund[at] : o.revenue;
+        add_line(src, lines, r, oi, o, revenue);
       }
     }
   }
@@ -650,22 +736,16 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
 
   // Pass 3: product_units over the line rows, in the rows' order (the sums round as they
   // always have): valid orders in P and P'; an order without a line row counts 1 unit.
-  product_units_sums& pu = m.product_units;
   {
-    // Products are indices into m.products: per index, its position in `items` (first seen
-    // in P).
-    std::vector<uint32_t> item_of(m.products.size(), UINT32_MAX);
     bool any_lines = false;
     for (uint32_t ds = 0; ds < sets.size(); ++ds) {
       const dataset* d = sets[ds];
       if (!d->usable() || d->kind != dataset_kind::orders) continue;
-      const column* product = d->column_of("product");
-      const column* sku = d->column_of("sku");
-      const column* qty = d->column_of("quantity");
-      if (!product && !sku && !qty) continue;
+      const line_columns lines(d);
+      if (!lines.any()) continue;
       any_lines = true;
+      if (lines_in_pass2) continue;  // done
       const column* oid = d->column_of("order_id");
-      const column* price = d->column_of("unit_price");
       const orders_source& src = sources[ds];
       uint32_t next = src.first;
       const size_t rows = d->tbl.rows();
@@ -673,43 +753,18 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
 #if defined(__GNUC__) && !defined(__wasm__)
         if (src.by_code && r + AHEAD < rows) {
           const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
-          if (!(ahead & DROPPED)) __builtin_prefetch(&m.orders[ahead]);
+          if (!(ahead & DROPPED)) {
+            const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
+            __builtin_prefetch(at);
+            __builtin_prefetch(at + sizeof(order) - 1);
+          }
         }
 #endif
         const uint32_t oi = order_of_row(src, oid, r, next);
-        uint32_t pi = 0;
-        bool named = false;
-        if (product) {
-          pi = src.product_of_code[product->codes[r]];
-          named = pi != 0;
-        }
-        if (!named && sku) pi = src.product_of_sku[sku->codes[r]];
-        if (pi == 0 && product) continue;  // no line
         const uint32_t at = place[oi];
         if (at & DROPPED) continue;
         const order& o = m.orders[at];
-        if (!o.valid) continue;
-        const double q = qty ? qty->number(r) : NaN;
-        const double quantity = std::isnan(q) ? 1 : q;
-        if (prev.contains(o.day)) pu.previous += quantity;
-        if (!P.contains(o.day)) continue;
-        pu.total += quantity;
-        if (pi == 0) continue;
-        uint32_t& item = item_of[pi];
-        if (item == UINT32_MAX) {
-          item = static_cast<uint32_t>(pu.items.size());
-          pu.items.push_back({m.products[pi], 0, 0});
-        }
-        product_total& p = pu.items[item];
-        p.units += quantity;
-        // Without a unit price, a one-line order's revenue is that product's revenue.
-        const double up = price ? price->number(r) : NaN;
-        const double line_revenue = std::isnan(up) ? NaN : up * quantity;
-        if (!std::isnan(line_revenue)) {
-          p.revenue += line_revenue;
-        } else if ((flags[oi] & (LINE_ONE | LINE_MORE)) == LINE_ONE) {
-          p.revenue += o.revenue;
-        }
+        add_line(src, lines, r, oi, o, o.revenue);
       }
     }
     // Orders without a line row: every order when no dataset has line columns, so in the
@@ -732,6 +787,10 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   std::vector<uint8_t>().swap(flags);
   std::vector<orders_source>().swap(sources);
 
+  // The last pass: each customer's first valid order, and the sums that would otherwise take
+  // passes of their own (see model::first_valid_day and until_P).
+  uint32_t current = UINT32_MAX;
+  bool counted = false, prev_counted = false;
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
     const order& o = m.orders[i];
     if (!o.valid) continue;
@@ -739,6 +798,20 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     if (c.first_order == UINT32_MAX) {
       c.first_order = i;
       c.first_day = o.day;
+    }
+    m.first_valid_day = std::min<int64_t>(m.first_valid_day, o.day);
+    m.last_valid_day = std::max<int64_t>(m.last_valid_day, o.day);
+    if (o.customer != current) {
+      current = o.customer;
+      counted = prev_counted = false;
+    }
+    if (o.day < P.to) {
+      m.until_P.revenue += o.revenue;
+      if (!counted) m.until_P.customers += 1, counted = true;
+    }
+    if (o.day < prev.to) {
+      m.until_prev.revenue += o.revenue;
+      if (!prev_counted) m.until_prev.customers += 1, prev_counted = true;
     }
   }
   return m;

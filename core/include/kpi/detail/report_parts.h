@@ -48,16 +48,22 @@ int64_t add_months(int64_t day, int months);
 
 // ---- The orders model: every valid and invalid order of all orders datasets, with the
 // customers matched across files. Built once per report.
-// 32 bytes: the KPI passes stream over a million of these. What only the model's build
+// 28 bytes: the KPI passes stream over a million of these. What only the model's build
 // needs (the time of day that orders a customer's orders, the first row) stays there.
+// Packed to 4 bytes (x86 and wasm read doubles at any address) rather than padded to 32.
+// The day fits 32 bits: dates are read with years of at most four digits and Unix times
+// below 10^10 seconds (see values.cpp), days within +-3 million of 1970.
+#pragma pack(push, 4)
 struct order {
   uint32_t customer = 0;      // index into model::customers
   uint32_t channel : 31 = 0;  // index into model::channels; 0 = none
   uint32_t valid : 1 = 1;
-  int64_t day = 0;
+  int32_t day = 0;
   double revenue = 0;         // total - refunded amount
   double cost = NaN;          // NaN when the order has no cost
 };
+#pragma pack(pop)
+static_assert(sizeof(order) == 28);
 
 // product_units as the model's build sums it (see build_model): valid orders' line quantities
 // (1 per order without a line row) in P and in P', and per product, in order of first line in
@@ -116,6 +122,16 @@ struct model {
   bool has_customers_dataset = false;
   std::vector<order> orders;          // sorted by (customer, time, id)
   product_units_sums product_units;   // over the orders' line rows (product, SKU, quantity)
+  // Summed in the model's last pass over the valid orders, in their order: the first and
+  // last day (INT64_MAX and INT64_MIN when none), and historical_clv's realised revenue and
+  // customers with a valid order before the end of P (until_P) and of P' (until_prev).
+  int64_t first_valid_day = std::numeric_limits<int64_t>::max();
+  int64_t last_valid_day = std::numeric_limits<int64_t>::min();
+  struct realised {
+    double revenue = 0;
+    double customers = 0;
+  };
+  realised until_P, until_prev;
   std::vector<customer_info> customers;
   std::vector<customer_profile> profiles;  // see customer_info::profile
   std::vector<std::string> channels;  // display names; [0] = ""
