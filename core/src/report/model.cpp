@@ -676,9 +676,14 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       // A total that reads as no number (an empty cell or a bad value) changes nothing.
       const double t = total ? total_at(r) : NaN;
       if (!std::isnan(t)) {
-        double& first = at & DROPPED ? dropped_total[at & ~DROPPED] : m.orders[at].revenue;
+        // By value: an order's doubles are 4-byte aligned (see struct order), so no double&.
+        const double first = at & DROPPED ? dropped_total[at & ~DROPPED] : m.orders[at].revenue;
         if (std::isnan(first)) {
-          first = t;
+          if (at & DROPPED) {
+            dropped_total[at & ~DROPPED] = t;
+          } else {
+            m.orders[at].revenue = t;
+          }
         } else if (t != first && !line_items) {
           // Same order id repeated with another total (not a line-item export): first wins.
           ++m.issues[ds].conflicts;

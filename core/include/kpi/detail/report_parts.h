@@ -50,7 +50,9 @@ int64_t add_months(int64_t day, int months);
 // customers matched across files. Built once per report.
 // 28 bytes: the KPI passes stream over a million of these. What only the model's build
 // needs (the time of day that orders a customer's orders, the first row) stays there.
-// Packed to 4 bytes (x86 and wasm read doubles at any address) rather than padded to 32.
+// Packed to 4 bytes (x86 and wasm read doubles at any address) rather than padded to 32. So
+// its doubles are read and written by value: never bind a double& or const double& to one
+// (std::max(o.revenue, x) included), which UBSan rightly reports as misaligned.
 // The day fits 32 bits: dates are read with years of at most four digits and Unix times
 // below 10^10 seconds (see values.cpp), days within +-3 million of 1970.
 #pragma pack(push, 4)
