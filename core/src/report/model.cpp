@@ -622,8 +622,23 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   // spares a second pass and a second random access per row.
   const bool lines_in_pass2 = one_row_orders;
 
-  // How many rows ahead passes 2 and 3 fetch a row's order (native builds).
-  [[maybe_unused]] constexpr size_t AHEAD = 32;
+  // Natively, passes 2 and 3 fetch the order of the row AHEAD rows on, since orders lie
+  // anywhere in m.orders: both ends of it, as a 28-byte order may straddle two cache lines.
+  // (Prefetched for writing in pass 3 too, which only reads: the same lines either way.)
+  auto fetch_ahead = [&](const orders_source& src, const column* oid, size_t r,
+                         size_t rows) __attribute__((always_inline)) {
+#if defined(__GNUC__) && !defined(__wasm__)
+    constexpr size_t AHEAD = 32;
+    if (!src.by_code || r + AHEAD >= rows) return;
+    const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
+    if (ahead & DROPPED) return;
+    const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
+    __builtin_prefetch(at, 1);
+    __builtin_prefetch(at + sizeof(order) - 1, 1);
+#else
+    (void)src, (void)oid, (void)r, (void)rows;
+#endif
+  };
   // The order of row r of a dataset, as pass 1 numbered it; `next` is the dataset's next
   // new order.
   auto order_of_row = [](const orders_source& src, const column* oid, size_t r, uint32_t& next) {
@@ -658,18 +673,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     const size_t rows = d->tbl.rows();
     const filled_number total_at(total), cost_at(cost), refunded_at(refunded);
     for (size_t r = 0; r < rows; ++r) {
-#if defined(__GNUC__) && !defined(__wasm__)
-      // The order of a row further on, fetched ahead: orders lie anywhere in m.orders.
-      if (src.by_code && r + AHEAD < rows) {
-        const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
-        if (!(ahead & DROPPED)) {
-          // Both ends: a 28-byte order may straddle two cache lines.
-          const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
-          __builtin_prefetch(at, 1);
-          __builtin_prefetch(at + sizeof(order) - 1, 1);
-        }
-      }
-#endif
+      fetch_ahead(src, oid, r, rows);
       const uint32_t oi = order_of_row(src, oid, r, next);
       uint8_t& f = flags[oi];
       const uint32_t at = place[oi];
@@ -755,16 +759,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       uint32_t next = src.first;
       const size_t rows = d->tbl.rows();
       for (size_t r = 0; r < rows; ++r) {
-#if defined(__GNUC__) && !defined(__wasm__)
-        if (src.by_code && r + AHEAD < rows) {
-          const uint32_t ahead = place[src.first + oid->codes[r + AHEAD] - 1];
-          if (!(ahead & DROPPED)) {
-            const char* at = reinterpret_cast<const char*>(&m.orders[ahead]);
-            __builtin_prefetch(at);
-            __builtin_prefetch(at + sizeof(order) - 1);
-          }
-        }
-#endif
+        fetch_ahead(src, oid, r, rows);
         const uint32_t oi = order_of_row(src, oid, r, next);
         const uint32_t at = place[oi];
         if (at & DROPPED) continue;
