@@ -1,14 +1,27 @@
 // Module worker of the bench page: the hardware reference and Loupe, each timed from the File
-// to its result. Loupe is driven exactly as web/worker.js drives it: File.stream() chunks fed
-// to a wasm Session, then finish() and report().
+// to its result. Loupe is driven exactly as web/worker.js drives it: File.stream() read into one
+// reused buffer (BYOB), each chunk fed to a wasm Session, then finish() and report().
 import { fromLoupeReport } from './kpis.js';
 
+// File.stream() as the browser hands it out: a new chunk per read (the hardware reference).
 async function* chunks(file) {
   const reader = file.stream().getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return;
     yield value;
+  }
+}
+
+// File.stream() read as web/worker.js reads it: a BYOB reader refilling one 1 MiB buffer.
+async function* reusedChunks(file) {
+  const reader = file.stream().getReader({ mode: 'byob' });
+  let buffer = new ArrayBuffer(1 << 20);
+  for (;;) {
+    const { done, value } = await reader.read(new Uint8Array(buffer));
+    if (done) return;
+    yield value;
+    buffer = value.buffer;
   }
 }
 
@@ -47,7 +60,7 @@ async function loupe(file, loupeUrl, options) {
   const t1 = performance.now();
   const s = new M.Session();
   const id = s.open(file.name, file.size);
-  for await (const c of chunks(file)) s.feed(id, c);
+  for await (const c of reusedChunks(file)) s.feed(id, c);
   const info = JSON.parse(s.finish(id));
   const t2 = performance.now();
   const report = JSON.parse(s.report(JSON.stringify(options)));
