@@ -142,12 +142,13 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
     if (site) results.coldStart = await coldStarts(browser, site.url, runs, log);
     for (const file of files) {
       results[file] = {};
-      for (const tool of tools) {
-        if (tool === 'duckdb' && !file.endsWith('.csv')) continue;
-        if (tool === 'papa' && !file.endsWith('.csv')) continue;
-        if (tool === 'reference' && !file.endsWith('.csv')) continue;
-        results[file][tool] = [];
-        for (let i = 0; i < runs; i++) {
+      const here = tools.filter((tool) => file.endsWith('.csv') || !['duckdb', 'papa', 'reference'].includes(tool));
+      for (const tool of here) results[file][tool] = [];
+      // Round by round (every tool once, then again), so that the machine's drift over a few
+      // minutes falls on every tool alike rather than on whichever ran last.
+      for (let i = 0; i < runs; i++) {
+        for (const tool of here) {
+          if (results[file][tool].some((r) => r.error)) continue;  // failed once: not again
           const r = tool === 'page'
             ? await pageRun(browser, site.url, file, allTime[file])
             : await benchRun(browser, `${bench.url}/bench/index.html`, file, tool, {
@@ -155,7 +156,6 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
             });
           log(`  browser ${tool} ${file.split('/').pop()} run ${i + 1}: ${r.error ? `FAILED ${r.error.split('\n')[0]}` : `${r.seconds.toFixed(3)} s, +${Math.round(r.memory_mb)} MB`}`);
           results[file][tool].push(r);
-          if (r.error) break;
         }
       }
     }
