@@ -10,20 +10,16 @@
 // Prints the wall time of the whole ingest, and per part its time (feed + finish), the time
 // of finish() alone and the rows read; then the process's peak RSS.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadLoupe } from '../node/load.mjs';
 
 const CHUNK = 1 << 20;
 
 /** Reads bytes [from, to) of `file` into a new Session, after `header` if given. */
 async function ingest({ loupeJs, file, from, to, header }) {
-  // Emscripten's ES module build reads __dirname and require under node.
-  globalThis.__dirname = dirname(resolve(loupeJs));
-  globalThis.require = createRequire(import.meta.url);
-  const { default: createLoupe } = await import(pathToFileURL(resolve(loupeJs)).href);
-  const M = await createLoupe({ wasmBinary: readFileSync(join(dirname(resolve(loupeJs)), 'loupe.wasm')) });
+  const M = await loadLoupe(dirname(resolve(loupeJs)));
   const t0 = performance.now();
   const s = new M.Session();
   const id = s.open(basename(file), to - from + (header ? header.length : 0));

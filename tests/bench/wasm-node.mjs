@@ -2,20 +2,15 @@
 // memory is its own): node wasm-node.mjs LOUPE_JS FILE OPTIONS_JSON
 // Feeds the file in 1 MiB chunks exactly as the page's worker feeds a File, then asks for the
 // report. Prints {init, ingest, report_seconds, total (seconds), peak_rss_mb, rows, report} as JSON.
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { loadLoupe } from '../node/load.mjs';
 
 const [loupeJs, file, options = '{}'] = process.argv.slice(2);
 const CHUNK = 1 << 20;
 
 const t0 = performance.now();
-// Emscripten's ES module build reads __dirname and require under node.
-globalThis.__dirname = dirname(resolve(loupeJs));
-globalThis.require = createRequire(import.meta.url);
-const { default: createLoupe } = await import(pathToFileURL(resolve(loupeJs)).href);
-const M = await createLoupe({ wasmBinary: readFileSync(join(dirname(resolve(loupeJs)), 'loupe.wasm')) });
+const M = await loadLoupe(dirname(resolve(loupeJs)));
 const t1 = performance.now();
 const s = new M.Session();
 const fd = openSync(file, 'r');

@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(fileURLToPath(import.meta.url), '../../..');
 
-export async function loadLoupe() {
-  // LOUPE_WASM_DIR: test a module built elsewhere (as scripts/serve and scripts/bench take it).
-  const dir = process.env.LOUPE_WASM_DIR ? resolve(process.env.LOUPE_WASM_DIR) : join(root, 'build-wasm');
+/**
+ * The module of `dir` (its loupe.js and loupe.wasm), instantiated. By default build-wasm/, or
+ * LOUPE_WASM_DIR: test a module built elsewhere (as scripts/serve and scripts/bench take it).
+ */
+export async function loadLoupe(dir = process.env.LOUPE_WASM_DIR ? resolve(process.env.LOUPE_WASM_DIR) : join(root, 'build-wasm')) {
   globalThis.__dirname ??= dir;
   globalThis.require ??= createRequire(join(dir, 'loupe.js'));
   const { default: createLoupe } = await import(join(dir, 'loupe.js'));
