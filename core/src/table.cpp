@@ -110,7 +110,7 @@ bool id_like_header(std::string_view name) {
 // by the top bits of their hash into partitions of a few thousand entries; each partition
 // finds every entry's first equal entry with a hash table that stays in cache. A pass in
 // entry order then numbers the first occurrences and compacts their bytes into the pool.
-void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t>& ends) {
+void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>& ends) {
   const size_t n = ends.size();
   const char* const bytes = bytes_in.data();
   auto entry = [&](size_t e) -> std::string_view {
@@ -206,7 +206,7 @@ void intern_entries(column& c, std::vector<char>& bytes_in, std::vector<uint32_t
   std::vector<uint32_t>().swap(ends);
   c.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
   std::vector<uint32_t>().swap(hashes);
-  bytes_in.resize(out);
+  bytes_in.truncate(out);
   bytes_in.shrink_to_fit();
   c.pool.adopt(std::move(bytes_in), std::move(offsets));
 }
@@ -538,7 +538,7 @@ uint32_t string_pool::intern(std::string_view s) {
           (s.size() == last.size() && std::memcmp(s.data(), last.data(), s.size()) > 0)) {
         // Greater than every string so far: new.
         const uint32_t code = size();
-        bytes_.insert(bytes_.end(), s.begin(), s.end());
+        bytes_.append(s.data(), s.size());
         offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
         return code;
       }
@@ -559,7 +559,7 @@ uint32_t string_pool::intern(std::string_view s) {
     i = (i + 1) & mask;
   }
   const uint32_t code = size();
-  bytes_.insert(bytes_.end(), s.begin(), s.end());
+  bytes_.append(s.data(), s.size());
   offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
   hashes_.push_back(h);
   slots_[i] = code + 1;
@@ -579,7 +579,7 @@ size_t string_pool::memory_bytes() const {
   return bytes_.capacity() + 4 * (offsets_.capacity() + slots_.capacity() + hashes_.capacity());
 }
 
-void string_pool::adopt(std::vector<char> bytes, std::vector<uint32_t> offsets) {
+void string_pool::adopt(pod_vector<char> bytes, std::vector<uint32_t> offsets) {
   bytes_ = std::move(bytes);
   offsets_ = std::move(offsets);
   slots_.clear();
@@ -784,7 +784,7 @@ std::string_view column::direct_text(size_t row) const {
 void column::materialize() {
   if (!direct()) return;
   const size_t n = shape.k == cell_shape::kind::number ? numbers.size() : times.size();
-  std::vector<char> bytes;
+  pod_vector<char> bytes;
   std::vector<uint32_t> ends;
   codes.assign(n, 0, static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX)));
   size_t next = 0;
@@ -798,7 +798,7 @@ void column::materialize() {
     } else {
       s = {buffer, write_value(r, buffer)};
     }
-    bytes.insert(bytes.end(), s.begin(), s.end());
+    bytes.append(s.data(), s.size());
     ends.push_back(static_cast<uint32_t>(bytes.size()));
     codes.set(r, static_cast<uint32_t>(ends.size()));
   }
@@ -879,7 +879,7 @@ void table_builder::set(size_t col, std::string_view value) {
       pending_[col] = 0;
       return;
     }
-    d.bytes.insert(d.bytes.end(), value.begin(), value.end());
+    d.bytes.append(value.data(), value.size());
     d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
     pending_[col] = static_cast<uint32_t>(d.ends.size());
     return;

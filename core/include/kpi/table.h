@@ -22,6 +22,122 @@
 
 namespace kpi {
 
+// A growable array of a trivially copyable type, for the pools' bytes and the number and time
+// arrays below: grows as a std::vector does, but its push_back and append stay inline wherever
+// they are called (GCC calls a std::vector's out of line from a function as large as
+// table_builder::end_row: some twenty instructions a cell), and it never value-initializes.
+template <typename T>
+class pod_vector {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  pod_vector() = default;
+  pod_vector(const pod_vector& o) { *this = o; }
+  pod_vector(pod_vector&& o) noexcept
+      : p_(std::exchange(o.p_, nullptr)),
+        size_(std::exchange(o.size_, 0)),
+        cap_(std::exchange(o.cap_, 0)) {}
+  pod_vector& operator=(const pod_vector& o) {
+    if (this != &o) {
+      pod_vector copy;
+      copy.reallocate(o.size_);
+      if (o.size_ > 0) std::memcpy(copy.p_, o.p_, o.size_ * sizeof(T));
+      copy.size_ = o.size_;
+      swap(copy);
+    }
+    return *this;
+  }
+  pod_vector& operator=(pod_vector&& o) noexcept {
+    pod_vector(std::move(o)).swap(*this);
+    return *this;
+  }
+  ~pod_vector() { ::operator delete(p_); }
+  void swap(pod_vector& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+  }
+
+  T operator[](size_t i) const { return p_[i]; }
+  T& operator[](size_t i) { return p_[i]; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
+  bool empty() const { return size_ == 0; }
+  const T* begin() const { return p_; }
+  const T* end() const { return p_ + size_; }
+  T* begin() { return p_; }
+  T* end() { return p_ + size_; }
+  T* data() { return p_; }
+  const T* data() const { return p_; }
+  [[gnu::always_inline]] void push_back(T x) {
+    if (size_ == cap_) [[unlikely]] grow();
+    p_[size_++] = x;
+  }
+  // Appends n elements. A few bytes (an id, a name) are copied in words here rather than by a
+  // call to memcpy: in wasm that call runs a byte loop, or past 512 bytes calls out to
+  // JavaScript; std::vector::insert made it for every value a pool or deferred column took.
+  [[gnu::always_inline]] void append(const T* src, size_t n) {
+    if (cap_ - size_ < n) [[unlikely]] grow(size_ + n);
+    char* dst = reinterpret_cast<char*>(p_ + size_);
+    const char* from = reinterpret_cast<const char*>(src);
+    const size_t bytes = n * sizeof(T);
+    size_ += n;
+    if (bytes >= 8 && bytes <= 16) {
+      uint64_t head, tail;  // two words that overlap when bytes < 16
+      std::memcpy(&head, from, 8);
+      std::memcpy(&tail, from + bytes - 8, 8);
+      std::memcpy(dst, &head, 8);
+      std::memcpy(dst + bytes - 8, &tail, 8);
+    } else if (bytes >= 4 && bytes < 8) {
+      uint32_t head, tail;
+      std::memcpy(&head, from, 4);
+      std::memcpy(&tail, from + bytes - 4, 4);
+      std::memcpy(dst, &head, 4);
+      std::memcpy(dst + bytes - 4, &tail, 4);
+    } else if (bytes > 0 && bytes < 4) {
+      dst[0] = from[0];
+      dst[bytes / 2] = from[bytes / 2];
+      dst[bytes - 1] = from[bytes - 1];
+    } else if (bytes > 16) {
+      std::memcpy(dst, from, bytes);
+    }
+  }
+  // Drops the elements from n on (n <= size()); the capacity stays.
+  void truncate(size_t n) { size_ = n; }
+  void reserve(size_t n) {
+    if (n > cap_) reallocate(n);
+  }
+  void shrink_to_fit() {
+    if (cap_ > size_) reallocate(size_);
+  }
+  void assign(size_t n, T x) {
+    size_ = 0;
+    reserve(n);
+    std::fill_n(p_, n, x);
+    size_ = n;
+  }
+
+ private:
+  // Room for at least `need` elements, doubling at the least.
+  [[gnu::cold, gnu::noinline]] void grow(size_t need = 0) {
+    reallocate(std::max(need, cap_ == 0 ? size_t(16) : cap_ * 2));
+  }
+  void reallocate(size_t n) {
+    T* q = nullptr;
+    if (n > 0) {
+      if (n > std::numeric_limits<size_t>::max() / sizeof(T)) throw std::bad_alloc();
+      q = static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    if (size_ > 0) std::memcpy(q, p_, size_ * sizeof(T));
+    ::operator delete(p_);
+    p_ = q;
+    cap_ = n;
+  }
+  T* p_ = nullptr;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
 // Distinct strings of one column, each stored once. Code 0 is always the empty string.
 class string_pool {
  public:
@@ -34,7 +150,7 @@ class string_pool {
   uint32_t size() const { return static_cast<uint32_t>(offsets_.size() - 1); }
   size_t memory_bytes() const;
   // Takes strings built elsewhere, distinct and in code order: offsets_[0] = offsets_[1] = 0.
-  void adopt(std::vector<char> bytes, std::vector<uint32_t> offsets);
+  void adopt(pod_vector<char> bytes, std::vector<uint32_t> offsets);
   // Frees what only adding strings needs, once they are all in: the index (the next intern()
   // builds it again) and the spare capacity of a pool grown by doubling.
   void compact();
@@ -43,7 +159,7 @@ class string_pool {
   friend class table_builder;
   void grow();
   void build_index();
-  std::vector<char> bytes_;
+  pod_vector<char> bytes_;
   std::vector<uint32_t> offsets_;  // size() + 1 entries
   // Open addressing: code + 1, 0 = free. Empty until needed: while every string added is
   // greater than the one before (shorter first, then bytewise), as sorted ids are, a greater
@@ -220,86 +336,6 @@ class line_array {
   std::vector<uint64_t> base_;  // line of each block's first row
   code_array distance_;         // line - its block's base, or APART
   std::vector<std::pair<uint64_t, uint64_t>> apart_;  // (row, line), by row
-};
-
-// A growable array of a trivially copyable type, for the number and time arrays below: grows
-// as a std::vector does, but its push_back stays inline wherever it is called (GCC calls a
-// std::vector's out of line from a function as large as table_builder::end_row: some twenty
-// instructions a cell), and it never value-initializes.
-template <typename T>
-class pod_vector {
-  static_assert(std::is_trivially_copyable_v<T>);
-
- public:
-  pod_vector() = default;
-  pod_vector(const pod_vector& o) { *this = o; }
-  pod_vector(pod_vector&& o) noexcept
-      : p_(std::exchange(o.p_, nullptr)),
-        size_(std::exchange(o.size_, 0)),
-        cap_(std::exchange(o.cap_, 0)) {}
-  pod_vector& operator=(const pod_vector& o) {
-    if (this != &o) {
-      pod_vector copy;
-      copy.reallocate(o.size_);
-      if (o.size_ > 0) std::memcpy(copy.p_, o.p_, o.size_ * sizeof(T));
-      copy.size_ = o.size_;
-      swap(copy);
-    }
-    return *this;
-  }
-  pod_vector& operator=(pod_vector&& o) noexcept {
-    pod_vector(std::move(o)).swap(*this);
-    return *this;
-  }
-  ~pod_vector() { ::operator delete(p_); }
-  void swap(pod_vector& o) noexcept {
-    std::swap(p_, o.p_);
-    std::swap(size_, o.size_);
-    std::swap(cap_, o.cap_);
-  }
-
-  T operator[](size_t i) const { return p_[i]; }
-  T& operator[](size_t i) { return p_[i]; }
-  size_t size() const { return size_; }
-  size_t capacity() const { return cap_; }
-  bool empty() const { return size_ == 0; }
-  const T* begin() const { return p_; }
-  const T* end() const { return p_ + size_; }
-  T* begin() { return p_; }
-  T* end() { return p_ + size_; }
-  [[gnu::always_inline]] void push_back(T x) {
-    if (size_ == cap_) [[unlikely]] grow();
-    p_[size_++] = x;
-  }
-  void reserve(size_t n) {
-    if (n > cap_) reallocate(n);
-  }
-  void shrink_to_fit() {
-    if (cap_ > size_) reallocate(size_);
-  }
-  void assign(size_t n, T x) {
-    size_ = 0;
-    reserve(n);
-    std::fill_n(p_, n, x);
-    size_ = n;
-  }
-
- private:
-  [[gnu::cold, gnu::noinline]] void grow() { reallocate(cap_ == 0 ? 16 : cap_ * 2); }
-  void reallocate(size_t n) {
-    T* q = nullptr;
-    if (n > 0) {
-      if (n > std::numeric_limits<size_t>::max() / sizeof(T)) throw std::bad_alloc();
-      q = static_cast<T*>(::operator new(n * sizeof(T)));
-    }
-    if (size_ > 0) std::memcpy(q, p_, size_ * sizeof(T));
-    ::operator delete(p_);
-    p_ = q;
-    cap_ = n;
-  }
-  T* p_ = nullptr;
-  size_t size_ = 0;
-  size_t cap_ = 0;
 };
 
 inline constexpr int64_t MISSING_TIME = std::numeric_limits<int64_t>::min();
@@ -609,7 +645,7 @@ class table_builder {
   // entry + 1 until finish() turns it into the value's code.
   struct deferred_cells {
     bool on = false;
-    std::vector<char> bytes;
+    pod_vector<char> bytes;
     std::vector<uint32_t> ends;  // end of each entry in bytes
   };
   enum class phase : uint8_t { sampling, direct, interned };
