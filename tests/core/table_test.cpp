@@ -690,4 +690,39 @@ TEST(LineArray, TakesAboutAByteARowForPlainFiles) {
 }
 
 }  // namespace
+
+// pod_vector::append copies up to 16 bytes in words (two that overlap, or three single bytes
+// below 4): every length from 0 to 40, onto every fill from 0 to 20 (so across growth), must
+// give exactly the bytes a std::string gets.
+TEST(PodVector, AppendCopiesEveryLengthExactly) {
+  std::string source;
+  for (int i = 0; i < 64; ++i) source.push_back(static_cast<char>('A' + i % 50));
+  for (size_t fill = 0; fill <= 20; ++fill) {
+    for (size_t n = 0; n <= 40; ++n) {
+      pod_vector<char> v;
+      std::string want;
+      for (size_t i = 0; i < fill; ++i) {
+        v.push_back(static_cast<char>('0' + i % 10));
+        want.push_back(static_cast<char>('0' + i % 10));
+      }
+      v.append(source.data() + 3, n);
+      want.append(source.data() + 3, n);
+      v.append(source.data() + 7, n / 2 + 1);  // and once more behind it
+      want.append(source.data() + 7, n / 2 + 1);
+      ASSERT_EQ(v.size(), want.size()) << "fill " << fill << " n " << n;
+      ASSERT_GE(v.capacity(), v.size());
+      ASSERT_EQ(std::string(v.data(), v.size()), want) << "fill " << fill << " n " << n;
+    }
+  }
+  pod_vector<uint32_t> words;  // wider elements: n counts elements, not bytes
+  const uint32_t w[5] = {1, 2, 3, 0xFFFFFFFFu, 5};
+  words.append(w, 5);
+  words.append(w + 1, 2);
+  ASSERT_EQ(words.size(), 7u);
+  EXPECT_EQ(std::vector<uint32_t>(words.begin(), words.end()),
+            (std::vector<uint32_t>{1, 2, 3, 0xFFFFFFFFu, 5, 2, 3}));
+  words.truncate(3);
+  EXPECT_EQ(std::vector<uint32_t>(words.begin(), words.end()), (std::vector<uint32_t>{1, 2, 3}));
+}
+
 }  // namespace kpi
