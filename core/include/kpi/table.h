@@ -76,6 +76,7 @@ class pod_vector {
   // Appends n elements. A few bytes (an id, a name) are copied in words here rather than by a
   // call to memcpy: in wasm that call runs a byte loop, or past 512 bytes calls out to
   // JavaScript; std::vector::insert made it for every value a pool or deferred column took.
+  // Unlike insert, `src` must not point into this array (growing would free it first).
   [[gnu::always_inline]] void append(const T* src, size_t n) {
     if (cap_ - size_ < n) [[unlikely]] grow(size_ + n);
     char* dst = reinterpret_cast<char*>(p_ + size_);
