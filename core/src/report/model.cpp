@@ -3,6 +3,7 @@
 // across files by id or e-mail.
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstring>
 #include <unordered_map>
 
@@ -672,6 +673,54 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     uint32_t next = src.first;
     const size_t rows = d->tbl.rows();
     const filled_number total_at(total), cost_at(cost), refunded_at(refunded);
+    // The channel of row r (0: none), numbered in order of first use, dropped orders' rows
+    // included.
+    auto channel_at = [&](size_t r) -> uint32_t {
+      if (!chan || chan->empty_at(r)) return 0;
+      uint32_t& ch = channel_of_code[chan->codes[r]];
+      if (ch == UNSEEN) ch = channel_index(chan->text(r));
+      return ch;
+    };
+    auto valid_at = [&](size_t r) -> bool {
+      if (!status || status->empty_at(r)) return true;
+      uint8_t& bad = invalid_of_code[status->codes[r]];
+      if (bad == 2) bad = invalid_status(status->text(r));
+      return bad == 0;
+    };
+    if (one_row_orders) {
+      // Every order has this one row, so its values are all here: each kept order is written
+      // whole (but for its customer, set above) and never read first. In wasm, which cannot
+      // prefetch, that read of an order lying anywhere in m.orders was most of this pass;
+      // stores alone do not wait for memory. A kept order has its total and time in this row.
+      for (size_t r = 0; r < rows; ++r) {
+        fetch_ahead(src, oid, r, rows);
+        const uint32_t oi = order_of_row(src, oid, r, next);
+        const uint32_t at = place[oi];
+        const uint32_t ch = channel_at(r);
+        if (at & DROPPED) continue;
+        order o;
+        o.channel = ch;
+        o.valid = valid_at(r);
+        o.day = static_cast<int32_t>(day_of(date->time(r)));
+        o.revenue = total_at(r);
+        if (cost) {
+          const double v = cost_at(r);
+          if (!std::isnan(v)) o.cost = v;
+        }
+        double revenue = o.revenue;  // as the refunds below will leave it
+        if (refunded) {
+          if (const double v = refunded_at(r); !std::isnan(v)) {
+            refund[at] = v;
+            revenue -= v;
+          }
+        }
+        static_assert(offsetof(order, customer) == 0 && sizeof(order::customer) == 4);
+        std::memcpy(reinterpret_cast<char*>(&m.orders[at]) + 4,
+                    reinterpret_cast<const char*>(&o) + 4, sizeof(order) - 4);
+        if (lines_here) add_line(src, lines, r, oi, o, revenue);
+      }
+      continue;
+    }
     for (size_t r = 0; r < rows; ++r) {
       fetch_ahead(src, oid, r, rows);
       const uint32_t oi = order_of_row(src, oid, r, next);
@@ -698,8 +747,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       }
       // Channel names are numbered in order of first use, dropped orders' rows included.
       if (!(f & HAS_CHANNEL) && chan && !chan->empty_at(r)) {
-        uint32_t& ch = channel_of_code[chan->codes[r]];
-        if (ch == UNSEEN) ch = channel_index(chan->text(r));
+        const uint32_t ch = channel_at(r);
         if (!(at & DROPPED)) m.orders[at].channel = ch;
         f |= HAS_CHANNEL;
       }
@@ -716,9 +764,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         if (const double v = cost_at(r); !std::isnan(v)) o.cost = v;
       }
       if (!(f & HAS_STATUS) && status && !status->empty_at(r)) {
-        uint8_t& bad = invalid_of_code[status->codes[r]];
-        if (bad == 2) bad = invalid_status(status->text(r));
-        o.valid = bad == 0;
+        o.valid = valid_at(r);
         f |= HAS_STATUS;
       }
       if (lines_here) {
