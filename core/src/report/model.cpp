@@ -493,19 +493,24 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       if (!(cust[oi] & DROPPED)) ++start[cust[oi] + 1];
     }
     for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
-    // Order numbers by customer; each customer's few orders are then sorted on (time, number)
-    // pairs copied out, so the array spanning every order holds 4 bytes per order, not 16.
-    std::vector<uint32_t> keys(n_kept);
-    {
-      std::vector<uint32_t> next(start.begin(), start.end() - 1);
-      for (uint32_t oi = 0; oi < n_orders; ++oi) {
-        if (!(cust[oi] & DROPPED)) keys[next[cust[oi]]++] = oi;
-      }
-    }
+    // (time, order number) by customer, scattered once (stores do not wait for memory); each
+    // customer's few orders are then sorted in place. Gathering the times in customer order
+    // instead was a random read per order, which wasm cannot fetch ahead.
+#pragma pack(push, 4)
     struct sort_key {
       int64_t time;
       uint32_t index;
     };
+#pragma pack(pop)
+    static_assert(sizeof(sort_key) == 12);
+    std::vector<sort_key> keys(n_kept);
+    {
+      std::vector<uint32_t> next(start.begin(), start.end() - 1);
+      for (uint32_t oi = 0; oi < n_orders; ++oi) {
+        if (!(cust[oi] & DROPPED)) keys[next[cust[oi]]++] = {time[oi], oi};
+      }
+    }
+    std::vector<int64_t>().swap(time);
     std::vector<const column*> id_column(sets.size(), nullptr);
     for (size_t ds = 0; ds < sets.size(); ++ds) id_column[ds] = sets[ds]->column_of("order_id");
     // The order id as the order's first row wrote it (its line number when there is no id).
@@ -523,20 +528,10 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       if (a != b) return id_less(a, b);
       return x.index < y.index;
     };
-    std::vector<sort_key> segment;
     for (size_t c = 0; c + 1 < start.size(); ++c) {
       const size_t count = start[c + 1] - start[c];
       if (count < 2) continue;
-      uint32_t* ids = keys.data() + start[c];
-      segment.resize(count);
-      for (size_t k = 0; k < count; ++k) {
-#if defined(__GNUC__) && !defined(__wasm__)
-        // The next customers' times, fetched ahead: they lie anywhere in the file.
-        if (ids + k + 16 < keys.data() + n_kept) __builtin_prefetch(&time[ids[k + 16]]);
-#endif
-        segment[k] = {time[ids[k]], ids[k]};
-      }
-      sort_key* first = segment.data();
+      sort_key* first = keys.data() + start[c];
       sort_key* last = first + count;
       if (count <= 16) {
         for (sort_key* i = first + 1; i < last; ++i) {  // insertion sort: a handful of orders
@@ -548,12 +543,10 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       } else {
         std::sort(first, last, less);
       }
-      for (size_t k = 0; k < count; ++k) ids[k] = segment[k].index;
     }
-    std::vector<int64_t>().swap(time);
     std::vector<uint32_t>().swap(origin);
     // From here cust[oi] is the order's place in m.orders (or DROPPED | ordinal).
-    for (uint32_t i = 0; i < n_kept; ++i) cust[keys[i]] = i;
+    for (uint32_t i = 0; i < n_kept; ++i) cust[keys[i].index] = i;
   }
   std::vector<uint32_t>& place = cust;
 
