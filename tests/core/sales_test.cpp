@@ -323,6 +323,21 @@ TEST(Sales, FirstOrderTieBreaksOnLowerOrderId) {
   EXPECT_DOUBLE_EQ(r.num("/kpis/avg_days_between_orders/value"), 0);
 }
 
+TEST(Sales, FirstOrderOverMoreThan136Years) {
+  // Orders 144 years apart, more seconds than 32 bits hold (cut to 32 bits, A's 2024 order
+  // would come 8 years after Z's of 1880, before A's of 1900). A's first order is the one of
+  // 1900, so A returns in 2024 and only B is new.
+  voc_report r({{"o.csv",
+                 "order_id,customer_id,date,total\n1,A,2024-03-01,10\n2,A,1900-01-01,20\n"
+                 "3,Z,1880-01-01,1\n4,B,2024-04-01,30\n5,B,2024-04-01 08:00,5\n"}},
+               "2024-01-01", "2025-01-01");
+  EXPECT_DOUBLE_EQ(r.num("/kpis/new_customers/value"), 1);
+  EXPECT_DOUBLE_EQ(r.num("/kpis/new_customers/returning"), 1);
+  // B's second order is 8 hours after the first, A's 2024 order follows 1900's.
+  EXPECT_DOUBLE_EQ(r.num("/kpis/repeat_purchase_rate/numerator"), 2);
+  EXPECT_EQ(r.str("/range/from"), "1880-01-01");
+}
+
 TEST(Sales, UnavailableWithoutOrders) {
   voc_report r({{"s.csv", "score,date\n9,2024-01-05\n"}}, "2024-01-01", "2024-02-01");
   EXPECT_EQ(r.str("/kpis/revenue/status"), "unavailable");

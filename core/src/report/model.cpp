@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <unordered_map>
 
 #include "kpi/detail/report_parts.h"
@@ -489,28 +490,20 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   // dense indices), then each customer's few orders by time, the order id breaking ties.
   std::vector<uint32_t> start(m.customers.size() + 1, 0);
   {
+    int64_t earliest = std::numeric_limits<int64_t>::max();
+    int64_t latest = std::numeric_limits<int64_t>::min();
     for (uint32_t oi = 0; oi < n_orders; ++oi) {
-      if (!(cust[oi] & DROPPED)) ++start[cust[oi] + 1];
+      if (cust[oi] & DROPPED) continue;
+      ++start[cust[oi] + 1];
+      earliest = std::min(earliest, time[oi]);
+      latest = std::max(latest, time[oi]);
     }
     for (size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
     // (time, order number) by customer, scattered once (stores do not wait for memory); each
     // customer's few orders are then sorted in place. Gathering the times in customer order
-    // instead was a random read per order, which wasm cannot fetch ahead.
-#pragma pack(push, 4)
-    struct sort_key {
-      int64_t time;
-      uint32_t index;
-    };
-#pragma pack(pop)
-    static_assert(sizeof(sort_key) == 12);
-    std::vector<sort_key> keys(n_kept);
-    {
-      std::vector<uint32_t> next(start.begin(), start.end() - 1);
-      for (uint32_t oi = 0; oi < n_orders; ++oi) {
-        if (!(cust[oi] & DROPPED)) keys[next[cust[oi]]++] = {time[oi], oi};
-      }
-    }
-    std::vector<int64_t>().swap(time);
+    // instead was a random read per order, which wasm cannot fetch ahead. Times are kept as
+    // seconds after the earliest, in 4 bytes when the orders span less than 136 years (the
+    // keys then take what the times took), else in 8.
     std::vector<const column*> id_column(sets.size(), nullptr);
     for (size_t ds = 0; ds < sets.size(); ++ds) id_column[ds] = sets[ds]->column_of("order_id");
     // The order id as the order's first row wrote it (its line number when there is no id).
@@ -521,32 +514,60 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       if (oid) return std::string(trim(oid->text(row)));
       return std::to_string(sets[ds]->tbl.lines[row]);
     };
-    auto less = [&](const sort_key& x, const sort_key& y) {
-      if (x.time != y.time) return x.time < y.time;
-      const std::string a = id_of(x.index);
-      const std::string b = id_of(y.index);
-      if (a != b) return id_less(a, b);
-      return x.index < y.index;
-    };
-    for (size_t c = 0; c + 1 < start.size(); ++c) {
-      const size_t count = start[c + 1] - start[c];
-      if (count < 2) continue;
-      sort_key* first = keys.data() + start[c];
-      sort_key* last = first + count;
-      if (count <= 16) {
-        for (sort_key* i = first + 1; i < last; ++i) {  // insertion sort: a handful of orders
-          sort_key k = *i;
-          sort_key* j = i;
-          for (; j > first && less(k, j[-1]); --j) *j = j[-1];
-          *j = k;
+    auto sort_and_place = [&]<typename Key>(Key) {
+      std::vector<Key> keys(n_kept);
+      {
+        std::vector<uint32_t> next(start.begin(), start.end() - 1);
+        for (uint32_t oi = 0; oi < n_orders; ++oi) {
+          if (cust[oi] & DROPPED) continue;
+          keys[next[cust[oi]]++] = {static_cast<decltype(Key::time)>(time[oi] - earliest), oi};
         }
-      } else {
-        std::sort(first, last, less);
       }
+      std::vector<int64_t>().swap(time);
+      auto less = [&](const Key& x, const Key& y) {
+        if (x.time != y.time) return x.time < y.time;
+        const std::string a = id_of(x.index);
+        const std::string b = id_of(y.index);
+        if (a != b) return id_less(a, b);
+        return x.index < y.index;
+      };
+      for (size_t c = 0; c + 1 < start.size(); ++c) {
+        const size_t count = start[c + 1] - start[c];
+        if (count < 2) continue;
+        Key* first = keys.data() + start[c];
+        Key* last = first + count;
+        if (count <= 16) {
+          for (Key* i = first + 1; i < last; ++i) {  // insertion sort: a handful of orders
+            Key k = *i;
+            Key* j = i;
+            for (; j > first && less(k, j[-1]); --j) *j = j[-1];
+            *j = k;
+          }
+        } else {
+          std::sort(first, last, less);
+        }
+      }
+      std::vector<uint32_t>().swap(origin);
+      // From here cust[oi] is the order's place in m.orders (or DROPPED | ordinal).
+      for (uint32_t i = 0; i < n_kept; ++i) cust[keys[i].index] = i;
+    };
+    struct narrow_key {
+      uint32_t time;
+      uint32_t index;
+    };
+#pragma pack(push, 4)
+    struct wide_key {
+      int64_t time;
+      uint32_t index;
+    };
+#pragma pack(pop)
+    static_assert(sizeof(narrow_key) == 8 && sizeof(wide_key) == 12);
+    const uint64_t span = static_cast<uint64_t>(latest) - static_cast<uint64_t>(earliest);
+    if (n_kept == 0 || span <= UINT32_MAX) {
+      sort_and_place(narrow_key{});
+    } else {
+      sort_and_place(wide_key{});
     }
-    std::vector<uint32_t>().swap(origin);
-    // From here cust[oi] is the order's place in m.orders (or DROPPED | ordinal).
-    for (uint32_t i = 0; i < n_kept; ++i) cust[keys[i].index] = i;
   }
   std::vector<uint32_t>& place = cust;
 
