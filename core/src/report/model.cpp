@@ -728,6 +728,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
             revenue -= v;
           }
         }
+        // All but the first 4 bytes (the customer) at once: the channel and valid bits share a
+        // word, which assigning them one by one would read first.
         static_assert(offsetof(order, customer) == 0 && sizeof(order::customer) == 4);
         std::memcpy(reinterpret_cast<char*>(&m.orders[at]) + 4,
                     reinterpret_cast<const char*>(&o) + 4, sizeof(order) - 4);
