@@ -107,9 +107,11 @@ bool id_like_header(std::string_view name) {
 // Interns entries (entry i = bytes[ends[i - 1], ends[i])) into c.pool in entry order, so that
 // codes come out in order of first appearance exactly as interning cell by cell would give
 // them, and turns every row's code from entry + 1 into the value's code. Entries are split
-// by the top bits of their hash into partitions of a few thousand entries; each partition
-// finds every entry's first equal entry with a hash table that stays in cache. A pass in
-// entry order then numbers the first occurrences and compacts their bytes into the pool.
+// by the top bits of their hash into partitions of at most 16,384 entries; each partition
+// finds every entry's first equal entry with a hash table of at most 256 KB, which stays in
+// the L2 cache (with partitions of 4,096 entries this function took 15% longer in wasm at
+// 5M rows). A pass in entry order then numbers the first occurrences and compacts their
+// bytes into the pool.
 void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>& ends) {
   const size_t n = ends.size();
   const char* const bytes = bytes_in.data();
@@ -118,7 +120,7 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
     return {bytes + b, ends[e] - b};
   };
   int bits = 0;
-  while (bits < 12 && (n >> bits) > 4096) ++bits;
+  while (bits < 12 && (n >> bits) > 16384) ++bits;
   const int shift = 32 - bits;
   auto part_of = [&](uint32_t h) -> size_t { return bits == 0 ? 0 : h >> shift; };
 
@@ -131,8 +133,13 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
     ++starts[part_of(hashes[e]) + 1];
   }
   for (size_t p = 1; p < starts.size(); ++p) starts[p] += starts[p - 1];
+  // An entry of up to 8 bytes carries them (zero-padded) in `w`, so that finding its first
+  // equal entry reads nothing outside the partition: at 5M rows of 8-byte customer ids,
+  // reading each entry's bytes (and its match's) in the 40 MB byte array was a cache miss
+  // or two per entry. A longer entry carries its hash and where its bytes begin.
   struct record {
-    uint32_t e, h, begin, len;
+    uint32_t e, len;
+    uint64_t w;
   };
   std::vector<record> order(n);
   {
@@ -141,7 +148,14 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
     for (size_t e = 0; e < n; ++e) {
       const uint32_t h = hashes[e];
       const uint32_t end = ends[e];
-      order[next[part_of(h)]++] = {static_cast<uint32_t>(e), h, begin, end - begin};
+      const uint32_t len = end - begin;
+      uint64_t w = 0;
+      if (len <= 8) {
+        std::memcpy(&w, bytes + begin, len);
+      } else {
+        w = uint64_t(h) << 32 | begin;
+      }
+      order[next[part_of(h)]++] = {static_cast<uint32_t>(e), len, w};
       begin = end;
     }
   }
@@ -161,12 +175,20 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
     local.clear();
     for (size_t k = from; k < to; ++k) {
       const record r = order[k];
-      size_t i = r.h & mask;
+      const bool inline_bytes = r.len <= 8;
+      const uint32_t h =
+          inline_bytes
+              ? hash_bytes({reinterpret_cast<const char*>(&r.w), r.len})
+              : static_cast<uint32_t>(r.w >> 32);
+      size_t i = h & mask;
       uint32_t found = r.e;
       while (const uint64_t slot = slots[i]) {
-        if (static_cast<uint32_t>(slot >> 32) == r.h) {
+        if (static_cast<uint32_t>(slot >> 32) == h) {
           const record& have = local[static_cast<uint32_t>(slot) - 1];
-          if (have.len == r.len && same_bytes(bytes + have.begin, bytes + r.begin, r.len)) {
+          if (have.len == r.len &&
+              (inline_bytes ? have.w == r.w
+                            : same_bytes(bytes + static_cast<uint32_t>(have.w),
+                                         bytes + static_cast<uint32_t>(r.w), r.len))) {
             found = have.e;
             break;
           }
@@ -175,7 +197,7 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
       }
       if (found == r.e) {
         local.push_back(r);
-        slots[i] = (uint64_t(r.h) << 32) | local.size();
+        slots[i] = (uint64_t(h) << 32) | local.size();
       }
       first[r.e] = found;
     }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kpi {
@@ -690,6 +691,60 @@ TEST(LineArray, TakesAboutAByteARowForPlainFiles) {
 }
 
 }  // namespace
+
+// Past 32,768 distinct values a column's cells are kept as bytes and interned at finish(),
+// partitioned by hash, with entries of up to 8 bytes compared by a zero-padded word. The
+// codes must be those of interning cell by cell: 1, 2, ... in order of first appearance.
+// Values differ in their ninth byte or only by trailing NULs, and have every length 1-20.
+// About a million distinct values give about a hundred pairs of equal 32-bit hashes, so
+// that the byte comparisons behind a hash match decide too.
+TEST(Interning, ManyDistinctValuesGetTheCodesOfFirstAppearance) {
+  std::mt19937 rng(7);
+  for (const size_t rows : {120000u, 1500000u}) {
+    SCOPED_TRACE(rows);
+    std::vector<std::string> values;
+    for (size_t i = 0; i < rows; ++i) {
+      std::string v = "C" + std::to_string(rng() % 10000000);
+      switch (rng() % 5) {
+        case 0: v.resize(8, '0'); break;                               // exactly 8 bytes
+        case 1: v += std::string(1 + rng() % 3, '\0'); break;          // trailing NULs
+        case 2: v = "CUSTOMER" + v; break;                             // differ after byte 8
+        case 3: v = v.substr(0, 1 + rng() % v.size()); break;          // short
+        default: v += "@example.com"; break;                           // long
+      }
+      values.push_back(std::move(v));
+    }
+    table_builder builder;
+    builder.add_column("customer");
+    std::vector<std::string> cells;
+    for (size_t r = 0; r < rows; ++r) {
+      // Mostly repeats of earlier values, and now and then an empty cell.
+      std::string cell = rng() % 50 == 0 ? std::string() : values[rng() % values.size()];
+      builder.set(0, cell);
+      builder.end_row(r + 2);
+      cells.push_back(std::move(cell));
+    }
+    const table t = builder.finish();
+    const column& c = t.columns[0];
+    std::unordered_map<std::string, uint32_t> code_of;
+    std::vector<std::string> texts = {""};
+    ASSERT_EQ(c.codes.size(), rows);
+    for (size_t r = 0; r < rows; ++r) {
+      uint32_t want = 0;
+      if (!cells[r].empty()) {
+        auto [it, added] = code_of.try_emplace(cells[r], static_cast<uint32_t>(texts.size()));
+        if (added) texts.push_back(cells[r]);
+        want = it->second;
+      }
+      ASSERT_EQ(c.codes[r], want) << "row " << r;
+    }
+    ASSERT_GT(texts.size(), 32768u + 1);  // the column was interned at finish()
+    ASSERT_EQ(c.pool.size(), texts.size());
+    for (uint32_t code = 1; code < texts.size(); ++code) {
+      ASSERT_EQ(c.pool.get(code), texts[code]) << "code " << code;
+    }
+  }
+}
 
 // pod_vector::append copies up to 16 bytes in words (two that overlap, or three single bytes
 // below 4): every length from 0 to 40, onto every fill from 0 to 20 (so across growth), must
