@@ -1127,19 +1127,31 @@ table table_builder::finish() {
       };
       std::vector<shape_group> groups;
       constexpr size_t MAX_GROUPS = 8;
+      size_t last = MAX_GROUPS;  // the group of the value before, if any
       for (uint32_t code = 1; code < c.pool.size(); ++code) {
         const std::string_view v = c.pool.get(code);
         if (direct_on_ && counts[code] > 0) {
+          // Ids come in runs of one shape. A number shape reads exactly the values whose
+          // shape it is, so reading one spares working out its shape and comparing.
+          int64_t k;
+          if (last < groups.size() && groups[last].shape.k == cell_shape::kind::number &&
+              groups[last].shape.read_scaled(v, k)) {
+            groups[last].rows += counts[code];
+            continue;
+          }
           cell_shape shape = cell_shape::of(v);
+          last = MAX_GROUPS;
           if (shape.k != cell_shape::kind::none) {
             auto g = std::find_if(groups.begin(), groups.end(),
                                   [&](const shape_group& x) { return x.shape == shape; });
             if (g != groups.end()) {
               g->rows += counts[code];
+              last = static_cast<size_t>(g - groups.begin());
               continue;
             }
             if (groups.size() < MAX_GROUPS) {
               groups.push_back({std::move(shape), v, counts[code]});
+              last = groups.size() - 1;
               continue;
             }
           }
@@ -1167,21 +1179,40 @@ table table_builder::finish() {
       };
       if (size_t(c.pool.size()) * 4 > n * 3) {
         // Nearly every value distinct (ids, timestamps): convert row by row, which costs
-        // about as much and needs no per-value table.
+        // about as much and needs no per-value table. With '.' as the mark, a number shape
+        // reads what parse_number reads, and faster: tried first, in the shape of the last
+        // value that had one, until 16 values in a row have none (ids of 8 digits or more).
+        // The reference builder (direct off) parses every value.
+        cell_shape shape;
+        shape.k = cell_shape::kind::number;
+        bool by_shape = direct_on_ && c.format.decimal_mark != ',';
+        int shapeless = 0;
         for (size_t r = 0; r < n; ++r) {
           const uint32_t code = c.codes[r];
           if (dates) {
             std::optional<int64_t> v;
             if (code != 0 && !(v = parse_time(c.pool.get(code), c.format))) bad_at(r);
             c.times.push_back(v ? *v : MISSING_TIME);
+          } else if (code == 0) {
+            c.numbers.push_missing();
           } else {
-            std::optional<double> v;
-            if (code != 0 && !(v = parse_number(c.pool.get(code), c.format.decimal_mark))) {
-              bad_at(r);
-            }
-            if (v) {
+            const std::string_view s = c.pool.get(code);
+            double x;
+            if (by_shape && shape.read_number(s, x)) {
+              c.numbers.push_back(x);
+            } else if (const std::optional<double> v = parse_number(s, c.format.decimal_mark)) {
               c.numbers.push_back(*v);
+              if (by_shape) {
+                const cell_shape now = cell_shape::of(s);
+                if (now.k == cell_shape::kind::number) {
+                  shape = now;
+                  shapeless = 0;
+                } else if (++shapeless == 16) {
+                  by_shape = false;
+                }
+              }
             } else {
+              bad_at(r);
               c.numbers.push_missing();
             }
           }

@@ -1,6 +1,7 @@
 // Tests for kpi/table.h: the direct reading of number and date columns (cell_shape) gives the
 // same table as interning every cell, whatever the cells hold.
 #include "kpi/table.h"
+#include "kpi/values.h"
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,42 @@ void expect_same_column(const column& a, const column& b) {
     EXPECT_EQ(a.text(r), b.text(r)) << "row " << r;
     EXPECT_EQ(a.empty_at(r), b.empty_at(r)) << "row " << r;
   }
+}
+
+// finish() counts a value into the number shape of the value before when that shape reads it,
+// and converts ids through that shape: both rest on a number shape reading exactly the cells
+// whose shape it is, to the double parse_number gives them.
+TEST(CellShape, ANumberShapeReadsExactlyItsCellsAsParseNumberDoes) {
+  std::mt19937 rng(20261123);
+  std::vector<std::string> cells;
+  for (int kind = 0; kind <= 6; ++kind) {
+    for (int i = 0; i < 3000; ++i) cells.push_back(random_cell(rng, kind));
+  }
+  // Strings of digits, signs, points and a letter, up to 12 long: leading zeros, 8+ digits,
+  // three decimals, points in odd places.
+  static const char ALPHABET[] = "0123456789-.a";
+  for (int i = 0; i < 200000; ++i) {
+    std::string s(rng() % 13, ' ');
+    for (char& ch : s) ch = ALPHABET[rng() % (sizeof ALPHABET - 1)];
+    cells.push_back(std::move(s));
+  }
+  size_t read = 0;
+  for (uint8_t fraction = 0; fraction <= 2; ++fraction) {
+    cell_shape shape;
+    shape.k = cell_shape::kind::number;
+    shape.fraction = fraction;
+    for (const std::string& s : cells) {
+      int64_t k = 0;
+      ASSERT_EQ(shape.read_scaled(s, k), cell_shape::of(s) == shape) << '"' << s << '"';
+      double mine = 0;
+      if (!shape.read_number(s, mine)) continue;
+      ++read;
+      const auto theirs = parse_number(s, '.');
+      ASSERT_TRUE(theirs.has_value()) << s;
+      ASSERT_EQ(std::memcmp(&mine, &*theirs, sizeof mine), 0) << s;
+    }
+  }
+  EXPECT_GT(read, 20000u);  // the strings did include many of each shape
 }
 
 TEST(DirectColumns, GiveTheTableThatInterningEveryCellGives) {
