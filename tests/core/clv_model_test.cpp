@@ -286,6 +286,25 @@ TEST(ClvDigamma, KnownValues) {
   EXPECT_TRUE(std::isnan(detail::digamma(-3)));
 }
 
+TEST(ClvTrigamma, KnownValuesAndRecurrence) {
+  constexpr double CATALAN = 0.91596559417721901505;
+  // The recurrence up to x >= 10 sums a few terms of ~1: a few ulps.
+  EXPECT_NEAR(detail::trigamma(1), PI * PI / 6, 4e-15);
+  EXPECT_NEAR(detail::trigamma(2), PI * PI / 6 - 1, 4e-15);
+  EXPECT_NEAR(detail::trigamma(0.5), PI * PI / 2, 1e-14);
+  EXPECT_NEAR(detail::trigamma(0.25), PI * PI + 8 * CATALAN, 4e-14);
+  for (double x : {1e-6, 0.3, 2.7, 9.99, 10.5, 1234.5, 1e9}) {
+    const double step = detail::trigamma(x) - detail::trigamma(x + 1);
+    EXPECT_NEAR(step, 1 / (x * x), 1e-13 * (1 + 1 / (x * x))) << x;
+    // The derivative of digamma, by central differences (error ~1e-10 relative).
+    const double h = 1e-4 * x;
+    expect_relative((detail::digamma(x + h) - detail::digamma(x - h)) / (2 * h),
+                    detail::trigamma(x), x < 1e6 ? 1e-7 : 1e-4);
+  }
+  EXPECT_TRUE(std::isnan(detail::trigamma(0)));
+  EXPECT_TRUE(std::isnan(detail::trigamma(-1.5)));
+}
+
 struct hyp2f1_case {
   double a, b, c, z, expected;
 };
@@ -530,6 +549,54 @@ TEST(ClvGammaGamma, GradientMatchesFiniteDifferences) {
   }
   // The mean is over the four repeat customers: the one-time buyer does not count.
   EXPECT_NEAR(expect_gradient_matches(f, theta), -ll / 4, 1e-12);
+}
+
+// The standard errors come from analytic second derivatives: the Hessian they give must be
+// that of central differences of the analytic gradient, away from the optimum too (where the
+// gradient's share of the Hessian's diagonal is not ~0), on customers grouped by whole days
+// and on ones that are not.
+void expect_hessians_agree(const detail::objective& f, const detail::second_derivatives& second,
+                           const std::vector<double>& theta) {
+  const std::vector<double> numerical = detail::numerical_hessian(f, theta, 1e-5);
+  const std::vector<double> analytic = detail::analytic_hessian(f, second, theta);
+  ASSERT_EQ(analytic.size(), numerical.size());
+  double largest = 0;
+  for (double v : numerical) largest = std::max(largest, std::fabs(v));
+  for (size_t i = 0; i < analytic.size(); ++i) {
+    EXPECT_NEAR(analytic[i], numerical[i], 1e-7 * largest) << "entry " << i;
+  }
+}
+
+TEST(ClvBgnbd, AnalyticHessianMatchesFiniteDifferences) {
+  std::vector<customer_rfm> days =
+      test_support::simulate_customers(17, 5000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60);
+  for (auto& c : days) {
+    c.T = std::round(c.T * 7) / 7;
+    c.t_x = std::min(std::round(c.t_x * 7) / 7, c.T);
+  }
+  std::vector<customer_rfm> raw =
+      test_support::simulate_customers(18, 3000, {1.5, 9, 0.4, 4}, {6, 4, 15}, 2, 80);
+  for (const auto* cs : {&days, &raw}) {
+    for (const std::vector<double> theta : {std::vector<double>{std::log(0.4), std::log(3.0), std::log(0.9), std::log(2.0)},
+                                            std::vector<double>{std::log(2.0), std::log(12.0), std::log(0.2), std::log(6.0)},
+                                            std::vector<double>{std::log(0.05), std::log(0.5), std::log(3.0), std::log(0.7)}}) {
+      SCOPED_TRACE(theta[0]);
+      expect_hessians_agree(detail::bgnbd_objective(*cs), detail::bgnbd_second_derivatives(*cs),
+                            theta);
+    }
+  }
+}
+
+TEST(ClvGammaGamma, AnalyticHessianMatchesFiniteDifferences) {
+  const std::vector<customer_rfm> cs =
+      test_support::simulate_customers(19, 5000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60);
+  for (const std::vector<double> theta : {std::vector<double>{std::log(6.0), std::log(4.0), std::log(15.0)},
+                                          std::vector<double>{std::log(0.7), std::log(1.5), std::log(80.0)},
+                                          std::vector<double>{std::log(20.0), std::log(9.0), std::log(2.0)}}) {
+    SCOPED_TRACE(theta[0]);
+    expect_hessians_agree(detail::gamma_gamma_objective(cs),
+                          detail::gamma_gamma_second_derivatives(cs), theta);
+  }
 }
 
 // ---- Summaries ----

@@ -111,6 +111,23 @@ double digamma(double x) {
   return result + std::log(x) - 0.5 / x - tail;
 }
 
+double trigamma(double x) {
+  if (!(x > 0)) return NaN;
+  // psi'(x) = psi'(x + 1) + 1/x^2 moves x to where the asymptotic series
+  // 1/x + 1/(2x^2) + sum_k B_2k / x^(2k+1) is accurate to ~1e-16.
+  double result = 0;
+  while (x < 10) {
+    result += 1 / (x * x);
+    x += 1;
+  }
+  const double z = 1 / x, f = z * z;
+  const double tail =
+      z * f *
+      (1.0 / 6 -
+       f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 - f * 691.0 / 2730)))));
+  return result + z + f / 2 + tail;
+}
+
 scaled_sum hypergeometric_series(double a, double b, double c, double z, int k0, double first) {
   scaled_sum out;
   if (!(z >= 0 && z < 1) || !std::isfinite(first)) {
@@ -352,6 +369,16 @@ std::vector<double> numerical_hessian(const objective& f, std::span<const double
       hess[i * n + j] = hess[j * n + i] = v;
     }
   }
+  return hess;
+}
+
+std::vector<double> analytic_hessian(const objective& f, const second_derivatives& second,
+                                     std::span<const double> x) {
+  const size_t n = x.size();
+  std::vector<double> grad(n), hess(n * n, 0);
+  f(x, grad);
+  second(x, hess);
+  for (size_t i = 0; i < n; ++i) hess[i * n + i] += grad[i];
   return hess;
 }
 

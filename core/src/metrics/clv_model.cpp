@@ -331,6 +331,78 @@ double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<
   return scale * ll;
 }
 
+// The second derivatives of bgnbd_evaluate's objective (see detail::second_derivatives).
+// Per distinct x, those of ln A1 + ln A2 (trigamma); per group, with lse = ln(e^u + e^v)
+// for x > 0, d2 lse = wu d2u + wv d2v + wu wv (du - dv)(du - dv)', where wv = A4 / (A3 + A4),
+// u = -(r+x) ln(alpha+T) and v = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x). One exp per group,
+// no log.
+void bgnbd_second(bgnbd_state& st, std::span<const double> theta, std::span<double> out) {
+  const double p[4] = {std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2]),
+                       std::exp(theta[3])};
+  const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+  if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || !std::isfinite(r + alpha + a + b)) {
+    std::fill(out.begin(), out.end(), NaN);
+    return;
+  }
+  for (size_t i = 0; i < st.ts.size(); ++i) {
+    st.log_t[i] = std::log(alpha + st.ts[i]);
+    st.inv_t[i] = 1 / (alpha + st.ts[i]);
+  }
+  for (size_t i = 0; i < st.txs.size(); ++i) {
+    st.log_tx[i] = std::log(alpha + st.txs[i]);
+    st.inv_tx[i] = 1 / (alpha + st.txs[i]);
+  }
+  const double log_a = std::log(a);
+  const double t1_r = detail::trigamma(r), t1_b = detail::trigamma(b),
+               t1_ab = detail::trigamma(a + b);
+  double h[4][4] = {};  // of the log-likelihood over (r, alpha, a, b); upper triangle
+  for (size_t k = 0; k < st.xs.size(); ++k) {
+    const double x = st.xs[k], w = st.x_weight[k];
+    h[0][1] += w / alpha;  // r ln alpha
+    h[1][1] -= w * r / (alpha * alpha);
+    if (x == 0) continue;
+    const double t1_abx = detail::trigamma(a + b + x);
+    h[0][0] += w * (detail::trigamma(r + x) - t1_r);
+    h[2][2] += w * (t1_ab - t1_abx);
+    h[2][3] += w * (t1_ab - t1_abx);
+    h[3][3] += w * (t1_ab - t1_b + detail::trigamma(b + x) - t1_abx);
+    st.log_ratio_x[k] = log_a - std::log(b + x - 1);
+    st.inv_bx[k] = 1 / (b + x - 1);
+  }
+  for (const auto& g : st.groups) {
+    const double x = st.xs[g.x], rx = r + x, w = g.weight;
+    const double lt = st.log_t[g.T], it = st.inv_t[g.T];
+    if (x == 0) {  // u alone
+      h[0][1] -= w * it;
+      h[1][1] += w * rx * it * it;
+      continue;
+    }
+    const double ltx = st.log_tx[g.t_x], itx = st.inv_tx[g.t_x], ib = st.inv_bx[g.x];
+    const double u = -rx * lt, v = st.log_ratio_x[g.x] - rx * ltx;
+    double wv;
+    if (u >= v) {
+      const double e = std::exp(v - u);
+      wv = e / (1 + e);
+    } else {
+      wv = 1 / (1 + std::exp(u - v));
+    }
+    const double wu = 1 - wv;
+    h[0][1] -= w * (wu * it + wv * itx);
+    h[1][1] += w * rx * (wu * it * it + wv * itx * itx);
+    h[2][2] -= w * wv / (a * a);
+    h[3][3] += w * wv * ib * ib;
+    const double d[4] = {ltx - lt, rx * (itx - it), -1 / a, ib};  // du - dv
+    const double c = w * wu * wv;
+    for (int i = 0; i < 4; ++i) {
+      for (int j = i; j < 4; ++j) h[i][j] += c * d[i] * d[j];
+    }
+  }
+  const double scale = -1 / st.customers;
+  for (int i = 0; i < 4; ++i) {
+    for (int j = i; j < 4; ++j) out[i * 4 + j] = out[j * 4 + i] = scale * p[i] * p[j] * h[i][j];
+  }
+}
+
 // ---- Gamma-Gamma likelihood ----
 //
 // ln f(m_x | p, q, gamma, x) = ln Gamma(px+q) - ln Gamma(px) - ln Gamma(q) + q ln gamma
@@ -404,6 +476,45 @@ double gamma_gamma_evaluate(const gamma_gamma_state& st, std::span<const double>
   return scale * ll;
 }
 
+// The second derivatives of gamma_gamma_evaluate's objective (see
+// detail::second_derivatives): trigamma per distinct x, a division per customer.
+void gamma_gamma_second(const gamma_gamma_state& st, std::span<const double> theta,
+                        std::span<double> out) {
+  const double pv[3] = {std::exp(theta[0]), std::exp(theta[1]), std::exp(theta[2])};
+  const double p = pv[0], q = pv[1], g = pv[2];
+  if (!(p > 0 && q > 0 && g > 0) || !std::isfinite(p + q + g) || st.customers == 0) {
+    std::fill(out.begin(), out.end(), NaN);
+    return;
+  }
+  const double t1_q = detail::trigamma(q);
+  double h[3][3] = {};  // of the log-likelihood over (p, q, gamma); upper triangle
+  double weight = 0;
+  for (size_t k = 0; k < st.xs.size(); ++k) {
+    const double x = st.xs[k], w = st.weight[k], px = p * x;
+    const double t1_pxq = detail::trigamma(px + q);
+    h[0][0] += w * x * x * (t1_pxq - detail::trigamma(px));
+    h[0][1] += w * x * t1_pxq;
+    h[1][1] += w * (t1_pxq - t1_q);
+    weight += w;
+  }
+  // -(p x + q) ln(gamma + x m) per customer.
+  double sum_inv = 0, sum_xinv = 0, sum_inv2 = 0, sum_xinv2 = 0;
+  for (size_t i = 0; i < st.x.size(); ++i) {
+    const double inv = 1 / (g + st.xm[i]), inv2 = inv * inv;
+    sum_inv += inv;
+    sum_xinv += st.x[i] * inv;
+    sum_inv2 += inv2;
+    sum_xinv2 += st.x[i] * inv2;
+  }
+  h[0][2] = -sum_xinv;
+  h[1][2] = weight / g - sum_inv;  // with q ln gamma
+  h[2][2] = -weight * q / (g * g) + p * sum_xinv2 + q * sum_inv2;
+  const double scale = -1 / st.customers;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = i; j < 3; ++j) out[i * 3 + j] = out[j * 3 + i] = scale * pv[i] * pv[j] * h[i][j];
+  }
+}
+
 // ---- Fitting ----
 
 template <size_t N>
@@ -416,11 +527,12 @@ struct log_param_fit {
 };
 
 // Minimises a mean negative log-likelihood over log-parameters from each start in turn until
-// one converges to an interior point. Standard errors come from the inverse of the numerical
+// one converges to an interior point. Standard errors come from the inverse of the analytic
 // Hessian of -LL on the log scale: se(theta_i) = theta_i se(ln theta_i) (delta method, exact
 // at the optimum where the gradient vanishes).
 template <size_t N>
-log_param_fit<N> fit_log_params(const detail::objective& f, double customers,
+log_param_fit<N> fit_log_params(const detail::objective& f,
+                                const detail::second_derivatives& second, double customers,
                                 std::vector<std::array<double, N>> starts,
                                 const fit_options& options) {
   // A given start goes first when the fit can use it (positive finite parameters), with its
@@ -469,7 +581,7 @@ log_param_fit<N> fit_log_params(const detail::objective& f, double customers,
   out.optimum.params.assign(out.params.begin(), out.params.end());
   out.std_errors.fill(NaN);
   if (!options.standard_errors) return out;
-  std::vector<double> hess = detail::numerical_hessian(f, best.x, 1e-5);
+  std::vector<double> hess = detail::analytic_hessian(f, second, best.x);
   for (double& v : hess) v *= customers;
   bool definite = detail::invert_spd(hess, N);
   for (size_t i = 0; i < N; ++i) {
@@ -701,6 +813,20 @@ objective gamma_gamma_objective(std::span<const customer_rfm> customers) {
   };
 }
 
+second_derivatives bgnbd_second_derivatives(std::span<const customer_rfm> customers) {
+  auto st = make_bgnbd_state(customers);
+  return [st](std::span<const double> theta, std::span<double> out) {
+    bgnbd_second(*st, theta, out);
+  };
+}
+
+second_derivatives gamma_gamma_second_derivatives(std::span<const customer_rfm> customers) {
+  std::shared_ptr<const gamma_gamma_state> st = make_gamma_gamma_state(customers);
+  return [st](std::span<const double> theta, std::span<double> out) {
+    gamma_gamma_second(*st, theta, out);
+  };
+}
+
 }  // namespace detail
 
 namespace {
@@ -751,14 +877,18 @@ bgnbd_fit fit_bgnbd_state(const std::shared_ptr<bgnbd_state>& st,
   const detail::objective f = [st](std::span<const double> theta, std::span<double> grad) {
     return bgnbd_evaluate(*st, theta, grad);
   };
+  const detail::second_derivatives second = [st](std::span<const double> theta,
+                                                 std::span<double> out) {
+    bgnbd_second(*st, theta, out);
+  };
   fit_options full = options;
   if (const size_t k = sample_step(options, customers.size()); k > 0) {
     const std::vector<customer_rfm> sample = every_kth(customers, k);
     const bgnbd_fit coarse = fit_bgnbd_state(make_bgnbd_state(sample), sample, sample_options());
     if (coarse.converged) full.start = coarse.optimum;
   }
-  auto fit = fit_log_params<4>(f, static_cast<double>(customers.size()), std::move(starts),
-                               full);
+  auto fit = fit_log_params<4>(f, second, static_cast<double>(customers.size()),
+                               std::move(starts), full);
   out.params = {fit.params[0], fit.params[1], fit.params[2], fit.params[3]};
   out.std_errors = fit.std_errors;
   out.log_likelihood = fit.log_likelihood;
@@ -795,8 +925,16 @@ gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
     const gamma_gamma_fit coarse = fit_gamma_gamma(every_kth(customers, k), sample_options());
     if (coarse.converged) full.start = coarse.optimum;
   }
-  auto fit = fit_log_params<3>(detail::gamma_gamma_objective(customers),
-                               static_cast<double>(out.customers), std::move(starts), full);
+  std::shared_ptr<const gamma_gamma_state> st = make_gamma_gamma_state(customers);
+  const detail::objective f = [st](std::span<const double> theta, std::span<double> grad) {
+    return gamma_gamma_evaluate(*st, theta, grad);
+  };
+  const detail::second_derivatives second = [st](std::span<const double> theta,
+                                                 std::span<double> out) {
+    gamma_gamma_second(*st, theta, out);
+  };
+  auto fit = fit_log_params<3>(f, second, static_cast<double>(out.customers), std::move(starts),
+                               full);
   out.params = {fit.params[0], fit.params[1], fit.params[2]};
   out.std_errors = fit.std_errors;
   out.log_likelihood = fit.log_likelihood;

@@ -206,6 +206,8 @@ namespace detail {
 
 // psi(x) = d/dx log Gamma(x), for x > 0.
 double digamma(double x);
+// psi'(x) = d2/dx2 log Gamma(x), for x > 0 (NaN otherwise).
+double trigamma(double x);
 
 // A power series sum_{k >= k0} t_k with t_{k0} = first and
 // t_{k+1} / t_k = (a + k)(b + k) / ((c + k)(k + 1)) z, for 0 <= z < 1 (the series of 2F1 and
@@ -259,6 +261,13 @@ minimize_result minimize_bfgs(const objective& f, std::vector<double> x0,
 // row-major n x n.
 std::vector<double> numerical_hessian(const objective& f, std::span<const double> x, double h);
 
+// For an objective F over log-parameters theta = ln p: second(theta, out) writes
+// p_i p_j d2F/dp_i dp_j (row-major n x n), the Hessian over theta but for dF/dtheta_i on its
+// diagonal. analytic_hessian adds that from one evaluation of f.
+using second_derivatives = std::function<void(std::span<const double> x, std::span<double> out)>;
+std::vector<double> analytic_hessian(const objective& f, const second_derivatives& second,
+                                     std::span<const double> x);
+
 // The mean negative log-likelihood per customer of BG/NBD over (ln r, ln alpha, ln a, ln b),
 // with its analytic gradient. Customers with identical (x, t_x, T) are evaluated once, and
 // the terms that depend on x alone once per distinct x. The returned function keeps scratch
@@ -268,6 +277,12 @@ objective bgnbd_objective(std::span<const customer_rfm> customers);
 // The mean negative log-likelihood of Gamma-Gamma over (ln p, ln q, ln gamma) and its
 // gradient, on the customers with x > 0 and m > 0 (NaN when there are none).
 objective gamma_gamma_objective(std::span<const customer_rfm> customers);
+
+// The second derivatives of those two objectives (see second_derivatives). The standard
+// errors come from them: a pass over the customers in place of the 8 (BG/NBD) and 6
+// (Gamma-Gamma) evaluations of central differences.
+second_derivatives bgnbd_second_derivatives(std::span<const customer_rfm> customers);
+second_derivatives gamma_gamma_second_derivatives(std::span<const customer_rfm> customers);
 
 // Inverts a symmetric positive definite n x n matrix in place (Cholesky). False (matrix left
 // unspecified) when it is not positive definite.
