@@ -58,6 +58,15 @@ export class Loupe extends EventTarget {
     }
   }
 
+  /**
+   * Once the page is idle: the engine reads and reports a small file of its own, so that a big
+   * file of the user's runs on optimised code from its start (web/warm-up.js). Any other
+   * request stops it. Never rejects.
+   */
+  warmUpEngine() {
+    return this.ready.then(() => this.client.warmUp()).catch(() => {});
+  }
+
   #emit(what) {
     this.dispatchEvent(new CustomEvent('change', { detail: { what } }));
   }

@@ -54,6 +54,11 @@ export class EngineClient {
     return this.initialized;
   }
 
+  /** Lets the engine warm up on a small file of its own (worker.js): ask once the page is idle. */
+  warmUp() {
+    return this.request('warmUp');
+  }
+
   /** items: [{key, file}] or [{key, name, bytes: ArrayBuffer}] (bytes are transferred). */
   add(items, onProgress) {
     const transfer = items.filter((i) => i.bytes).map((i) => i.bytes);

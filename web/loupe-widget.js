@@ -171,6 +171,9 @@ export class LoupeDashboard extends HTMLElement {
       }
     });
     loupe.ready.catch(() => {});
+    // Once the host page is idle, the engine's warm-up (web/warm-up.js).
+    const idle = () => new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(() => r(), { timeout: 2000 }) : setTimeout(r, 200)));
+    loupe.ready.then(idle).then(() => loupe.warmUpEngine(), () => {});
 
     this.addEventListener('dragover', (e) => {
       if (!this.#dropEnabled() || !e.dataTransfer || ![...e.dataTransfer.types].includes('Files')) return;

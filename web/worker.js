@@ -2,6 +2,7 @@
 //
 // Protocol (STYLE.md): every message is {id, type, data}. Requests from the page:
 //   init                                  -> {version}
+//   warmUp                                -> {state}  (see warm-up.js; once the page is idle)
 //   add     {items: [{key, file} | {key, name, bytes: ArrayBuffer (transferred)}]}
 //           progress messages {id, type: 'progress', data: {key, bytes, total, rows, done?, file?, error?}}
 //           -> {files: [{key, inspect | error | cancelled}]}
@@ -13,12 +14,16 @@
 //   report  {options}                      -> {report, inspect}
 // Replies are {id, type: 'result', data} or {id, type: 'error', data: {message}}.
 // Requests run one at a time in arrival order (the Session is not re-entrant), except
-// cancel, which is handled at once so it can stop a read in progress.
+// cancel, which is handled at once so it can stop a read in progress, and init. Any request
+// but init and warmUp stops a warm-up in progress.
+
+import { warmUp } from './warm-up.js';
 
 const CHUNK = 1 << 20; // read size: the reused buffer of a BYOB read, or a slice when a File has no stream()
 const PROGRESS_MS = 80;
 
 let starting = null;
+let engineModule = null; // for the warm-up's Session of its own
 let queue = Promise.resolve();
 const cancelled = new Set();
 const reading = new Set();
@@ -46,12 +51,20 @@ function engine() {
         return {};
       },
     })]);
+    engineModule = M;
     return new M.Session();
   })();
   return starting;
 }
+
 // Fetch and compile the engine now, while the page is still loading, not on its first request.
 engine().catch(() => {});
+
+// The warm-up (warm-up.js), which the page asks for once it is idle: it runs once, and any
+// request but init stops it at its next step, or skips it when one came first. Its state is
+// self.loupeWarmUp (waiting, running, done, stopped, failed: ...) for the bench and tests.
+let stopWarmUp = false;
+self.loupeWarmUp = 'waiting';
 
 const parse = (json) => JSON.parse(json);
 
@@ -147,6 +160,18 @@ const handlers = {
     await engine();
     return { ok: true };
   },
+  async warmUp() {
+    await engine();
+    if (self.loupeWarmUp !== 'waiting') return { state: self.loupeWarmUp };
+    self.loupeWarmUp = 'running';
+    try {
+      self.loupeWarmUp = (await warmUp(engineModule, () => stopWarmUp)) ? 'done' : 'stopped';
+    } catch (e) {
+      self.loupeWarmUp = `failed: ${(e && e.message) || e}`;
+    }
+    self.loupeWarmUpAt = performance.timeOrigin + performance.now();
+    return { state: self.loupeWarmUp };
+  },
   async add({ items }, post) {
     const s = await engine();
     const files = [];
@@ -195,12 +220,20 @@ self.onmessage = (event) => {
     return;
   }
   const post = (progress) => self.postMessage({ id, type: 'progress', data: progress });
-  queue = queue.then(async () => {
+  const run = async () => {
     try {
       const result = await handler(data || {}, post);
       self.postMessage({ id, type: 'result', data: result });
     } catch (e) {
       self.postMessage({ id, type: 'error', data: { message: String((e && e.message) || e) } });
     }
-  });
+  };
+  // init only waits for the engine and never touches the Session: it does not queue behind
+  // the warm-up, nor stop it.
+  if (type === 'init') {
+    run();
+    return;
+  }
+  if (type !== 'warmUp') stopWarmUp = true;
+  queue = queue.then(run);
 };

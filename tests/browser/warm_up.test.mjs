@@ -1,0 +1,73 @@
+// The engine's warm-up (web/warm-up.js): once the page is idle, the worker reads and reports a
+// small file of its own, so that a user's big file runs on optimised code. The user never sees
+// it: no file, no report, nothing fetched, no error; and a file that comes first is read at
+// once, the warm-up then skipped.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { useSite, openPage, waitForReport, cardValues, nativeReport, ROOT } from './harness.mjs';
+
+const site = useSite();
+const ORDERS = join(ROOT, 'tests/data/orders/store_orders.csv');
+
+const engineWorker = (page) => page.workers().find((w) => w.url().endsWith('/worker.js'));
+
+/** The worker's warm-up state once it is no longer waiting or running (30 s at most). */
+async function warmUpEnd(page) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const w = engineWorker(page);
+    const state = w ? await w.evaluate(() => self.loupeWarmUp) : undefined;
+    if (state !== undefined && state !== 'waiting' && state !== 'running') return state;
+    assert.ok(Date.now() < deadline, `the warm-up did not end (${state})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('an idle page warms the engine up unseen; a file read after it gives the CLI\'s cards', async () => {
+  const s = await openPage(site.browser, site.server.url);
+  try {
+    await s.page.goto(site.server.url);
+    await s.page.evaluate(() => window.loupePageReady);
+    const afterReady = s.requests.length;
+    assert.equal(await warmUpEnd(s.page), 'done');
+    // Unseen: no file listed, no report, no dashboard, nothing fetched while it ran.
+    assert.equal(await s.page.evaluate(() => window.loupe.files.size), 0);
+    assert.equal(await s.page.evaluate(() => window.loupe.report), null);
+    assert.equal(await s.page.locator('li.file').count(), 0);
+    assert.deepEqual(s.requests.slice(afterReady).map((r) => r.url), []);
+    await s.page.getByLabel('Choose files').setInputFiles([ORDERS]);
+    await waitForReport(s.page);
+    // The engine's Session holds the user's file alone.
+    const engineFiles = await s.page.evaluate(async () => (await window.loupe.client.request('inspect')).files.map((f) => f.file));
+    assert.deepEqual(engineFiles, ['store_orders.csv']);
+    const native = nativeReport([ORDERS]);
+    const values = await cardValues(s.page);
+    assert.equal(Number(values.orders), native.kpis.orders.value);
+    assert.equal(Number(values.revenue), native.kpis.revenue.value);
+    assert.deepEqual(s.foreign, []);
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a file chosen before the page is idle is read at once and the warm-up is skipped', async () => {
+  const s = await openPage(site.browser, site.server.url);
+  try {
+    await s.page.goto(site.server.url);
+    // Chosen as soon as the input takes files: before the charts' warm-up, so before the
+    // page asks the engine for its own.
+    await s.page.waitForFunction(() => performance.getEntriesByName('loupe-input-ready').length > 0);
+    await s.page.getByLabel('Choose files').setInputFiles([ORDERS]);
+    await waitForReport(s.page);
+    await s.page.evaluate(() => window.loupePageReady);
+    assert.equal(await warmUpEnd(s.page), 'stopped');
+    assert.equal(await s.page.evaluate(() => window.loupe.files.size), 1);
+    assert.deepEqual(s.foreign, []);
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.context.close();
+  }
+});

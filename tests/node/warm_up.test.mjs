@@ -1,0 +1,73 @@
+// The engine's warm-up (web/warm-up.js): the page's worker reads and reports a small synthetic
+// orders file while idle, so that the engine's one-off passes are optimised before a user's
+// big file comes. It must be worth its time (a real orders file whose report runs every KPI
+// family the orders feed, the predicted CLV fit included), stop at any step when asked, and
+// leave the engine as it found it.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadLoupe, root } from './load.mjs';
+import { orderChunks, warmUp } from '../../web/warm-up.js';
+
+const M = await loadLoupe();
+
+function read(s, name, chunks) {
+  const id = s.open(name, chunks.reduce((n, c) => n + c.length, 0));
+  for (const c of chunks) s.feed(id, c);
+  return JSON.parse(s.finish(id));
+}
+
+test('the warm-up file is an orders export the whole report runs on', () => {
+  const s = new M.Session();
+  try {
+    const info = read(s, 'warm-up.csv', [...orderChunks()]);
+    assert.equal(info.kind, 'orders');
+    assert.equal(info.rows, 20000);
+    assert.equal(info.skipped, 0);
+    assert.deepEqual(info.missing, []);
+    assert.equal(info.warning_count, 0);
+    const report = JSON.parse(s.report('{}'));
+    const clv = report.kpis.predicted_clv;
+    assert.equal(clv.status, 'ok', JSON.stringify(clv).slice(0, 300));
+    assert.ok(clv.repeat_customers > 1000, `repeat customers: ${clv.repeat_customers}`);
+    for (const id of ['repeat_customer_rate', 'orders_per_active_customer', 'customer_retention_rate', 'historical_clv', 'cohort_retention']) {
+      assert.equal(report.kpis[id].status, 'ok', `${id}: ${JSON.stringify(report.kpis[id]).slice(0, 200)}`);
+    }
+  } finally {
+    s.delete();
+  }
+});
+
+test('the same bytes every time', () => {
+  const a = Buffer.concat([...orderChunks()]);
+  const b = Buffer.concat([...orderChunks()]);
+  assert.ok(a.equals(b));
+});
+
+test('stopped at any step, it returns false and leaves the engine working', async () => {
+  const orders = join(root, 'tests/data/orders/store_orders.csv');
+  const { readFileSync } = await import('node:fs');
+  const bytes = new Uint8Array(readFileSync(orders));
+  const reference = (() => {
+    const s = new M.Session();
+    read(s, 'store_orders.csv', [bytes]);
+    const r = s.report('{}');
+    s.delete();
+    return r;
+  })();
+  let steps = 0;
+  assert.equal(await warmUp(M, () => { steps++; return false; }), true);
+  assert.ok(steps > 3, `checks: ${steps}`);
+  for (let stopAt = 0; stopAt < steps; stopAt++) {
+    let checks = 0;
+    assert.equal(await warmUp(M, () => checks++ >= stopAt), false, `stopped at check ${stopAt}`);
+    assert.equal(checks, stopAt + 1, 'it stops at the first check that says so');
+  }
+  // A session of the user's is not touched: the same report as before any warm-up.
+  const s = new M.Session();
+  read(s, 'store_orders.csv', [bytes]);
+  assert.equal(s.report('{}'), reference);
+  assert.equal(JSON.parse(s.inspect()).files.length, 1);
+  s.delete();
+});
