@@ -133,6 +133,7 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
     '/loupe/': loupeDir,
     '/kernel/': kernel.dir,
     '/node_modules/': join(ROOT, 'node_modules'),
+    '/web/': join(ROOT, 'web'),
   });
   // The real page, served by scripts/serve (the bench built the wasm module already).
   const site = tools.includes('page') ? await startServer({ build: false }) : null;
