@@ -7,6 +7,7 @@ import { FilesView } from './views/files.js';
 import { DashboardView } from './views/dashboard.js';
 import { applyTheme, isDark, onSystemThemeChange, savedTheme } from './theme.js';
 import { warmUpCharts } from './charts/chart-element.js';
+import { whenIdle } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,8 +42,7 @@ loupe.ready.then(() => performance.mark('loupe-engine-ready'), () => {});
 // Once the engine is up and the page is idle, let the chart library compile its code paths so
 // the first dashboard draws without a long pause (not before: on two cores, loading ECharts
 // slows the engine's start). window.loupePageReady: the engine is up and the charts are warm.
-const idle = () => new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(() => r(), { timeout: 2000 }) : setTimeout(r, 200)));
-window.loupePageReady = loupe.ready.then(idle).then(warmUpCharts);
+window.loupePageReady = loupe.ready.then(whenIdle).then(warmUpCharts);
 // Marks for the cold-start benchmark: the engine accepts files, and the charts are warm too.
 window.loupePageReady.then(() => performance.mark('loupe-page-ready'), () => {});
 // Then the engine's own warm-up (after the charts': on two cores they would slow each other).

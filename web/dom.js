@@ -65,3 +65,8 @@ export function download(data, filename) {
   a.remove();
   if (typeof data !== 'string') setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+/** Resolves once the main thread is idle (requestIdleCallback, 2 s at most; 200 ms without it). */
+export function whenIdle() {
+  return new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(() => r(), { timeout: 2000 }) : setTimeout(r, 200)));
+}

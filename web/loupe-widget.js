@@ -31,7 +31,7 @@
 
 import { Loupe } from './controller.js';
 import { DashboardView } from './views/dashboard.js';
-import { h, replace } from './dom.js';
+import { h, replace, whenIdle } from './dom.js';
 import { formatNumber } from './format.js';
 
 const STYLES = ['styles.css', 'loupe-widget.css'].map((f) => new URL(f, import.meta.url).href);
@@ -172,8 +172,7 @@ export class LoupeDashboard extends HTMLElement {
     });
     loupe.ready.catch(() => {});
     // Once the host page is idle, the engine's warm-up (web/warm-up.js).
-    const idle = () => new Promise((r) => (window.requestIdleCallback ? requestIdleCallback(() => r(), { timeout: 2000 }) : setTimeout(r, 200)));
-    loupe.ready.then(idle).then(() => loupe.warmUpEngine(), () => {});
+    loupe.ready.then(whenIdle).then(() => loupe.warmUpEngine(), () => {});
 
     this.addEventListener('dragover', (e) => {
       if (!this.#dropEnabled() || !e.dataTransfer || ![...e.dataTransfer.types].includes('Files')) return;

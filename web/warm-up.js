@@ -57,9 +57,9 @@ export async function warmUp(M, stopped) {
   const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
   await pause();
   if (stopped()) return false;
-  // A report of two rows first: what the engine allocates once and keeps (tables built on
-  // first use) then sits at the bottom of its memory, not above the warm-up's file, where it
-  // would split the memory freed after it (a 5M-row file then grew the heap by 90 MB more).
+  // A report of two rows first: what the engine's first report allocates and keeps then sits
+  // at the bottom of its memory, not above the warm-up's file, where it split the memory freed
+  // after it (a 5M-row file read after such a warm-up grew the heap by 110 MB more).
   {
     const t = new M.Session();
     const id = t.open('tiny.csv', 100);

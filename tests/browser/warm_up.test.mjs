@@ -71,3 +71,25 @@ test('a file chosen before the page is idle is read at once and the warm-up is s
     await s.context.close();
   }
 });
+
+test('each <loupe-dashboard> widget warms its engine up once the host page is idle', async () => {
+  const s = await openPage(site.browser, site.server.url);
+  try {
+    await s.page.goto(new URL('examples/admin.html', site.server.url).href);
+    await s.page.waitForFunction(() => document.querySelectorAll('loupe-dashboard').length === 2);
+    const deadline = Date.now() + 30000;
+    let states = [];
+    for (;;) {
+      const workers = s.page.workers().filter((w) => w.url().endsWith('/worker.js'));
+      states = await Promise.all(workers.map((w) => w.evaluate(() => self.loupeWarmUp)));
+      if (states.length === 2 && states.every((x) => x !== 'waiting' && x !== 'running')) break;
+      assert.ok(Date.now() < deadline, `warm-ups: ${JSON.stringify(states)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(states, ['done', 'done']);
+    assert.deepEqual(s.foreign, []);
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.context.close();
+  }
+});
