@@ -495,16 +495,21 @@ TEST(ClvBgnbd, GradientMatchesFiniteDifferences) {
   EXPECT_NEAR(expect_gradient_matches(f, theta), -ll / static_cast<double>(cs.size()), 1e-12);
 }
 
+// The summaries as whole days give them: T and t_x in whole sevenths of a week.
+std::vector<customer_rfm> whole_days(std::vector<customer_rfm> cs) {
+  for (auto& c : cs) {
+    c.T = std::round(c.T * 7) / 7;
+    c.t_x = std::min(std::round(c.t_x * 7) / 7, c.T);
+  }
+  return cs;
+}
+
 TEST(ClvBgnbd, WholeDaysAndOtherValuesGroupAlike) {
   // Day-based summaries (whole counts, t_x and T whole days over 7) are grouped by a table of
   // sevenths; any other value by hashing. One customer with other values sends the whole set
   // down the hashing path: the sums must agree with the day-based set's plus that customer's.
-  std::vector<customer_rfm> days =
-      test_support::simulate_customers(11, 3000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60);
-  for (auto& c : days) {
-    c.T = std::round(c.T * 7) / 7;
-    c.t_x = std::min(std::round(c.t_x * 7) / 7, c.T);
-  }
+  const std::vector<customer_rfm> days = whole_days(
+      test_support::simulate_customers(11, 3000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60));
   const customer_rfm other{2, 5.5, 10.123456789, 0};  // 38.5 and 70.86... days
   std::vector<customer_rfm> mixed = days;
   mixed.push_back(other);
@@ -568,12 +573,8 @@ void expect_hessians_agree(const detail::objective& f, const detail::second_deri
 }
 
 TEST(ClvBgnbd, AnalyticHessianMatchesFiniteDifferences) {
-  std::vector<customer_rfm> days =
-      test_support::simulate_customers(17, 5000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60);
-  for (auto& c : days) {
-    c.T = std::round(c.T * 7) / 7;
-    c.t_x = std::min(std::round(c.t_x * 7) / 7, c.T);
-  }
+  std::vector<customer_rfm> days = whole_days(
+      test_support::simulate_customers(17, 5000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60));
   std::vector<customer_rfm> raw =
       test_support::simulate_customers(18, 3000, {1.5, 9, 0.4, 4}, {6, 4, 15}, 2, 80);
   for (const auto* cs : {&days, &raw}) {

@@ -255,11 +255,8 @@ std::shared_ptr<bgnbd_state> make_bgnbd_state(std::span<const customer_rfm> cs,
   return st;
 }
 
-// Mean negative log-likelihood over log-parameters and its gradient.
-double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<double> grad) {
-  const double r = std::exp(theta[0]), alpha = std::exp(theta[1]), a = std::exp(theta[2]),
-               b = std::exp(theta[3]);
-  if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || !std::isfinite(r + alpha + a + b)) return NaN;
+// ln(alpha + T) and 1 / (alpha + T) for each distinct T, and the same for t_x.
+void fill_alpha_tables(bgnbd_state& st, double alpha) {
   for (size_t i = 0; i < st.ts.size(); ++i) {
     st.log_t[i] = std::log(alpha + st.ts[i]);
     st.inv_t[i] = 1 / (alpha + st.ts[i]);
@@ -268,6 +265,14 @@ double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<
     st.log_tx[i] = std::log(alpha + st.txs[i]);
     st.inv_tx[i] = 1 / (alpha + st.txs[i]);
   }
+}
+
+// Mean negative log-likelihood over log-parameters and its gradient.
+double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<double> grad) {
+  const double r = std::exp(theta[0]), alpha = std::exp(theta[1]), a = std::exp(theta[2]),
+               b = std::exp(theta[3]);
+  if (!(r > 0 && alpha > 0 && a > 0 && b > 0) || !std::isfinite(r + alpha + a + b)) return NaN;
+  fill_alpha_tables(st, alpha);
   const double log_alpha = std::log(alpha), log_a = std::log(a);
   const double lg_r = std::lgamma(r), lg_b = std::lgamma(b), lg_ab = std::lgamma(a + b);
   const double psi_r = detail::digamma(r), psi_b = detail::digamma(b),
@@ -344,14 +349,7 @@ void bgnbd_second(bgnbd_state& st, std::span<const double> theta, std::span<doub
     std::fill(out.begin(), out.end(), NaN);
     return;
   }
-  for (size_t i = 0; i < st.ts.size(); ++i) {
-    st.log_t[i] = std::log(alpha + st.ts[i]);
-    st.inv_t[i] = 1 / (alpha + st.ts[i]);
-  }
-  for (size_t i = 0; i < st.txs.size(); ++i) {
-    st.log_tx[i] = std::log(alpha + st.txs[i]);
-    st.inv_tx[i] = 1 / (alpha + st.txs[i]);
-  }
+  fill_alpha_tables(st, alpha);
   const double log_a = std::log(a);
   const double t1_r = detail::trigamma(r), t1_b = detail::trigamma(b),
                t1_ab = detail::trigamma(a + b);
