@@ -8,7 +8,8 @@
 // first. So once the page is idle (after its charts warmed up: on two cores the two would
 // slow each other), the worker reads and reports a small synthetic orders file, in a Session
 // of its own that it then deletes. A request stops it at its next step (see worker.js): a file
-// that comes meanwhile waits for one step at most.
+// that comes meanwhile waits for one step at most. A file of 64 MB or more that came first gets
+// the warm-up after its read, before its finish().
 
 const ROWS = 20000;
 // Skewed as in scripts/gen-orders.mjs (a few loyal customers order often, most once or

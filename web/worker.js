@@ -66,6 +66,23 @@ engine().catch(() => {});
 let stopWarmUp = false;
 self.loupeWarmUp = 'waiting';
 
+/** Runs the warm-up unless it ran to its end already; `stopped` as in warm-up.js. */
+async function runWarmUp(stopped) {
+  if (self.loupeWarmUp === 'done') return;
+  self.loupeWarmUp = 'running';
+  try {
+    self.loupeWarmUp = (await warmUp(engineModule, stopped)) ? 'done' : 'stopped';
+  } catch (e) {
+    self.loupeWarmUp = `failed: ${(e && e.message) || e}`;
+  }
+  self.loupeWarmUpAt = performance.timeOrigin + performance.now();
+}
+
+// A file at least this big that came before the warm-up ran is warmed up for before its
+// finish(): finish() and the report would otherwise run on baseline code to their end. The
+// warm-up then costs about 0.3 s, and saves about 1.3 s at 400 MB.
+const WARM_UP_BEFORE_FINISH = 64 << 20;
+
 const parse = (json) => JSON.parse(json);
 
 async function* chunks(item) {
@@ -143,6 +160,10 @@ async function readOne(s, item, post) {
     try { s.remove(fileId); } catch { /* already gone */ }
     return { key: item.key, error: `could not read the file: ${e.message || e}` };
   }
+  // Still a read in progress for cancel, which stops the warm-up at its next step.
+  if (total >= WARM_UP_BEFORE_FINISH && !cancelled.has(item.key)) {
+    await runWarmUp(() => cancelled.has(item.key));
+  }
   reading.delete(item.key);
   if (cancelled.has(item.key)) {
     cancelled.delete(item.key);
@@ -162,14 +183,7 @@ const handlers = {
   },
   async warmUp() {
     await engine();
-    if (self.loupeWarmUp !== 'waiting') return { state: self.loupeWarmUp };
-    self.loupeWarmUp = 'running';
-    try {
-      self.loupeWarmUp = (await warmUp(engineModule, () => stopWarmUp)) ? 'done' : 'stopped';
-    } catch (e) {
-      self.loupeWarmUp = `failed: ${(e && e.message) || e}`;
-    }
-    self.loupeWarmUpAt = performance.timeOrigin + performance.now();
+    if (self.loupeWarmUp === 'waiting') await runWarmUp(() => stopWarmUp);
     return { state: self.loupeWarmUp };
   },
   async add({ items }, post) {

@@ -1,12 +1,13 @@
 // The engine's warm-up (web/warm-up.js): once the page is idle, the worker reads and reports a
 // small file of its own, so that a user's big file runs on optimised code. The user never sees
-// it: no file, no report, nothing fetched, no error; and a file that comes first is read at
-// once, the warm-up then skipped.
+// it: no file, no report, nothing fetched, no error. A file that comes first is read at once,
+// the warm-up then skipped, or run after the read and before finish() when the file is big.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useSite, openPage, waitForReport, cardValues, nativeReport, ROOT } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues, nativeReport, tmp, ROOT } from './harness.mjs';
 
 const site = useSite();
 const ORDERS = join(ROOT, 'tests/data/orders/store_orders.csv');
@@ -65,6 +66,28 @@ test('a file chosen before the page is idle is read at once and the warm-up is s
     await s.page.evaluate(() => window.loupePageReady);
     assert.equal(await warmUpEnd(s.page), 'stopped');
     assert.equal(await s.page.evaluate(() => window.loupe.files.size), 1);
+    assert.deepEqual(s.foreign, []);
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.context.close();
+  }
+});
+
+test('a big file chosen before the page is idle is warmed up for before its finish()', async () => {
+  // 80 MB: past the 64 MB from which the worker runs the warm-up itself after the read.
+  const big = join(tmp(), 'orders_1m.csv');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-orders.mjs'), '1000000', big], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const s = await openPage(site.browser, site.server.url);
+  try {
+    await s.page.goto(site.server.url);
+    await s.page.waitForFunction(() => performance.getEntriesByName('loupe-input-ready').length > 0);
+    await s.page.getByLabel('Choose files').setInputFiles([big]);
+    await waitForReport(s.page, 300000);
+    assert.equal(await warmUpEnd(s.page), 'done');
+    const engineFiles = await s.page.evaluate(async () => (await window.loupe.client.request('inspect')).files.map((f) => [f.file, f.rows]));
+    assert.deepEqual(engineFiles, [['orders_1m.csv', 1000000]]);
+    assert.ok(Number((await cardValues(s.page)).orders) > 0);
     assert.deepEqual(s.foreign, []);
     assert.deepEqual(s.errors, []);
   } finally {
