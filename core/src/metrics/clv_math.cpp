@@ -279,6 +279,7 @@ minimize_result minimize_bfgs(const objective& f, std::vector<double> x0,
   if (!std::isfinite(fx)) {
     res.f = fx;
     res.gradient_norm = NaN;
+    res.gradient = std::move(g);
     return res;
   }
   for (res.iterations = 0; res.iterations < options.max_iterations; ++res.iterations) {
@@ -349,6 +350,7 @@ minimize_result minimize_bfgs(const objective& f, std::vector<double> x0,
   res.f = fx;
   res.gradient_norm = max_abs(g);
   res.converged = res.gradient_norm <= options.gradient_tolerance;
+  res.gradient = std::move(g);
   return res;
 }
 
@@ -372,13 +374,12 @@ std::vector<double> numerical_hessian(const objective& f, std::span<const double
   return hess;
 }
 
-std::vector<double> analytic_hessian(const objective& f, const second_derivatives& second,
-                                     std::span<const double> x) {
+std::vector<double> analytic_hessian(const second_derivatives& second, std::span<const double> x,
+                                     std::span<const double> gradient) {
   const size_t n = x.size();
-  std::vector<double> grad(n), hess(n * n, 0);
-  f(x, grad);
+  std::vector<double> hess(n * n, 0);
   second(x, hess);
-  for (size_t i = 0; i < n; ++i) hess[i * n + i] += grad[i];
+  for (size_t i = 0; i < n; ++i) hess[i * n + i] += gradient[i];
   return hess;
 }
 

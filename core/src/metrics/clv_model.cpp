@@ -579,7 +579,8 @@ log_param_fit<N> fit_log_params(const detail::objective& f,
   out.optimum.params.assign(out.params.begin(), out.params.end());
   out.std_errors.fill(NaN);
   if (!options.standard_errors) return out;
-  std::vector<double> hess = detail::analytic_hessian(f, second, best.x);
+  // The gradient is the one the minimiser last evaluated at the optimum: no evaluation again.
+  std::vector<double> hess = detail::analytic_hessian(second, best.x, best.gradient);
   for (double& v : hess) v *= customers;
   bool definite = detail::invert_spd(hess, N);
   for (size_t i = 0; i < N; ++i) {

@@ -246,6 +246,7 @@ struct minimize_result {
   std::vector<double> x;
   double f = 0;
   double gradient_norm = 0;  // max |grad_i| at x
+  std::vector<double> gradient;  // at x (as f gave it there)
   int iterations = 0;
   int evaluations = 0;
   bool converged = false;  // max |grad_i| <= gradient_tolerance
@@ -263,10 +264,11 @@ std::vector<double> numerical_hessian(const objective& f, std::span<const double
 
 // For an objective F over log-parameters theta = ln p: second(theta, out) writes
 // p_i p_j d2F/dp_i dp_j (row-major n x n), the Hessian over theta but for dF/dtheta_i on its
-// diagonal. analytic_hessian adds that from one evaluation of f.
+// diagonal. analytic_hessian adds that from F's gradient at x (minimize_result::gradient at
+// the optimum).
 using second_derivatives = std::function<void(std::span<const double> x, std::span<double> out)>;
-std::vector<double> analytic_hessian(const objective& f, const second_derivatives& second,
-                                     std::span<const double> x);
+std::vector<double> analytic_hessian(const second_derivatives& second, std::span<const double> x,
+                                     std::span<const double> gradient);
 
 // The mean negative log-likelihood per customer of BG/NBD over (ln r, ln alpha, ln a, ln b),
 // with its analytic gradient. Customers with identical (x, t_x, T) are evaluated once, and
