@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { ROOT, launch, startServer } from '../browser/harness.mjs';
+import { ROOT, launch, startServer, warmUpEnds } from '../browser/harness.mjs';
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -185,21 +185,6 @@ async function benchRun(browser, url, file, tool, options) {
   }
 }
 
-// The engine worker's warm-up (web/warm-up.js), which reads and reports a small file of its
-// own while the page is idle: waits until it has ended and returns {state, at} (at: epoch ms),
-// or null when the worker has none.
-async function warmUpEnd(page) {
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    const engine = page.workers().find((w) => w.url().endsWith('/worker.js'));
-    const s = engine ? await engine.evaluate(() => ({ state: self.loupeWarmUp, at: self.loupeWarmUpAt })) : null;
-    if (engine && s.state === undefined) return null;
-    if (s && s.state !== 'waiting' && s.state !== 'running') return s;
-    if (Date.now() > deadline) throw new Error(`the engine's warm-up did not end (${s && s.state})`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 // The real page: the "Choose files" input, timed until the KPI cards show the report. Then the
 // "All time" preset, whose report gives the KPIs to compare. The file comes once the engine's
 // warm-up has ended (about 0.4 s after the page is ready, see coldStarts), as it does when a
@@ -208,7 +193,7 @@ async function pageRun(browser, url, file, allTime) {
   const { context, page, errors, probe } = await newPage(browser, url);
   try {
     await page.evaluate(() => window.loupePageReady);
-    await warmUpEnd(page);
+    await warmUpEnds(page);
     probe?.start();
     const t0 = Date.now();
     await page.setInputFiles('#file-input', file);
@@ -268,8 +253,8 @@ export async function coldStarts(browser, url, runs, log, { resources = false, t
           })),
         };
       });
-      const warm = await warmUpEnd(page);
-      if (warm && warm.state === 'done') r.warm = warm.at - r.timeOrigin;
+      const [warm] = await warmUpEnds(page);
+      if (warm.state === 'done') r.warm = warm.at - r.timeOrigin;
       if (trace) await browser.stopTracing();
       if (resources) {
         // The engine worker's own fetches (loupe.js, loupe.wasm), on the page's time line.

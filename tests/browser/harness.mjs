@@ -134,6 +134,22 @@ export async function drawAllCharts(page, step = 400) {
   await page.evaluate(() => window.scrollTo(0, 0));
 }
 
+/**
+ * The engine's warm-up (web/warm-up.js) in each of the page's `workers` engine workers, once
+ * none is waiting or running any more (30 s at most): [{state, at}], at = epoch ms it ended.
+ */
+export async function warmUpEnds(page, workers = 1) {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const engines = page.workers().filter((w) => w.url().endsWith('/worker.js'));
+    const states = await Promise.all(engines.map((w) => w.evaluate(() => ({ state: self.loupeWarmUp, at: self.loupeWarmUpAt }))));
+    const ended = (x) => x.state !== undefined && x.state !== 'waiting' && x.state !== 'running';
+    if (states.length === workers && states.every(ended)) return states;
+    if (Date.now() > deadline) throw new Error(`the engine's warm-up did not end: ${JSON.stringify(states)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** {kpiId: value string} of every card on the page. */
 export function cardValues(page) {
   return page.$$eval('[data-kpi]', (els) => Object.fromEntries(els.map((e) => [e.dataset.kpi, e.dataset.value])));

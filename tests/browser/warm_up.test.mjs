@@ -7,24 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useSite, openPage, waitForReport, cardValues, nativeReport, tmp, ROOT } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues, nativeReport, tmp, warmUpEnds, ROOT } from './harness.mjs';
 
 const site = useSite();
 const ORDERS = join(ROOT, 'tests/data/orders/store_orders.csv');
-
-const engineWorker = (page) => page.workers().find((w) => w.url().endsWith('/worker.js'));
-
-/** The worker's warm-up state once it is no longer waiting or running (30 s at most). */
-async function warmUpEnd(page) {
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    const w = engineWorker(page);
-    const state = w ? await w.evaluate(() => self.loupeWarmUp) : undefined;
-    if (state !== undefined && state !== 'waiting' && state !== 'running') return state;
-    assert.ok(Date.now() < deadline, `the warm-up did not end (${state})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('an idle page warms the engine up unseen; a file read after it gives the CLI\'s cards', async () => {
   const s = await openPage(site.browser, site.server.url);
@@ -32,7 +18,7 @@ test('an idle page warms the engine up unseen; a file read after it gives the CL
     await s.page.goto(site.server.url);
     await s.page.evaluate(() => window.loupePageReady);
     const afterReady = s.requests.length;
-    assert.equal(await warmUpEnd(s.page), 'done');
+    assert.equal((await warmUpEnds(s.page))[0].state, 'done');
     // Unseen: no file listed, no report, no dashboard, nothing fetched while it ran.
     assert.equal(await s.page.evaluate(() => window.loupe.files.size), 0);
     assert.equal(await s.page.evaluate(() => window.loupe.report), null);
@@ -64,7 +50,7 @@ test('a file chosen before the page is idle is read at once and the warm-up is s
     await s.page.getByLabel('Choose files').setInputFiles([ORDERS]);
     await waitForReport(s.page);
     await s.page.evaluate(() => window.loupePageReady);
-    assert.equal(await warmUpEnd(s.page), 'stopped');
+    assert.equal((await warmUpEnds(s.page))[0].state, 'stopped');
     assert.equal(await s.page.evaluate(() => window.loupe.files.size), 1);
     assert.deepEqual(s.foreign, []);
     assert.deepEqual(s.errors, []);
@@ -84,7 +70,7 @@ test('a big file chosen before the page is idle is warmed up for before its fini
     await s.page.waitForFunction(() => performance.getEntriesByName('loupe-input-ready').length > 0);
     await s.page.getByLabel('Choose files').setInputFiles([big]);
     await waitForReport(s.page, 300000);
-    assert.equal(await warmUpEnd(s.page), 'done');
+    assert.equal((await warmUpEnds(s.page))[0].state, 'done');
     const engineFiles = await s.page.evaluate(async () => (await window.loupe.client.request('inspect')).files.map((f) => [f.file, f.rows]));
     assert.deepEqual(engineFiles, [['orders_1m.csv', 1000000]]);
     assert.ok(Number((await cardValues(s.page)).orders) > 0);
@@ -100,15 +86,7 @@ test('each <loupe-dashboard> widget warms its engine up once the host page is id
   try {
     await s.page.goto(new URL('examples/admin.html', site.server.url).href);
     await s.page.waitForFunction(() => document.querySelectorAll('loupe-dashboard').length === 2);
-    const deadline = Date.now() + 30000;
-    let states = [];
-    for (;;) {
-      const workers = s.page.workers().filter((w) => w.url().endsWith('/worker.js'));
-      states = await Promise.all(workers.map((w) => w.evaluate(() => self.loupeWarmUp)));
-      if (states.length === 2 && states.every((x) => x !== 'waiting' && x !== 'running')) break;
-      assert.ok(Date.now() < deadline, `warm-ups: ${JSON.stringify(states)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const states = (await warmUpEnds(s.page, 2)).map((x) => x.state);
     assert.deepEqual(states, ['done', 'done']);
     assert.deepEqual(s.foreign, []);
     assert.deepEqual(s.errors, []);
