@@ -136,7 +136,9 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
   // An entry of up to 8 bytes carries them (zero-padded) in `w`, so that finding its first
   // equal entry reads nothing outside the partition: at 5M rows of 8-byte customer ids,
   // reading each entry's bytes (and its match's) in the 40 MB byte array was a cache miss
-  // or two per entry. A longer entry carries its hash and where its bytes begin.
+  // or two per entry. A longer entry carries its hash and where its bytes begin; a short
+  // one's hash is recomputed from `w` (the record has no room for it, and that costs less
+  // than the read it spares).
   struct record {
     uint32_t e, len;
     uint64_t w;
