@@ -60,8 +60,9 @@ function engine() {
 // Fetch and compile the engine now, while the page is still loading, not on its first request.
 engine().catch(() => {});
 
-// The warm-up (warm-up.js), which the page asks for once it is idle: it runs once, and any
-// request but init stops it at its next step, or skips it when one came first. Its state is
+// The warm-up (warm-up.js), which the page asks for once it is idle: any request but init
+// stops it at its next step, or skips it when one came first; a big file that came first gets
+// it before its finish() (see readOne). It runs to its end at most once. Its state is
 // self.loupeWarmUp (waiting, running, done, stopped, failed: ...) for the bench and tests.
 let stopWarmUp = false;
 self.loupeWarmUp = 'waiting';
