@@ -949,36 +949,39 @@ void table_builder::reserve(size_t rows) {
   reserved_ = rows;
 }
 
+// The row's cell of one column, set() or not, goes into the column.
+[[gnu::always_inline]] inline void table_builder::end_cell(size_t c, uint32_t row) {
+  column& col = cols_[c];
+  direct_state& ds = direct_[c];
+  if (ds.p == phase::direct) {
+    const pending_kind k = touched_[c] ? pending_kind_[c] : pending_kind::empty;
+    if (col.shape.k == cell_shape::kind::number) {
+      if (k == pending_kind::value) {
+        col.numbers.push_scaled(static_cast<int64_t>(pending_bits_[c]), col.shape.fraction);
+      } else {
+        col.numbers.push_missing();
+      }
+    } else {
+      col.times.push_back(k == pending_kind::value ? static_cast<int64_t>(pending_bits_[c])
+                                                   : MISSING_TIME);
+    }
+    if (k == pending_kind::value) {
+      ++ds.hits;
+    } else if (k == pending_kind::other) {
+      col.others.emplace_back(row, pending_[c]);
+    }
+  } else {
+    const uint32_t code = touched_[c] ? pending_[c] : 0;
+    col.codes.push_back(code);
+    if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(c);
+  }
+  touched_[c] = 0;
+}
+
 void table_builder::end_row(uint64_t line) {
   const auto row = static_cast<uint32_t>(lines_.size());
   if (reserved_ != 0 && row == lines_.capacity()) reserve(row + row / 4 + 1024);
-  for (size_t c = 0; c < cols_.size(); ++c) {
-    column& col = cols_[c];
-    direct_state& ds = direct_[c];
-    if (ds.p == phase::direct) {
-      const pending_kind k = touched_[c] ? pending_kind_[c] : pending_kind::empty;
-      if (col.shape.k == cell_shape::kind::number) {
-        if (k == pending_kind::value) {
-          col.numbers.push_scaled(static_cast<int64_t>(pending_bits_[c]), col.shape.fraction);
-        } else {
-          col.numbers.push_missing();
-        }
-      } else {
-        col.times.push_back(k == pending_kind::value ? static_cast<int64_t>(pending_bits_[c])
-                                                     : MISSING_TIME);
-      }
-      if (k == pending_kind::value) {
-        ++ds.hits;
-      } else if (k == pending_kind::other) {
-        col.others.emplace_back(row, pending_[c]);
-      }
-    } else {
-      const uint32_t code = touched_[c] ? pending_[c] : 0;
-      col.codes.push_back(code);
-      if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(c);
-    }
-    touched_[c] = 0;
-  }
+  for (size_t c = 0; c < cols_.size(); ++c) end_cell(c, row);
   lines_.push_back(line);
 }
 
@@ -1081,6 +1084,110 @@ void table_builder::decide(size_t col) {
 }
 
 void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
+
+void table_builder::append(table_builder&& b, uint64_t line_offset) {
+  const size_t before = lines_.size(), n = b.rows();
+  reserve(before + n);
+  std::vector<uint8_t> done(cols_.size(), 0);
+  for (size_t from = 0; from < b.cols_.size(); ++from) {
+    const std::string& name = b.cols_[from].name;
+    size_t col = from < cols_.size() && cols_[from].name == name && !done[from]
+                     ? from
+                     : column_index(name);
+    if (col < done.size() && done[col]) col = add_column(name);  // a name repeated in b only
+    done.resize(cols_.size(), 0);
+    done[col] = 1;
+    append_column(col, b, from);
+    b.cols_[from] = column();  // freed as soon as copied: b holds the rows of half a file
+    b.deferred_[from] = deferred_cells();
+  }
+  for (size_t col = 0; col < cols_.size(); ++col) {
+    if (done[col]) continue;
+    for (size_t r = 0; r < n; ++r) end_cell(col, static_cast<uint32_t>(before + r));
+  }
+  for (uint64_t line : b.lines_) lines_.push_back(line_offset + line);
+  b = table_builder();
+}
+
+void table_builder::append_column(size_t col, table_builder& b, size_t from) {
+  column& a = cols_[col];
+  const column& c = b.cols_[from];
+  direct_state& as = direct_[col];
+  const direct_state& bs = b.direct_[from];
+  const size_t before = lines_.size(), n = b.rows();
+  if (as.p == phase::direct && bs.p == phase::direct && a.shape == c.shape) {
+    // Both read the cells of one shape into their packed arrays, and kept the others.
+    if (c.shape.k == cell_shape::kind::number) {
+      for (size_t r = 0; r < n; ++r) {
+        const double v = c.numbers[r];
+        if (std::isnan(v)) {
+          a.numbers.push_missing();
+        } else {
+          a.numbers.push_back(v);
+        }
+      }
+    } else {
+      for (size_t r = 0; r < n; ++r) a.times.push_back(c.times[r]);
+    }
+    for (const auto& [row, code] : c.others) {
+      a.others.emplace_back(static_cast<uint32_t>(before + row), a.pool.intern(c.pool.get(code)));
+    }
+    as.hits += bs.hits;
+    return;
+  }
+  if (as.p != phase::interned || bs.p == phase::direct) {
+    // Still sampling here (b's cells may decide), or the two read differently.
+    append_cells(col, b, from);
+    return;
+  }
+  // Codes both: b's distinct values (its pool, or its entries when deferred) are interned
+  // here in b's order, which is their order of first appearance in b's rows.
+  deferred_cells& ad = deferred_[col];
+  const deferred_cells& bd = b.deferred_[from];
+  if (ad.on || bd.on || size_t(a.pool.size()) + c.pool.size() > DEFER_AFTER) {
+    // Many values: b's go after this column's entries, for finish() to intern.
+    if (!ad.on) defer(col);
+    const auto base = static_cast<uint32_t>(ad.ends.size());
+    const auto byte_base = static_cast<uint32_t>(ad.bytes.size());
+    if (bd.on) {
+      ad.bytes.append(bd.bytes.data(), bd.bytes.size());
+      for (uint32_t end : bd.ends) ad.ends.push_back(byte_base + end);
+    } else {
+      ad.bytes.append(c.pool.bytes_.data(), c.pool.bytes_.size());
+      for (size_t i = 2; i < c.pool.offsets_.size(); ++i) {
+        ad.ends.push_back(byte_base + c.pool.offsets_[i]);
+      }
+    }
+    for (size_t r = 0; r < n; ++r) {
+      const uint32_t code = c.codes[r];
+      a.codes.push_back(code == 0 ? 0 : code + base);
+    }
+    return;
+  }
+  std::vector<uint32_t> to(c.pool.size(), 0);
+  for (uint32_t code = 1; code < c.pool.size(); ++code) to[code] = a.pool.intern(c.pool.get(code));
+  for (size_t r = 0; r < n; ++r) a.codes.push_back(to[c.codes[r]]);
+  if (a.pool.size() > DEFER_AFTER && !a.pool.slots_.empty()) defer(col);
+}
+
+void table_builder::append_cells(size_t col, table_builder& b, size_t from) {
+  const column& c = b.cols_[from];
+  const deferred_cells& bd = b.deferred_[from];
+  const bool direct = b.direct_[from].p == phase::direct;
+  const size_t before = lines_.size(), n = b.rows();
+  for (size_t r = 0; r < n; ++r) {
+    std::string_view s;
+    if (direct) {
+      s = c.text(r);
+    } else if (const uint32_t code = c.codes[r]; code != 0) {
+      s = bd.on ? std::string_view(bd.bytes.data() + (code == 1 ? 0 : bd.ends[code - 2]),
+                                   bd.ends[code - 1] - (code == 1 ? 0 : bd.ends[code - 2]))
+                : c.pool.get(code);
+    }
+    if (!s.empty()) set(col, s);
+    end_cell(col, static_cast<uint32_t>(before + r));
+  }
+}
 
 // Vectors grown by doubling may hold up to twice what they need: give the spare back
 // before finish() allocates the packed arrays (5M rows: 8M-entry code arrays).

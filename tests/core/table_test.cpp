@@ -783,6 +783,137 @@ TEST(Interning, ManyDistinctValuesGetTheCodesOfFirstAppearance) {
   }
 }
 
+// ---- a file read in two parts ----
+
+// Rows of cells by column name: a column may start late (JSON keys that appear further on),
+// and names may repeat (CSV headers) when every row has every column.
+struct rows_of_cells {
+  std::vector<std::string> names;
+  std::vector<size_t> starts;  // first row of each column (0 for all when `fixed`)
+  bool fixed = true;           // CSV: the columns are there from the header on
+  std::vector<std::vector<std::string>> cells;  // [row][column], "" = not set
+};
+
+// Reads rows [from, to) into `b` as a reader would: fixed columns first, else each column
+// when its first row comes (by name). Lines are counted from the part's start.
+void read_rows(const rows_of_cells& f, size_t from, size_t to, table_builder& b) {
+  std::vector<size_t> index(f.names.size(), SIZE_MAX);
+  if (f.fixed) {
+    for (size_t c = 0; c < f.names.size(); ++c) index[c] = b.add_column(f.names[c]);
+  }
+  for (size_t r = from; r < to; ++r) {
+    for (size_t c = 0; c < f.names.size(); ++c) {
+      if (!f.fixed && r >= f.starts[c] && index[c] == SIZE_MAX) {
+        index[c] = b.column_index(f.names[c]);
+      }
+      if (index[c] != SIZE_MAX && !f.cells[r][c].empty()) b.set(index[c], f.cells[r][c]);
+    }
+    b.end_row(static_cast<uint64_t>(r - from + 2));
+  }
+}
+
+// The table of the whole, and of the two parts split at `split` and appended.
+void expect_parts_make_the_whole(const rows_of_cells& f, size_t split) {
+  SCOPED_TRACE("split at row " + std::to_string(split));
+  table_builder whole, first, second;
+  read_rows(f, 0, f.cells.size(), whole);
+  read_rows(f, 0, split, first);
+  read_rows(f, split, f.cells.size(), second);
+  first.append(std::move(second), split);
+  EXPECT_EQ(second.rows(), 0u);
+  EXPECT_EQ(second.columns(), 0u);
+  table a = whole.finish(), b = first.finish();
+  ASSERT_EQ(a.lines, b.lines);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (size_t c = 0; c < a.columns.size(); ++c) {
+    ASSERT_EQ(a.columns[c].name, b.columns[c].name);
+    // Read the same way (directly or by codes), the same values, the same codes.
+    EXPECT_EQ(a.columns[c].direct(), b.columns[c].direct()) << a.columns[c].name;
+    expect_same_column(a.columns[c], b.columns[c]);
+    column x = a.columns[c], y = b.columns[c];
+    x.materialize();
+    y.materialize();
+    EXPECT_EQ(x.codes, y.codes) << a.columns[c].name;
+    ASSERT_EQ(x.pool.size(), y.pool.size()) << a.columns[c].name;
+    for (uint32_t code = 0; code < x.pool.size(); ++code) {
+      ASSERT_EQ(x.pool.get(code), y.pool.get(code)) << a.columns[c].name << " code " << code;
+    }
+  }
+}
+
+// Every split of many small random files: columns read directly or by codes on either side,
+// still sampling at the split, deciding in the second part, sparse, starting late, repeated.
+TEST(Append, TwoPartsGiveTheTableOfTheWhole) {
+  std::mt19937 rng(20261124);
+  static const char* const HEADERS[] = {"total", "created_at", "value", "paid at", "qty",
+                                        "order_id", "note"};
+  size_t splits = 0;
+  for (int trial = 0; trial < 120; ++trial) {
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    rows_of_cells f;
+    f.fixed = rng() % 2 == 0;
+    const int columns = 1 + static_cast<int>(rng() % 5);
+    std::vector<int> kind(columns), noise_every(columns), empty_every(columns);
+    for (int c = 0; c < columns; ++c) {
+      kind[c] = static_cast<int>(rng() % 7);
+      static const int NOISE_EVERY[] = {0, 0, 200, 40, 12, 5, 2};
+      noise_every[c] = NOISE_EVERY[rng() % std::size(NOISE_EVERY)];
+      static const int EMPTY_EVERY[] = {0, 0, 0, 3, 30};  // 3: only one cell in 3 is set
+      empty_every[c] = EMPTY_EVERY[rng() % std::size(EMPTY_EVERY)];
+      std::string name = HEADERS[rng() % std::size(HEADERS)];
+      if (!f.fixed) name += std::to_string(c);  // JSON keys are distinct
+      f.names.push_back(name);
+    }
+    const size_t rows = rng() % 4 == 0 ? rng() % 20 : 100 + rng() % 300;
+    for (int c = 0; c < columns; ++c) f.starts.push_back(f.fixed || rows == 0 ? 0 : rng() % rows);
+    const size_t clean_until = rng() % 3 == 0 ? 100 : 0;  // noise only after the sample
+    for (size_t r = 0; r < rows; ++r) {
+      std::vector<std::string> row(columns);
+      for (int c = 0; c < columns; ++c) {
+        if (r < f.starts[c]) continue;
+        if (empty_every[c] == 3 ? rng() % 3 != 0
+                                : empty_every[c] != 0 && rng() % empty_every[c] == 0) {
+          continue;
+        }
+        const bool noise = kind[c] == 6 || (noise_every[c] != 0 && r >= clean_until &&
+                                            rng() % static_cast<unsigned>(noise_every[c]) == 0);
+        row[c] = random_cell(rng, noise ? 6 : kind[c]);
+      }
+      f.cells.push_back(std::move(row));
+    }
+    std::vector<size_t> at = {0, rows, rows / 2, rng() % (rows + 1)};
+    for (size_t k : {1, 63, 64, 65, 100}) {
+      if (k < rows) at.push_back(k);
+    }
+    for (size_t k : at) {
+      expect_parts_make_the_whole(f, k);
+      ++splits;
+      if (HasFatalFailure() || testing::Test::HasFailure()) return;
+    }
+  }
+  EXPECT_GT(splits, 500u);
+}
+
+// Columns of many distinct values: interned on both sides, or left to finish() on one side or
+// both, or crossing that line only once the parts are put together.
+TEST(Append, ManyDistinctValuesKeepTheirCodesOfFirstAppearance) {
+  std::mt19937 rng(11);
+  rows_of_cells f;
+  f.names = {"customer", "channel", "customer"};  // a repeated header
+  f.starts = {0, 0, 0};
+  static const char* const CHANNELS[] = {"web", "store", "", "app"};
+  const size_t rows = 90000;
+  for (size_t r = 0; r < rows; ++r) {
+    // Ids new at first, then mostly repeats; past row 60,000 new ones again.
+    const size_t id = r < 30000 || r > 60000 ? r : rng() % 30000;
+    f.cells.push_back({rng() % 40 == 0 ? "" : "C" + std::to_string(id * 7919 % 1000003),
+                       CHANNELS[rng() % 4], std::to_string(rng() % 50000)});
+  }
+  for (size_t k : {size_t{0}, size_t{20000}, size_t{45000}, size_t{70000}, rows}) {
+    expect_parts_make_the_whole(f, k);
+  }
+}
+
 // pod_vector::append copies up to 16 bytes in words (two that overlap, or three single bytes
 // below 4): every length from 0 to 40, onto every fill from 0 to 20 (so across growth), must
 // give exactly the bytes a std::string gets.

@@ -637,6 +637,13 @@ class table_builder {
   void reserve(size_t rows);
   // Types every column (see infer_format) and fills the packed arrays.
   table finish();
+  // Appends the rows of `b`, a builder that read the rows right after this one's (the second
+  // part of a file read in two parts at once), as if their cells had been set here row by
+  // row: finish() then gives the table that one builder reading all the rows gives. Each of
+  // b's columns goes to this builder's column of its name (the one at its position first, so
+  // that repeated CSV headers pair up); columns new here are added in b's order. b's lines
+  // are shifted by `line_offset`. Both builders must be between rows; b is left empty.
+  void append(table_builder&& b, uint64_t line_offset);
 
  private:
   // A column with many distinct values stops interning cell by cell (a cache miss per cell
@@ -660,6 +667,11 @@ class table_builder {
   };
   void defer(size_t col);
   void decide(size_t col);
+  void end_cell(size_t col, uint32_t row);
+  // append(): b's column `from` onto this builder's column `col`.
+  void append_column(size_t col, table_builder& b, size_t from);
+  // append(): b's column `from`, row by row through set() and end_cell().
+  void append_cells(size_t col, table_builder& b, size_t from);
   bool finish_direct(column& c, direct_state& ds);
 
   bool direct_on_;
