@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <cctype>
 
+#include "kpi/detail/bytes.h"
 #include "kpi/json_writer.h"
 #include "kpi/report.h"
 
@@ -156,6 +157,66 @@ std::string session::finish(int id) {
   json_writer w;
   write_inspect(w, *files_[id]);
   return w.take();
+}
+
+std::string session::part_spec(int id) const {
+  auto it = open_.find(id);
+  if (it == open_.end() || !it->second->failure.empty()) return {};
+  return it->second->rd->part_spec();
+}
+
+int session::open_part(std::string name, std::string_view spec, uint64_t size_hint) {
+  const int id = open(std::move(name), size_hint);
+  pending& p = *open_[id];
+  try {
+    p.rd = make_csv_part_reader(p.builder, spec);
+  } catch (const std::exception& e) {
+    p.failure = std::string("the part could not be read: ") + e.what();
+  }
+  return id;
+}
+
+// The part's reader end (reader::part_end), its byte count, then its rows.
+std::string session::end_part(int id) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return {};
+  std::unique_ptr<pending> p = std::move(it->second);
+  open_.erase(it);
+  if (!p->failure.empty()) return {};
+  try {
+    p->rd->finish();
+    detail::byte_writer w;
+    w.put_string(p->rd->part_end());
+    w.put<uint64_t>(p->data->bytes);
+    p->rd.reset();
+    return p->builder.save(w.take());
+  } catch (const std::exception&) {  // out of memory: the first session reads the part
+    return {};
+  }
+}
+
+bool session::take_part(int id, std::string_view part) {
+  auto it = open_.find(id);
+  if (it == open_.end() || part.empty()) return false;
+  pending& p = *it->second;
+  if (!p.failure.empty()) return false;
+  try {
+    detail::byte_reader r(part);
+    const std::string_view end = r.get_bytes();
+    const auto bytes = r.get<uint64_t>();
+    table_builder rows = table_builder::load(r.rest());
+    const uint64_t line = p.rd->take_part(end);
+    if (line == 0) return false;
+    p.builder.append(std::move(rows), line - 1);
+    p.data->bytes += bytes;
+    return true;
+  } catch (const std::bad_alloc&) {
+    p.failure = "the file is too large for the memory available to this page";
+    p.builder = table_builder();
+    return true;  // the file has failed: nothing more to feed
+  } catch (const std::exception&) {
+    return false;  // a corrupt part: read its bytes here
+  }
 }
 
 int session::add(std::string name, std::string_view bytes) {

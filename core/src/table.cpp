@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 
 namespace kpi {
 
@@ -1419,6 +1420,220 @@ bool table_builder::finish_direct(column& c, direct_state& ds) {
   }
   c.others.shrink_to_fit();
   return true;
+}
+
+// ---- parts: a builder as bytes (see table_builder::save) ----
+
+void string_pool::save(detail::byte_writer& w) const {
+  w.put_array(bytes_);
+  w.put_array(offsets_);
+}
+
+void string_pool::load(detail::byte_reader& r) {
+  pod_vector<char> bytes;
+  std::vector<uint32_t> offsets;
+  r.get_array(bytes);
+  r.get_array(offsets);
+  if (offsets.size() < 2 || offsets[0] != 0 || offsets[1] != 0 ||
+      !std::is_sorted(offsets.begin(), offsets.end()) || offsets.back() != bytes.size()) {
+    throw std::runtime_error("a part's pool is corrupt");
+  }
+  adopt(std::move(bytes), std::move(offsets));
+  hashes_.assign(1, 0);
+}
+
+void code_array::save(detail::byte_writer& w) const {
+  w.put(width_);
+  w.put<uint64_t>(size_);
+  w.put_array(w1_);
+  w.put_array(w2_);
+  w.put_array(w4_);
+}
+
+void code_array::load(detail::byte_reader& r) {
+  width_ = r.get<uint8_t>();
+  size_ = static_cast<size_t>(r.get<uint64_t>());
+  r.get_array(w1_);
+  r.get_array(w2_);
+  r.get_array(w4_);
+  const size_t held = width_ == 1 ? w1_.size() : width_ == 2 ? w2_.size() : w4_.size();
+  if ((width_ != 1 && width_ != 2 && width_ != 4) || held != size_) {
+    throw std::runtime_error("a part's codes are corrupt");
+  }
+}
+
+void line_array::save(detail::byte_writer& w) const {
+  w.put_array(base_);
+  distance_.save(w);
+  w.put<uint64_t>(apart_.size());
+  for (const auto& [row, line] : apart_) {
+    w.put(row);
+    w.put(line);
+  }
+}
+
+void line_array::load(detail::byte_reader& r) {
+  r.get_array(base_);
+  distance_.load(r);
+  apart_.resize(static_cast<size_t>(r.get<uint64_t>()));
+  for (auto& [row, line] : apart_) {
+    row = r.get<uint64_t>();
+    line = r.get<uint64_t>();
+  }
+  if (base_.size() != (distance_.size() + BLOCK - 1) / BLOCK) {
+    throw std::runtime_error("a part's lines are corrupt");
+  }
+}
+
+void number_array::save(detail::byte_writer& w) const {
+  w.put(width_);
+  w.put(scale_);
+  w.put<uint64_t>(size_);
+  w.put_array(w1_);
+  w.put_array(w2_);
+  w.put_array(w4_);
+  w.put_array(w8_);
+}
+
+void number_array::load(detail::byte_reader& r) {
+  width_ = r.get<uint8_t>();
+  scale_ = r.get<uint8_t>();
+  size_ = static_cast<size_t>(r.get<uint64_t>());
+  r.get_array(w1_);
+  r.get_array(w2_);
+  r.get_array(w4_);
+  r.get_array(w8_);
+  const size_t held = width_ == 1   ? w1_.size()
+                      : width_ == 2 ? w2_.size()
+                      : width_ == 4 ? w4_.size()
+                                    : w8_.size();
+  if ((width_ != 1 && width_ != 2 && width_ != 4 && width_ != 8) || scale_ > MAX_SCALE ||
+      held != size_) {
+    throw std::runtime_error("a part's numbers are corrupt");
+  }
+  divisor_ = 1;
+  for (int i = 0; i < scale_; ++i) divisor_ *= 10;
+  if (width_ == 8) {
+    min_code_ = 1, max_code_ = 0;  // as make_room leaves them for doubles
+  } else {
+    limits();
+  }
+}
+
+void time_array::save(detail::byte_writer& w) const {
+  w.put(wide_);
+  w.put(base_);
+  w.put_array(w4_);
+  w.put_array(w8_);
+}
+
+void time_array::load(detail::byte_reader& r) {
+  wide_ = r.get<bool>();
+  base_ = r.get<int64_t>();
+  r.get_array(w4_);
+  r.get_array(w8_);
+}
+
+void table_builder::save_to(detail::byte_writer& w) {
+  w.put(direct_on_);
+  lines_.save(w);
+  w.put<uint64_t>(cols_.size());
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    column& c = cols_[i];
+    w.put_string(c.name);
+    w.put(c.shape.k);
+    w.put(c.shape.fraction);
+    w.put(c.shape.time);
+    w.put(c.shape.seconds);
+    w.put(c.shape.separator);
+    w.put_string(c.shape.suffix);
+    c.codes.save(w);
+    c.pool.save(w);
+    w.put<uint64_t>(c.others.size());
+    for (const auto& [row, code] : c.others) {
+      w.put(row);
+      w.put(code);
+    }
+    c.numbers.save(w);
+    c.times.save(w);
+    const deferred_cells& d = deferred_[i];
+    w.put(d.on);
+    w.put_array(d.bytes);
+    w.put_array(d.ends);
+    const direct_state& ds = direct_[i];
+    w.put(ds.p);
+    w.put(ds.sampled);
+    w.put(ds.hits);
+    w.put_string(ds.first);
+    if (!w.counting()) {
+      c = column();
+      deferred_[i] = deferred_cells();
+    }
+  }
+}
+
+std::string table_builder::save(std::string_view header) {
+  detail::byte_writer count(true);
+  save_to(count);
+  detail::byte_writer w;
+  w.reserve(header.size() + count.size());
+  w.raw(header.data(), header.size());
+  save_to(w);
+  *this = table_builder();
+  return w.take();
+}
+
+table_builder table_builder::load(std::string_view bytes) {
+  detail::byte_reader r(bytes);
+  table_builder b(r.get<bool>());
+  b.lines_.load(r);
+  const auto n = r.get<uint64_t>();
+  for (uint64_t i = 0; i < n; ++i) {
+    const size_t col = b.add_column(r.get_string());
+    column& c = b.cols_[col];
+    c.codes = code_array();  // add_column gave the rows so far empty codes
+    c.shape.k = r.get<cell_shape::kind>();
+    c.shape.fraction = r.get<uint8_t>();
+    c.shape.time = r.get<bool>();
+    c.shape.seconds = r.get<bool>();
+    c.shape.separator = r.get<char>();
+    c.shape.suffix = r.get_string();
+    c.codes.load(r);
+    c.pool.load(r);
+    c.others.resize(static_cast<size_t>(r.get<uint64_t>()));
+    for (auto& [row, code] : c.others) {
+      row = r.get<uint32_t>();
+      code = r.get<uint32_t>();
+      if (code >= c.pool.size()) throw std::runtime_error("a part's column is corrupt");
+    }
+    c.numbers.load(r);
+    c.times.load(r);
+    deferred_cells& d = b.deferred_[col];
+    d.on = r.get<bool>();
+    r.get_array(d.bytes);
+    r.get_array(d.ends);
+    direct_state& ds = b.direct_[col];
+    ds.p = r.get<phase>();
+    ds.sampled = r.get<uint32_t>();
+    ds.hits = r.get<uint64_t>();
+    ds.first = r.get_string();
+    const size_t rows = ds.p == phase::direct
+                            ? (c.shape.k == cell_shape::kind::number ? c.numbers.size()
+                                                                     : c.times.size())
+                            : c.codes.size();
+    const size_t entries = d.on ? d.ends.size() : c.pool.size() - 1;
+    bool codes_ok = true;
+    if (ds.p != phase::direct) {
+      for (uint32_t code : c.codes) codes_ok = codes_ok && code <= entries;
+    }
+    if (rows != b.lines_.size() || !codes_ok ||
+        (d.on && (!std::is_sorted(d.ends.begin(), d.ends.end()) ||
+                  (!d.ends.empty() && d.ends.back() != d.bytes.size())))) {
+      throw std::runtime_error("a part's column is corrupt");
+    }
+  }
+  if (!r.done()) throw std::runtime_error("a part has bytes to spare");
+  return b;
 }
 
 }  // namespace kpi

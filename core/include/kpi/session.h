@@ -77,6 +77,21 @@ class session {
   // Ends the file: types its columns, detects its kind and roles. Returns the file's
   // inspect JSON object.
   std::string finish(int id);
+  // Reading one file in two parts at once, in two sessions (two workers, two cores):
+  // - this session opens the file and feeds its first bytes; part_spec(id) then says how to
+  //   read a later part of it ("" when the file cannot be read in parts: JSON, UTF-16, a
+  //   header not read yet);
+  // - another session reads the part: open_part() with that spec, feed() the part's bytes,
+  //   from a line start to the file's end, then end_part() gives the part as bytes ("" when
+  //   it could not be read) and forgets it;
+  // - this session, fed exactly the bytes before the part, takes it with take_part(): true
+  //   when its rows are now this file's, as if fed here; false when the part cannot stand
+  //   (it began inside a quoted field, or read its bytes in another encoding), and the
+  //   part's bytes must be fed here as usual.
+  std::string part_spec(int id) const;
+  int open_part(std::string name, std::string_view spec, uint64_t size_hint = 0);
+  std::string end_part(int id);
+  bool take_part(int id, std::string_view part);
   // Convenience: open + feed everything + finish.
   int add(std::string name, std::string_view bytes);
   void remove(int id);

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "kpi/detail/bytes.h"
 #include "kpi/values.h"
 
 namespace kpi {
@@ -111,6 +112,11 @@ class pod_vector {
   void shrink_to_fit() {
     if (cap_ > size_) reallocate(size_);
   }
+  // n elements, those past the old size uninitialized.
+  void resize(size_t n) {
+    reserve(n);
+    size_ = n;
+  }
   void assign(size_t n, T x) {
     size_ = 0;
     reserve(n);
@@ -155,6 +161,10 @@ class string_pool {
   // Frees what only adding strings needs, once they are all in: the index (the next intern()
   // builds it again) and the spare capacity of a pool grown by doubling.
   void compact();
+
+  // For session::end_part: the strings, written and read back (no index: built on use).
+  void save(detail::byte_writer& w) const;
+  void load(detail::byte_reader& r);
 
  private:
   friend class table_builder;
@@ -263,6 +273,9 @@ class code_array {
     return size_ == o.size_ && std::equal(begin(), end(), o.begin());
   }
 
+  void save(detail::byte_writer& w) const;
+  void load(detail::byte_reader& r);
+
  private:
   uint32_t max_code() const {
     return width_ == 1 ? 0xFFu : width_ == 2 ? 0xFFFFu : 0xFFFFFFFFu;
@@ -327,6 +340,9 @@ class line_array {
   bool operator==(const std::vector<uint64_t>& v) const {
     return size() == v.size() && std::equal(begin(), end(), v.begin());
   }
+
+  void save(detail::byte_writer& w) const;
+  void load(detail::byte_reader& r);
 
  private:
   static constexpr uint32_t APART = 0xFFFFFFFFu;
@@ -412,6 +428,9 @@ class number_array {
   const_iterator end() const { return {this, size_}; }
   // The same bits in every row, whatever the widths and scales.
   bool operator==(const number_array& o) const;
+
+  void save(detail::byte_writer& w) const;
+  void load(detail::byte_reader& r);
 
  private:
   [[gnu::always_inline]] double scaled(int32_t k, int32_t lowest) const {
@@ -500,6 +519,9 @@ class time_array {
   bool operator==(const std::vector<int64_t>& v) const {
     return size() == v.size() && std::equal(begin(), end(), v.begin());
   }
+
+  void save(detail::byte_writer& w) const;
+  void load(detail::byte_reader& r);
 
  private:
   static constexpr int32_t MISSING = std::numeric_limits<int32_t>::min();
@@ -644,6 +666,10 @@ class table_builder {
   // that repeated CSV headers pair up); columns new here are added in b's order. b's lines
   // are shifted by `line_offset`. Both builders must be between rows; b is left empty.
   void append(table_builder&& b, uint64_t line_offset);
+  // A builder as bytes, after `header`, to hand to append() in another instance (a second
+  // worker); the builder is left empty. Between rows only.
+  std::string save(std::string_view header = {});
+  static table_builder load(std::string_view bytes);
 
  private:
   // A column with many distinct values stops interning cell by cell (a cache miss per cell
@@ -672,6 +698,7 @@ class table_builder {
   void append_column(size_t col, table_builder& b, size_t from);
   // append(): b's column `from`, row by row through set() and end_cell().
   void append_cells(size_t col, table_builder& b, size_t from);
+  void save_to(detail::byte_writer& w);  // frees each column once written, unless counting
   bool finish_direct(column& c, direct_state& ds);
 
   bool direct_on_;

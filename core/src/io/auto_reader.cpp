@@ -30,6 +30,11 @@ class auto_reader final : public reader {
   }
 
   const read_info& info() const override { return inner_ ? inner_->info() : undecided_; }
+  std::string part_spec() const override { return inner_ ? inner_->part_spec() : std::string(); }
+  std::string part_end() const override { return inner_ ? inner_->part_end() : std::string(); }
+  uint64_t take_part(std::string_view end) override {
+    return inner_ ? inner_->take_part(end) : 0;
+  }
 
  private:
   void decide(bool final) {

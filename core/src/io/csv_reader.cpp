@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kpi/io/readers.h"
+#include "kpi/detail/bytes.h"
 
 namespace kpi {
 namespace {
@@ -243,12 +244,21 @@ class csv_reader final : public reader {
     info_.delimiter = ',';
   }
 
+  // A reader of a later part of a file (see make_csv_part_reader).
+  csv_reader(table_builder& out, std::string_view spec);
+
   void feed(std::string_view chunk) override;
   void finish() override;
   const read_info& info() const override { return info_; }
+  std::string part_spec() const override;
+  std::string part_end() const override;
+  uint64_t take_part(std::string_view end) override;
 
  private:
   bool failed() const { return !info_.error.empty(); }
+  // The decoding of the bytes so far, as a part's spec and end carry it: 'a' nothing but
+  // ASCII yet (UTF-8 without a BOM, not settled), 'u' UTF-8, 'w' Windows-1252, 0 other.
+  char decoding() const;
   void fail(std::string message) {
     if (!failed()) info_.error = std::move(message);
   }
@@ -832,10 +842,111 @@ void csv_reader::finish() {
   parse(last.data(), last.size(), true);
 }
 
+char csv_reader::decoding() const {
+  switch (encoding_) {
+    case text_encoding::utf8: return utf8_settled_ ? 'u' : held_.empty() ? 'a' : 0;
+    case text_encoding::windows1252: return 'w';
+    default: return 0;
+  }
+}
+
+// delimiter, decoding, the encoding's name, then the header: the fields a row needs and the
+// column names as added (repeated names already made distinct).
+std::string csv_reader::part_spec() const {
+  const char d = decoding();
+  if (failed() || !have_header_ || d == 0) return {};
+  detail::byte_writer w;
+  w.put(delim_);
+  w.put(d);
+  w.put_string(info_.encoding);
+  w.put<uint64_t>(required_);
+  w.put<uint64_t>(columns_.size());
+  for (size_t col : columns_) w.put_string(out_.column_name(col));
+  return w.take();
+}
+
+csv_reader::csv_reader(table_builder& out, std::string_view spec) : csv_reader(out) {
+  detail::byte_reader r(spec);
+  delim_ = r.get<char>();
+  info_.delimiter = delim_;
+  const char d = r.get<char>();
+  info_.encoding = r.get_string();
+  encoding_ = d == 'w' ? text_encoding::windows1252 : text_encoding::utf8;
+  utf8_settled_ = d != 'a';
+  required_ = static_cast<size_t>(r.get<uint64_t>());
+  const auto n = r.get<uint64_t>();
+  for (uint64_t i = 0; i < n; ++i) columns_.push_back(out_.add_column(r.get_string()));
+  have_header_ = true;
+  sniffed_ = true;
+  raw_start_ = std::string(8, ' ');  // the file's start was the first part's to check
+}
+
+// The part's info, its decoding at the end, and whether it warned of text after a quote.
+std::string csv_reader::part_end() const {
+  detail::byte_writer w;
+  w.put_string(info_.error);
+  w.put(decoding());
+  w.put_string(info_.encoding);
+  w.put(warned_after_quote_);
+  w.put<uint64_t>(info_.skipped);
+  w.put<uint64_t>(info_.warning_count);
+  w.put<uint64_t>(info_.warnings.size());
+  for (const warning& x : info_.warnings) {
+    w.put<uint64_t>(x.line);
+    w.put_string(x.reason);
+  }
+  return w.take();
+}
+
+uint64_t csv_reader::take_part(std::string_view end) {
+  // Fed exactly up to the part: no record, quote or CR pending, no UTF-8 sequence cut.
+  if (failed() || !sniffed_ || !have_header_ || !carry_.empty() ||
+      state_ != scan::record_start || skip_lf_ || decoding() == 0) {
+    return 0;
+  }
+  detail::byte_reader r(end);
+  if (!r.get_string().empty()) return 0;  // a fatal error in the part: read it here instead
+  const char theirs = r.get<char>();
+  std::string encoding = r.get_string();
+  const char mine = decoding();
+  // Decoding settles on the file's first byte >= 0x80: the part's decision stands only when
+  // nothing here had decided, and a part that decided otherwise read its bytes wrongly.
+  if (theirs == 0 || (mine != 'a' && theirs != 'a' && theirs != mine)) return 0;
+  const bool warned = r.get<bool>();
+  const auto skipped = r.get<uint64_t>();
+  auto count = r.get<uint64_t>();
+  const auto kept = r.get<uint64_t>();
+  const uint64_t shift = line_ - 1;
+  bool drop_quote_warning = warned && warned_after_quote_;  // warned once per file
+  if (drop_quote_warning) --count;
+  for (uint64_t i = 0; i < kept; ++i) {
+    const auto line = r.get<uint64_t>();
+    std::string reason = r.get_string();
+    if (drop_quote_warning && reason.starts_with("text after a closing quote")) {
+      drop_quote_warning = false;
+      continue;
+    }
+    if (info_.warnings.size() < MAX_WARNINGS) info_.warnings.push_back({line + shift, reason});
+  }
+  info_.warning_count += count;
+  info_.skipped += skipped;
+  warned_after_quote_ = warned_after_quote_ || warned;
+  if (mine == 'a' && theirs != 'a') {
+    encoding_ = theirs == 'w' ? text_encoding::windows1252 : text_encoding::utf8;
+    utf8_settled_ = theirs == 'u';
+    info_.encoding = std::move(encoding);
+  }
+  return line_;
+}
+
 }  // namespace
 
 std::unique_ptr<reader> make_csv_reader(table_builder& out) {
   return std::make_unique<csv_reader>(out);
+}
+
+std::unique_ptr<reader> make_csv_part_reader(table_builder& out, std::string_view spec) {
+  return std::make_unique<csv_reader>(out, spec);
 }
 
 }  // namespace kpi

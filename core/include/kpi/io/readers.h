@@ -38,6 +38,22 @@ class reader {
   virtual void feed(std::string_view chunk) = 0;
   virtual void finish() = 0;
   virtual const read_info& info() const = 0;
+
+  // Reading one file in two parts at once, in two sessions (see session::part_spec). Only
+  // the CSV reader can, for now; the defaults say no.
+  // What a reader of a later part of this file needs to know (delimiter, encoding, header),
+  // or "" when no part can be read from what was fed so far.
+  virtual std::string part_spec() const { return {}; }
+  // After finish() in the reader of a part: what the first part's reader takes with its rows.
+  virtual std::string part_end() const { return {}; }
+  // In the first part's reader, fed exactly the bytes before the part: takes the part's end
+  // (its warnings, its encoding) and gives the line the part started on, to shift its rows'
+  // lines by; or 0 when this reader cannot take it (fed bytes end inside a record or a quote,
+  // or the part decided another encoding) and must read the part's bytes itself.
+  virtual uint64_t take_part(std::string_view end) {
+    (void)end;
+    return 0;
+  }
 };
 
 // CSV/TSV/semicolon/pipe text. The delimiter is sniffed from the first lines (those fed
@@ -48,6 +64,10 @@ class reader {
 // the header is ragged: skipped, warned with its starting line number. Blank lines are
 // ignored. An unterminated quote at the end of the file is warned and its record skipped.
 std::unique_ptr<reader> make_csv_reader(table_builder& out);
+// A reader of a later part of a CSV file, starting at a line start, with the header, the
+// delimiter and the encoding that `spec` (reader::part_spec of the first part's reader) gives.
+// Its lines count from 1 at the part's first byte.
+std::unique_ptr<reader> make_csv_part_reader(table_builder& out, std::string_view spec);
 
 // JSON: an array of objects, an object holding one such array (the first array-of-objects
 // member, e.g. {"orders": [...]}), or newline-delimited JSON (one object per line). Nested

@@ -1,0 +1,241 @@
+// A file read in two parts at once, in two sessions (session::part_spec, open_part, end_part,
+// take_part), must give what reading it whole gives: the same inspect and report JSON, byte
+// for byte. The part starts at a line start, which may lie inside a quoted field: then the
+// first session refuses it and reads those bytes itself.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kpi/session.h"
+
+namespace kpi {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The spec is taken once this much was fed, as the page does after its first chunk: past the
+// 64 KiB the CSV reader sniffs its delimiter from.
+constexpr size_t SPEC_AFTER = 65 * 1024 + 100;
+
+struct read_out {
+  std::string inspect, report;
+  bool took = false;  // the part was taken
+};
+
+read_out read_whole(const std::string& name, const std::string& bytes, bool report) {
+  session s;
+  s.add(name, bytes);
+  return {s.inspect_json(), report ? s.report_json(report_options()) : std::string(), false};
+}
+
+// Feeds in chunks of a few sizes, as the page's reads come.
+void feed_in_chunks(session& s, int id, std::string_view bytes) {
+  size_t i = 0, step = 7;
+  while (i < bytes.size()) {
+    const size_t n = std::min(step, bytes.size() - i);
+    s.feed(id, bytes.substr(i, n));
+    i += n;
+    step = step * 3 % 40000 + 1;
+  }
+}
+
+read_out read_in_parts(const std::string& name, const std::string& bytes, size_t split,
+                       bool report) {
+  session first, second;
+  const int id = first.open(name, bytes.size());
+  feed_in_chunks(first, id, std::string_view(bytes).substr(0, SPEC_AFTER));
+  const std::string spec = first.part_spec(id);
+  EXPECT_FALSE(spec.empty());
+  const int part = second.open_part(name, spec, bytes.size() - split);
+  feed_in_chunks(second, part, std::string_view(bytes).substr(split));
+  const std::string rows = second.end_part(part);
+  EXPECT_TRUE(second.ids().empty());  // the part is not a file of its own
+  feed_in_chunks(first, id, std::string_view(bytes).substr(SPEC_AFTER, split - SPEC_AFTER));
+  read_out out;
+  out.took = first.take_part(id, rows);
+  if (!out.took) feed_in_chunks(first, id, std::string_view(bytes).substr(split));
+  first.finish(id);
+  out.inspect = first.inspect_json();
+  if (report) out.report = first.report_json(report_options());
+  return out;
+}
+
+// Line starts from `from` on, at most `most` of them, spread over one period of the file.
+std::vector<size_t> line_starts(const std::string& bytes, size_t from, size_t period,
+                                size_t most) {
+  std::vector<size_t> all;
+  for (size_t i = from; i < bytes.size() && i < from + period; ++i) {
+    if (bytes[i - 1] == '\n') all.push_back(i);
+  }
+  std::vector<size_t> some;
+  const size_t step = all.size() / most + 1;
+  for (size_t i = 0; i < all.size(); i += step) some.push_back(all[i]);
+  return some;
+}
+
+// Splits a file at many of its line starts; returns how many parts were taken.
+size_t expect_every_split_reads_alike(const std::string& name, const std::string& bytes,
+                                      size_t from, size_t period, size_t most) {
+  const read_out whole = read_whole(name, bytes, true);
+  size_t took = 0, n = 0;
+  for (size_t split : line_starts(bytes, from, period, most)) {
+    SCOPED_TRACE(name + " split at byte " + std::to_string(split));
+    const bool report = n++ % 8 == 0;
+    const read_out parts = read_in_parts(name, bytes, split, report);
+    EXPECT_EQ(parts.inspect, whole.inspect);
+    if (report) EXPECT_EQ(parts.report, whole.report);
+    took += parts.took;
+    if (testing::Test::HasFailure()) break;
+  }
+  return took;
+}
+
+// The header, then the rest of the file again and again past `size`.
+std::string repeated(const std::string& file, size_t size) {
+  const size_t header_end = file.find('\n') + 1;
+  std::string body = file.substr(header_end);
+  if (!body.empty() && body.back() != '\n' && body.back() != '\r') body += '\n';
+  std::string out = file.substr(0, header_end);
+  while (out.size() < size && !body.empty()) out += body;
+  return out;
+}
+
+// Every CSV fixture, its rows repeated past 128 KiB: quotes across lines, CRLF, a "sep="
+// line, a BOM, Windows-1252, ragged rows and their warnings (more than are kept), text after
+// a closing quote (warned once per file), an unterminated quote, blank lines, repeated
+// headers, real exports.
+TEST(Parts, EveryFixtureReadInTwoPartsReadsAsWhole) {
+  size_t files = 0, took = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(LOUPE_TEST_DATA)) {
+    if (entry.path().extension() != ".csv") continue;
+    const std::string file = slurp(entry.path());
+    if (file.find('\n') == std::string::npos) continue;
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("utf16")) continue;  // below
+    const std::string bytes = repeated(file, 128 * 1024);
+    if (bytes.find('\0') != std::string::npos) continue;  // fails at its first NUL, below
+    ++files;
+    const size_t period = std::max<size_t>(file.size(), 2048);
+    took += expect_every_split_reads_alike(name, bytes, 96 * 1024, period, 48);
+    if (testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(files, 25u);
+  EXPECT_GT(took, 600u);  // most splits were taken, not read again
+}
+
+// Decoding settles on the file's first byte >= 0x80. When it lies in the part, the part's
+// decision stands; when the first part had decided otherwise, the part is refused.
+TEST(Parts, TheEncodingIsDecidedWhereTheFirstHighByteIs) {
+  std::string ascii = "id,name,total\n";
+  for (int i = 0; ascii.size() < 100 * 1024; ++i) {
+    ascii += std::to_string(i) + ",plain name " + std::to_string(i % 97) + "," +
+             std::to_string(i % 500) + ".25\n";
+  }
+  const std::string utf8_rows = "9001,caf\xC3\xA9 cr\xC3\xA8me,12.50\n9002,na\xC3\xAFve,3.00\n";
+  const std::string cp1252_rows = "9003,caf\xE9 cr\xE8me,12.50\n9004,na\xEFve,3.00\n";
+  struct file {
+    const char* name;
+    std::string bytes;
+    bool all_taken;
+  };
+  std::vector<file> files;
+  std::string tail_utf8, tail_1252;
+  for (int i = 0; i < 300; ++i) tail_utf8 += i % 30 == 0 ? utf8_rows : "1,x,2.00\n";
+  for (int i = 0; i < 300; ++i) tail_1252 += i % 30 == 0 ? cp1252_rows : "1,x,2.00\n";
+  files.push_back({"late_utf8.csv", ascii + tail_utf8, true});
+  files.push_back({"late_1252.csv", ascii + tail_1252, true});
+  // Windows-1252 decided in the first part after its spec was taken (the spec said ASCII so
+  // far), then bytes that happen to be valid UTF-8 ("Ã©" written in Windows-1252): a part
+  // that starts before them reads them as UTF-8 and is refused.
+  std::string early_1252 = ascii;
+  early_1252.insert(early_1252.find('\n', 90 * 1024) + 1, "1,caf\xE9,1.00\n");
+  files.push_back({"early_1252.csv", early_1252 + tail_utf8, false});
+  for (const file& f : files) {
+    const size_t from = f.bytes.size() - tail_utf8.size() - 2000;
+    const size_t took = expect_every_split_reads_alike(f.name, f.bytes, from, 6000, 200);
+    if (f.all_taken) {
+      EXPECT_EQ(took, line_starts(f.bytes, from, 6000, 200).size()) << f.name;
+    } else {
+      EXPECT_LT(took, line_starts(f.bytes, from, 6000, 200).size()) << f.name;
+    }
+  }
+}
+
+// A quoted field that spans many lines: a split inside it is refused, and read again.
+TEST(Parts, ASplitInsideQuotesIsRefusedAndReadAgain) {
+  std::string bytes = "id,note,total\n";
+  int inside = 0;
+  for (int i = 0; bytes.size() < 140 * 1024; ++i) {
+    if (i % 50 == 0) {
+      bytes += std::to_string(i) + ",\"line one\nline two\n\nline \"\"four\"\"\n\",1.50\n";
+    } else {
+      bytes += std::to_string(i) + ",plain,2.00\n";
+    }
+  }
+  const size_t from = 100 * 1024;
+  const read_out whole = read_whole("notes.csv", bytes, true);
+  size_t n = 0;
+  for (size_t split : line_starts(bytes, from, 1200, 200)) {
+    SCOPED_TRACE(split);
+    const bool report = n++ % 8 == 0;
+    const read_out parts = read_in_parts("notes.csv", bytes, split, report);
+    const std::string_view before(bytes.data() + split - 9, 9);
+    const bool in_quotes = before == "line one\n" || before.ends_with("line two\n") ||
+                           before.ends_with("two\n\n") || before.ends_with("\"\"four\"\"\n");
+    inside += in_quotes;
+    EXPECT_EQ(parts.took, !in_quotes);
+    EXPECT_EQ(parts.inspect, whole.inspect);
+    if (report) EXPECT_EQ(parts.report, whole.report);
+  }
+  EXPECT_GE(inside, 4);  // of the 4 line starts inside quotes in every 50 rows
+}
+
+// What cannot be read in parts says so with an empty spec, and a part that failed or is
+// corrupt is refused, so that its bytes are read again.
+TEST(Parts, WhatCannotBeSplitSaysSo) {
+  session s;
+  int id = s.open("orders.json");
+  s.feed(id, std::string(70000, ' ') + "[{\"id\":1}]");
+  EXPECT_EQ(s.part_spec(id), "");
+  const std::string utf16 = slurp(fs::path(LOUPE_TEST_DATA) / "csv" / "utf16be.csv");
+  id = s.open("utf16.csv");
+  for (int i = 0; i < 800; ++i) s.feed(id, utf16);
+  EXPECT_EQ(s.part_spec(id), "");
+
+  std::string csv = "id,total\n";
+  while (csv.size() < 70000) csv += "1,2.50\n";
+  id = s.open("a.csv");
+  s.feed(id, csv);
+  const std::string spec = s.part_spec(id);
+  ASSERT_FALSE(spec.empty());
+  session other;
+  const int part = other.open_part("a.csv", spec);
+  other.feed(part, "2,3.50\n3,4.50\n");
+  std::string rows = other.end_part(part);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_FALSE(s.take_part(id, ""));
+  EXPECT_FALSE(s.take_part(id, rows.substr(0, rows.size() - 3)));
+  std::string corrupt = rows;
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  corrupt[corrupt.size() - 20] ^= 0x55;
+  (void)s.take_part(id, corrupt);  // refused, or taken only if the bytes still make sense
+  // The part of a file that fails (a NUL byte) is refused.
+  const int bad = other.open_part("a.csv", spec);
+  other.feed(bad, std::string("4,5.50\n\0\n", 9));
+  EXPECT_FALSE(s.take_part(id, other.end_part(bad)));
+}
+
+}  // namespace
+}  // namespace kpi
