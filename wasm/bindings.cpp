@@ -20,17 +20,29 @@ class js_session {
   // Copies the Uint8Array chunk into wasm memory once and feeds it; returns the rows read
   // so far, for progress.
   double feed(int id, const emscripten::val& bytes) {
-    const size_t n = bytes["length"].as<size_t>();
-    buf_.resize(n);
-    emscripten::val view(emscripten::typed_memory_view(n, reinterpret_cast<uint8_t*>(buf_.data())));
-    view.call<void>("set", bytes);
-    return static_cast<double>(s_.feed(id, std::string_view(buf_.data(), n)));
+    return static_cast<double>(s_.feed(id, bytes_in(bytes)));
   }
   std::string finish(int id) {
     std::string out = s_.finish(id);
     // Release the chunk buffer: a removed file must give its memory back.
     std::vector<char>().swap(buf_);
     return out;
+  }
+  // A file read in two parts, by two instances (kpi::session::part_spec). Specs and parts
+  // are bytes: they go out as a new Uint8Array (a copy), and come in as one.
+  emscripten::val part_spec(int id) const { return bytes_out(s_.part_spec(id)); }
+  int open_part(const std::string& name, const emscripten::val& spec, double size) {
+    return s_.open_part(name, bytes_in(spec), static_cast<uint64_t>(size));
+  }
+  emscripten::val end_part(int id) {
+    emscripten::val out = bytes_out(s_.end_part(id));
+    std::vector<char>().swap(buf_);
+    return out;
+  }
+  bool take_part(int id, const emscripten::val& part) {
+    const bool took = s_.take_part(id, bytes_in(part));
+    std::vector<char>().swap(buf_);
+    return took;
   }
   void remove(int id) { s_.remove(id); }
   std::string set_kind(int id, const std::string& kind) { return s_.set_kind(id, kind); }
@@ -47,6 +59,18 @@ class js_session {
   double memory() const { return static_cast<double>(s_.memory_bytes()); }
 
  private:
+  static emscripten::val bytes_out(const std::string& bytes) {
+    emscripten::val view(emscripten::typed_memory_view(
+        bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data())));
+    return emscripten::val::global("Uint8Array").new_(view);
+  }
+  std::string_view bytes_in(const emscripten::val& bytes) {
+    const size_t n = bytes["length"].as<size_t>();
+    buf_.resize(n);
+    emscripten::val view(emscripten::typed_memory_view(n, reinterpret_cast<uint8_t*>(buf_.data())));
+    view.call<void>("set", bytes);
+    return {buf_.data(), n};
+  }
   kpi::session s_;
   std::vector<char> buf_;
 };
@@ -64,6 +88,10 @@ EMSCRIPTEN_BINDINGS(loupe) {
       .function("open", &js_session::open)
       .function("feed", &js_session::feed)
       .function("finish", &js_session::finish)
+      .function("partSpec", &js_session::part_spec)
+      .function("openPart", &js_session::open_part)
+      .function("endPart", &js_session::end_part)
+      .function("takePart", &js_session::take_part)
       .function("remove", &js_session::remove)
       .function("setKind", &js_session::set_kind)
       .function("setRole", &js_session::set_role)
