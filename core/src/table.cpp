@@ -1145,26 +1145,28 @@ void table_builder::append_column(size_t col, table_builder& b, size_t from) {
   // here in b's order, which is their order of first appearance in b's rows.
   deferred_cells& ad = deferred_[col];
   const deferred_cells& bd = b.deferred_[from];
-  if (ad.on || bd.on || size_t(a.pool.size()) + c.pool.size() > DEFER_AFTER) {
+  // A pool still in increasing order (sorted ids) takes b's values one compare each, as it
+  // would have taken them cell by cell; so does a pool that stays small.
+  const bool ascending = a.pool.slots_.empty() && a.pool.ascending_;
+  if (ad.on || bd.on || (!ascending && size_t(a.pool.size()) + c.pool.size() > DEFER_AFTER)) {
     // Many values: b's go after this column's entries, for finish() to intern.
     if (!ad.on) defer(col);
     const auto base = static_cast<uint32_t>(ad.ends.size());
     const auto byte_base = static_cast<uint32_t>(ad.bytes.size());
-    if (bd.on) {
-      ad.bytes.append(bd.bytes.data(), bd.bytes.size());
-      for (uint32_t end : bd.ends) ad.ends.push_back(byte_base + end);
-    } else {
-      ad.bytes.append(c.pool.bytes_.data(), c.pool.bytes_.size());
-      for (size_t i = 2; i < c.pool.offsets_.size(); ++i) {
-        ad.ends.push_back(byte_base + c.pool.offsets_[i]);
-      }
-    }
+    const pod_vector<char>& bytes = bd.on ? bd.bytes : c.pool.bytes_;
+    const uint32_t* ends = bd.on ? bd.ends.data() : c.pool.offsets_.data() + 2;
+    const size_t count = bd.on ? bd.ends.size() : c.pool.offsets_.size() - 2;
+    ad.bytes.append(bytes.data(), bytes.size());
+    ad.ends.resize(base + count);
+    for (size_t i = 0; i < count; ++i) ad.ends[base + i] = byte_base + ends[i];
     for (size_t r = 0; r < n; ++r) {
       const uint32_t code = c.codes[r];
       a.codes.push_back(code == 0 ? 0 : code + base);
     }
     return;
   }
+  a.pool.bytes_.reserve(a.pool.bytes_.size() + c.pool.bytes_.size());
+  a.pool.offsets_.reserve(a.pool.offsets_.size() + c.pool.size());
   std::vector<uint32_t> to(c.pool.size(), 0);
   for (uint32_t code = 1; code < c.pool.size(); ++code) to[code] = a.pool.intern(c.pool.get(code));
   for (size_t r = 0; r < n; ++r) a.codes.push_back(to[c.codes[r]]);

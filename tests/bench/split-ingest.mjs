@@ -1,11 +1,13 @@
-// Measures what two cores could give the ingest (docs/benchmarks.md, "Two workers"): reads a
-// CSV or NDJSON file with one wasm instance, or split in two at the first newline after its
-// middle, each half in a worker thread with a wasm instance of its own (the CSV header fed to
-// the second half first). The halves are read and finished, not merged: this is the upper
-// bound of a two-worker ingest, not one. The split ignores quotes: use it on files whose
-// records hold no newline (the bench's generated files).
+// Measures what two cores give the ingest (docs/benchmarks.md, "Two workers"): reads a CSV
+// or NDJSON file with one wasm instance ("one"); or split in two at the first newline after
+// its middle, each half in a worker thread with a wasm instance of its own, the CSV header fed
+// to the second half first, the halves finished but not merged ("two": the upper bound); or,
+// for a CSV file, in two parts merged as the engine does it (Session.partSpec, openPart,
+// endPart, takePart: "parts"), the first instance then finishing the whole file. "two"
+// ignores quotes: use it on files whose records hold no newline (the bench's generated
+// files). Instances are loaded before the clock starts.
 //
-//   node tests/bench/split-ingest.mjs LOUPE_JS FILE one|two
+//   node tests/bench/split-ingest.mjs LOUPE_JS FILE one|two|parts
 //
 // Prints the wall time of the whole ingest, and per part its time (feed + finish), the time
 // of finish() alone and the rows read; then the process's peak RSS.
@@ -39,12 +41,75 @@ async function ingest({ loupeJs, file, from, to, header }) {
   return { seconds: (t2 - t0) / 1000, finish: (t2 - t1) / 1000, rows: info.rows, error: info.error || '' };
 }
 
+/** "parts", first instance: reads up to `split`, takes the part, finishes. */
+async function first({ loupeJs, file, split, size }) {
+  const M = await loadLoupe(dirname(resolve(loupeJs)));
+  let part;
+  const partCame = new Promise((res) => parentPort.on('message', (m) => { if (m.part) res(m.part); }));
+  await new Promise((res) => { parentPort.once('message', res); parentPort.postMessage({ ready: true }); });
+  const t0 = performance.now();
+  const s = new M.Session();
+  const id = s.open(basename(file), size);
+  const fd = openSync(file, 'r');
+  const buf = new Uint8Array(CHUNK);
+  let spec = null;
+  for (let pos = 0; pos < split;) {
+    const n = readSync(fd, buf, 0, Math.min(CHUNK, split - pos), pos);
+    s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
+    pos += n;
+    if (!spec) {
+      spec = s.partSpec(id);
+      parentPort.postMessage({ spec }, [spec.buffer]);
+    }
+  }
+  const t1 = performance.now();
+  part = await partCame;
+  const t2 = performance.now();
+  const took = s.takePart(id, part);
+  part = null;
+  if (!took) {
+    for (let pos = split; pos < size;) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
+      s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
+      pos += n;
+    }
+  }
+  closeSync(fd);
+  const t3 = performance.now();
+  const info = JSON.parse(s.finish(id));
+  const t4 = performance.now();
+  return { seconds: (t4 - t0) / 1000, finish: (t4 - t3) / 1000, rows: info.rows, error: info.error || '',
+    detail: `read ${((t1 - t0) / 1000).toFixed(2)} s, waited ${((t2 - t1) / 1000).toFixed(2)} s, took ${took} in ${((t3 - t2) / 1000).toFixed(2)} s` };
+}
+
+/** "parts", second instance: reads from `split` with the first's spec, hands its rows over. */
+async function second({ loupeJs, file, split, size }) {
+  const M = await loadLoupe(dirname(resolve(loupeJs)));
+  const spec = await new Promise((res) => { parentPort.once('message', (m) => res(m.spec)); parentPort.postMessage({ ready: true }); });
+  const t0 = performance.now();
+  const s = new M.Session();
+  const id = s.openPart(basename(file), spec, size - split);
+  const fd = openSync(file, 'r');
+  const buf = new Uint8Array(CHUNK);
+  for (let pos = split; pos < size;) {
+    const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
+    s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
+    pos += n;
+  }
+  closeSync(fd);
+  const part = s.endPart(id);
+  const t1 = performance.now();
+  parentPort.postMessage({ part, seconds: (t1 - t0) / 1000 }, [part.buffer]);
+}
+
 if (!isMainThread) {
-  parentPort.postMessage(await ingest(workerData));
+  if (workerData.role === 'first') parentPort.postMessage({ done: await first(workerData) });
+  else if (workerData.role === 'second') await second(workerData);
+  else parentPort.postMessage(await ingest(workerData));
 } else {
   const [loupeJs, file, mode] = process.argv.slice(2);
-  if (!loupeJs || !file || !['one', 'two'].includes(mode)) {
-    console.error('usage: node tests/bench/split-ingest.mjs LOUPE_JS FILE one|two');
+  if (!loupeJs || !file || !['one', 'two', 'parts'].includes(mode)) {
+    console.error('usage: node tests/bench/split-ingest.mjs LOUPE_JS FILE one|two|parts');
     process.exit(2);
   }
   const size = statSync(file).size;
@@ -53,9 +118,40 @@ if (!isMainThread) {
     w.once('message', res);
     w.once('error', rej);
   });
-  const t0 = performance.now();
+  let t0 = performance.now();
   let parts;
-  if (mode === 'one') {
+  if (mode === 'parts') {
+    const fd = openSync(file, 'r');
+    const probe = Buffer.alloc(1 << 16);
+    readSync(fd, probe, 0, probe.length, Math.floor(size / 2));
+    closeSync(fd);
+    const split = Math.floor(size / 2) + probe.indexOf(10) + 1;
+    const url = fileURLToPath(import.meta.url);
+    const a = new Worker(url, { workerData: { role: 'first', loupeJs, file, split, size } });
+    const b = new Worker(url, { workerData: { role: 'second', loupeJs, file, split, size } });
+    const ready = (w) => new Promise((res) => w.once('message', res));
+    await Promise.all([ready(a), ready(b)]);
+    t0 = performance.now();
+    let secondSeconds = 0;
+    const done = new Promise((res, rej) => {
+      a.on('message', (m) => {
+        if (m.spec) b.postMessage({ spec: m.spec }, [m.spec.buffer]);
+        if (m.done) res(m.done);
+      });
+      b.on('message', (m) => {
+        secondSeconds = m.seconds;
+        a.postMessage({ part: m.part }, [m.part.buffer]);
+        b.terminate();
+      });
+      a.once('error', rej);
+      b.once('error', rej);
+    });
+    a.postMessage({ go: true });
+    const result = await done;
+    a.terminate();
+    parts = [result, { seconds: secondSeconds, finish: 0, rows: '-', error: '' }];
+    console.log(result.detail);
+  } else if (mode === 'one') {
     parts = [await inWorker({ loupeJs, file, from: 0, to: size })];
   } else {
     const fd = openSync(file, 'r');
