@@ -28,19 +28,27 @@ class js_session {
     std::vector<char>().swap(buf_);
     return out;
   }
-  // A file read in two parts, by two instances (kpi::session::part_spec). Specs and parts
-  // are bytes: they go out as a new Uint8Array (a copy), and come in as one.
+  // A file read in two parts, by two instances (kpi::session::part_spec). A spec is a
+  // Uint8Array; a part an Array of them (its pieces), each copied out and freed in turn, and
+  // copied in one at a time when taken, so that no instance holds a part's bytes whole twice.
   emscripten::val part_spec(int id) const { return bytes_out(s_.part_spec(id)); }
   int open_part(const std::string& name, const emscripten::val& spec, double size) {
     return s_.open_part(name, bytes_in(spec), static_cast<uint64_t>(size));
   }
   emscripten::val end_part(int id) {
-    emscripten::val out = bytes_out(s_.end_part(id));
+    std::vector<std::string> pieces = s_.end_part(id);
     std::vector<char>().swap(buf_);
+    emscripten::val out = emscripten::val::array();
+    for (std::string& piece : pieces) {
+      out.call<void>("push", bytes_out(piece));
+      std::string().swap(piece);
+    }
     return out;
   }
-  bool take_part(int id, const emscripten::val& part) {
-    const bool took = s_.take_part(id, bytes_in(part));
+  bool take_part(int id, const emscripten::val& pieces) {
+    const bool took = s_.take_part(id, pieces["length"].as<size_t>(), [&](size_t i) {
+      return bytes_in(pieces[i]);
+    });
     std::vector<char>().swap(buf_);
     return took;
   }

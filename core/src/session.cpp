@@ -176,8 +176,9 @@ int session::open_part(std::string name, std::string_view spec, uint64_t size_hi
   return id;
 }
 
-// The part's reader end (reader::part_end), its byte count, then its rows.
-std::string session::end_part(int id) {
+// The part's reader end (reader::part_end) and its byte count, then its rows
+// (table_builder::save).
+std::vector<std::string> session::end_part(int id) {
   auto it = open_.find(id);
   if (it == open_.end()) return {};
   std::unique_ptr<pending> p = std::move(it->second);
@@ -195,28 +196,36 @@ std::string session::end_part(int id) {
   }
 }
 
-bool session::take_part(int id, std::string_view part) {
+bool session::take_part(int id, size_t count,
+                        const std::function<std::string_view(size_t)>& piece) {
   auto it = open_.find(id);
-  if (it == open_.end() || part.empty()) return false;
+  if (it == open_.end() || count == 0) return false;
   pending& p = *it->second;
   if (!p.failure.empty()) return false;
+  uint64_t line = 0, bytes = 0;
+  std::string_view rows;
   try {
-    detail::byte_reader r(part);
+    detail::byte_reader r(piece(0));
     const std::string_view end = r.get_bytes();
-    const auto bytes = r.get<uint64_t>();
-    table_builder rows = table_builder::load(r.rest());
-    const uint64_t line = p.rd->take_part(end);
-    if (line == 0) return false;
-    p.builder.append(std::move(rows), line - 1);
-    p.data->bytes += bytes;
-    return true;
-  } catch (const std::bad_alloc&) {
-    p.failure = "the file is too large for the memory available to this page";
-    p.builder = table_builder();
-    return true;  // the file has failed: nothing more to feed
+    bytes = r.get<uint64_t>();
+    rows = r.rest();
+    line = p.rd->take_part(end);
   } catch (const std::exception&) {
     return false;  // a corrupt part: read its bytes here
   }
+  if (line == 0) return false;
+  // From here the part is this file's: a failure is the file's.
+  try {
+    p.builder.append(count, [&](size_t i) { return i == 0 ? rows : piece(i); }, line - 1);
+    p.data->bytes += bytes;
+  } catch (const std::bad_alloc&) {
+    p.failure = "the file is too large for the memory available to this page";
+    p.builder = table_builder();
+  } catch (const std::exception& e) {
+    p.failure = std::string("the file could not be read: ") + e.what();
+    p.builder = table_builder();
+  }
+  return true;
 }
 
 int session::add(std::string name, std::string_view bytes) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <functional>
 #include <stdexcept>
 
 namespace kpi {
@@ -1087,10 +1088,17 @@ void table_builder::decide(size_t col) {
 void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
 
 void table_builder::append(table_builder&& b, uint64_t line_offset) {
+  append_columns(b, line_offset, [](table_builder& part, size_t from) {
+    return from < part.cols_.size();
+  });
+}
+
+template <typename Next>
+void table_builder::append_columns(table_builder& b, uint64_t line_offset, Next&& next) {
   const size_t before = lines_.size(), n = b.rows();
   reserve(before + n);
   std::vector<uint8_t> done(cols_.size(), 0);
-  for (size_t from = 0; from < b.cols_.size(); ++from) {
+  for (size_t from = 0; next(b, from); ++from) {
     const std::string& name = b.cols_[from].name;
     size_t col = from < cols_.size() && cols_[from].name == name && !done[from]
                      ? from
@@ -1536,106 +1544,124 @@ void time_array::load(detail::byte_reader& r) {
   r.get_array(w8_);
 }
 
-void table_builder::save_to(detail::byte_writer& w) {
-  w.put(direct_on_);
-  lines_.save(w);
-  w.put<uint64_t>(cols_.size());
-  for (size_t i = 0; i < cols_.size(); ++i) {
-    column& c = cols_[i];
-    w.put_string(c.name);
-    w.put(c.shape.k);
-    w.put(c.shape.fraction);
-    w.put(c.shape.time);
-    w.put(c.shape.seconds);
-    w.put(c.shape.separator);
-    w.put_string(c.shape.suffix);
-    c.codes.save(w);
-    c.pool.save(w);
-    w.put<uint64_t>(c.others.size());
-    for (const auto& [row, code] : c.others) {
-      w.put(row);
-      w.put(code);
-    }
-    c.numbers.save(w);
-    c.times.save(w);
-    const deferred_cells& d = deferred_[i];
-    w.put(d.on);
-    w.put_array(d.bytes);
-    w.put_array(d.ends);
-    const direct_state& ds = direct_[i];
-    w.put(ds.p);
-    w.put(ds.sampled);
-    w.put(ds.hits);
-    w.put_string(ds.first);
-    if (!w.counting()) {
-      c = column();
-      deferred_[i] = deferred_cells();
-    }
+void table_builder::save_column(detail::byte_writer& w, size_t i) const {
+  const column& c = cols_[i];
+  w.put_string(c.name);
+  w.put(c.shape.k);
+  w.put(c.shape.fraction);
+  w.put(c.shape.time);
+  w.put(c.shape.seconds);
+  w.put(c.shape.separator);
+  w.put_string(c.shape.suffix);
+  c.codes.save(w);
+  c.pool.save(w);
+  w.put<uint64_t>(c.others.size());
+  for (const auto& [row, code] : c.others) {
+    w.put(row);
+    w.put(code);
   }
+  c.numbers.save(w);
+  c.times.save(w);
+  const deferred_cells& d = deferred_[i];
+  w.put(d.on);
+  w.put_array(d.bytes);
+  w.put_array(d.ends);
+  const direct_state& ds = direct_[i];
+  w.put(ds.p);
+  w.put(ds.sampled);
+  w.put(ds.hits);
+  w.put_string(ds.first);
 }
 
-std::string table_builder::save(std::string_view header) {
+// Writes `f`'s output into one allocation of its size.
+template <typename F>
+std::string written(std::string_view header, F&& f) {
   detail::byte_writer count(true);
-  save_to(count);
+  f(count);
   detail::byte_writer w;
   w.reserve(header.size() + count.size());
   w.raw(header.data(), header.size());
-  save_to(w);
-  *this = table_builder();
+  f(w);
   return w.take();
 }
 
-table_builder table_builder::load(std::string_view bytes) {
-  detail::byte_reader r(bytes);
-  table_builder b(r.get<bool>());
-  b.lines_.load(r);
-  const auto n = r.get<uint64_t>();
-  for (uint64_t i = 0; i < n; ++i) {
-    const size_t col = b.add_column(r.get_string());
-    column& c = b.cols_[col];
-    c.codes = code_array();  // add_column gave the rows so far empty codes
-    c.shape.k = r.get<cell_shape::kind>();
-    c.shape.fraction = r.get<uint8_t>();
-    c.shape.time = r.get<bool>();
-    c.shape.seconds = r.get<bool>();
-    c.shape.separator = r.get<char>();
-    c.shape.suffix = r.get_string();
-    c.codes.load(r);
-    c.pool.load(r);
-    c.others.resize(static_cast<size_t>(r.get<uint64_t>()));
-    for (auto& [row, code] : c.others) {
-      row = r.get<uint32_t>();
-      code = r.get<uint32_t>();
-      if (code >= c.pool.size()) throw std::runtime_error("a part's column is corrupt");
-    }
-    c.numbers.load(r);
-    c.times.load(r);
-    deferred_cells& d = b.deferred_[col];
-    d.on = r.get<bool>();
-    r.get_array(d.bytes);
-    r.get_array(d.ends);
-    direct_state& ds = b.direct_[col];
-    ds.p = r.get<phase>();
-    ds.sampled = r.get<uint32_t>();
-    ds.hits = r.get<uint64_t>();
-    ds.first = r.get_string();
-    const size_t rows = ds.p == phase::direct
-                            ? (c.shape.k == cell_shape::kind::number ? c.numbers.size()
-                                                                     : c.times.size())
-                            : c.codes.size();
-    const size_t entries = d.on ? d.ends.size() : c.pool.size() - 1;
-    bool codes_ok = true;
-    if (ds.p != phase::direct) {
-      for (uint32_t code : c.codes) codes_ok = codes_ok && code <= entries;
-    }
-    if (rows != b.lines_.size() || !codes_ok ||
-        (d.on && (!std::is_sorted(d.ends.begin(), d.ends.end()) ||
-                  (!d.ends.empty() && d.ends.back() != d.bytes.size())))) {
+std::vector<std::string> table_builder::save(std::string_view header) {
+  std::vector<std::string> pieces;
+  pieces.reserve(cols_.size() + 1);
+  pieces.push_back(written(header, [&](detail::byte_writer& w) {
+    w.put(direct_on_);
+    lines_.save(w);
+  }));
+  for (size_t i = 0; i < cols_.size(); ++i) {
+    pieces.push_back(written({}, [&](detail::byte_writer& w) { save_column(w, i); }));
+    cols_[i] = column();
+    deferred_[i] = deferred_cells();
+  }
+  *this = table_builder();
+  return pieces;
+}
+
+void table_builder::load_column(detail::byte_reader& r) {
+  const size_t col = add_column(r.get_string());
+  column& c = cols_[col];
+  c.codes = code_array();  // add_column gave the rows so far empty codes
+  c.shape.k = r.get<cell_shape::kind>();
+  c.shape.fraction = r.get<uint8_t>();
+  c.shape.time = r.get<bool>();
+  c.shape.seconds = r.get<bool>();
+  c.shape.separator = r.get<char>();
+  c.shape.suffix = r.get_string();
+  c.codes.load(r);
+  c.pool.load(r);
+  c.others.resize(static_cast<size_t>(r.get<uint64_t>()));
+  for (auto& [row, code] : c.others) {
+    row = r.get<uint32_t>();
+    code = r.get<uint32_t>();
+    if (code >= c.pool.size() || row >= lines_.size()) {
       throw std::runtime_error("a part's column is corrupt");
     }
   }
-  if (!r.done()) throw std::runtime_error("a part has bytes to spare");
-  return b;
+  c.numbers.load(r);
+  c.times.load(r);
+  deferred_cells& d = deferred_[col];
+  d.on = r.get<bool>();
+  r.get_array(d.bytes);
+  r.get_array(d.ends);
+  direct_state& ds = direct_[col];
+  ds.p = r.get<phase>();
+  ds.sampled = r.get<uint32_t>();
+  ds.hits = r.get<uint64_t>();
+  ds.first = r.get_string();
+  const bool direct = ds.p == phase::direct;
+  const size_t rows = !direct ? c.codes.size()
+                      : c.shape.k == cell_shape::kind::number ? c.numbers.size()
+                                                              : c.times.size();
+  const size_t entries = d.on ? d.ends.size() : c.pool.size() - 1;
+  bool codes_ok = true;
+  if (!direct) {
+    for (uint32_t code : c.codes) codes_ok = codes_ok && code <= entries;
+  }
+  if (!r.done() || rows != lines_.size() || !codes_ok ||
+      (direct && c.shape.k == cell_shape::kind::none) ||
+      (d.on && (!std::is_sorted(d.ends.begin(), d.ends.end()) ||
+                (!d.ends.empty() && d.ends.back() != d.bytes.size())))) {
+    throw std::runtime_error("a part's column is corrupt");
+  }
+}
+
+void table_builder::append(size_t count, const std::function<std::string_view(size_t)>& piece,
+                           uint64_t line_offset) {
+  if (count == 0) throw std::runtime_error("a part has no pieces");
+  detail::byte_reader head(piece(0));
+  table_builder b(head.get<bool>());
+  b.lines_.load(head);
+  if (!head.done()) throw std::runtime_error("a part's lines are corrupt");
+  append_columns(b, line_offset, [&](table_builder& part, size_t from) {
+    if (from + 1 >= count) return false;
+    detail::byte_reader r(piece(from + 1));
+    part.load_column(r);
+    return true;
+  });
 }
 
 }  // namespace kpi

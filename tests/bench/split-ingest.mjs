@@ -99,7 +99,7 @@ async function second({ loupeJs, file, split, size }) {
   closeSync(fd);
   const part = s.endPart(id);
   const t1 = performance.now();
-  parentPort.postMessage({ part, seconds: (t1 - t0) / 1000 }, [part.buffer]);
+  parentPort.postMessage({ part, seconds: (t1 - t0) / 1000 }, part.map((p) => p.buffer));
 }
 
 if (!isMainThread) {
@@ -140,7 +140,7 @@ if (!isMainThread) {
       });
       b.on('message', (m) => {
         secondSeconds = m.seconds;
-        a.postMessage({ part: m.part }, [m.part.buffer]);
+        a.postMessage({ part: m.part }, m.part.map((p) => p.buffer));
         b.terminate();
       });
       a.once('error', rej);

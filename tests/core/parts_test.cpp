@@ -60,7 +60,7 @@ read_out read_in_parts(const std::string& name, const std::string& bytes, size_t
   EXPECT_FALSE(spec.empty());
   const int part = second.open_part(name, spec, bytes.size() - split);
   feed_in_chunks(second, part, std::string_view(bytes).substr(split));
-  const std::string rows = second.end_part(part);
+  const std::vector<std::string> rows = second.end_part(part);
   EXPECT_TRUE(second.ids().empty());  // the part is not a file of its own
   feed_in_chunks(first, id, std::string_view(bytes).substr(SPEC_AFTER, split - SPEC_AFTER));
   read_out out;
@@ -216,25 +216,47 @@ TEST(Parts, WhatCannotBeSplitSaysSo) {
 
   std::string csv = "id,total\n";
   while (csv.size() < 70000) csv += "1,2.50\n";
-  id = s.open("a.csv");
-  s.feed(id, csv);
-  const std::string spec = s.part_spec(id);
+  auto first_part = [&](session& a) {
+    const int f = a.open("a.csv");
+    a.feed(f, csv);
+    return f;
+  };
+  session probe;
+  const std::string spec = probe.part_spec(first_part(probe));
   ASSERT_FALSE(spec.empty());
   session other;
-  const int part = other.open_part("a.csv", spec);
-  other.feed(part, "2,3.50\n3,4.50\n");
-  std::string rows = other.end_part(part);
-  ASSERT_FALSE(rows.empty());
-  EXPECT_FALSE(s.take_part(id, ""));
-  EXPECT_FALSE(s.take_part(id, rows.substr(0, rows.size() - 3)));
-  std::string corrupt = rows;
-  corrupt[corrupt.size() / 2] ^= 0x55;
-  corrupt[corrupt.size() - 20] ^= 0x55;
-  (void)s.take_part(id, corrupt);  // refused, or taken only if the bytes still make sense
-  // The part of a file that fails (a NUL byte) is refused.
-  const int bad = other.open_part("a.csv", spec);
-  other.feed(bad, std::string("4,5.50\n\0\n", 9));
-  EXPECT_FALSE(s.take_part(id, other.end_part(bad)));
+  auto part = [&](std::string_view bytes) {
+    const int p = other.open_part("a.csv", spec);
+    other.feed(p, bytes);
+    return other.end_part(p);
+  };
+  const std::vector<std::string> rows = part("2,3.50\n3,4.50\n");
+  ASSERT_EQ(rows.size(), 3u);  // the lines, then a piece per column
+  {
+    session a;
+    const int f = first_part(a);
+    EXPECT_FALSE(a.take_part(f, std::vector<std::string>()));
+    EXPECT_FALSE(a.take_part(f, {rows[0].substr(0, 5)}));  // its start cut short
+    EXPECT_TRUE(a.take_part(f, rows));
+    a.finish(f);
+    EXPECT_EQ(a.get(f)->tbl.rows(), 9999u + 2);
+  }
+  {
+    // Pieces that make no rows, once taken, fail the file rather than giving wrong rows.
+    session a;
+    const int f = first_part(a);
+    std::vector<std::string> corrupt = rows;
+    corrupt[2].resize(corrupt[2].size() - 3);
+    EXPECT_TRUE(a.take_part(f, corrupt));
+    a.finish(f);
+    EXPECT_NE(a.get(f)->info.error.find("could not be read"), std::string::npos);
+  }
+  {
+    // The part of a file that fails (a NUL byte) is refused.
+    session a;
+    const int f = first_part(a);
+    EXPECT_FALSE(a.take_part(f, part(std::string("4,5.50\n\0\n", 9))));
+  }
 }
 
 }  // namespace

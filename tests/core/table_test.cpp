@@ -815,15 +815,27 @@ void read_rows(const rows_of_cells& f, size_t from, size_t to, table_builder& b)
 // The table of the whole, and of the two parts split at `split` and appended.
 void expect_parts_make_the_whole(const rows_of_cells& f, size_t split) {
   SCOPED_TRACE("split at row " + std::to_string(split));
-  table_builder whole, first, second;
+  table_builder whole, first, second, first_again, second_again;
   read_rows(f, 0, f.cells.size(), whole);
   read_rows(f, 0, split, first);
   read_rows(f, split, f.cells.size(), second);
   first.append(std::move(second), split);
   EXPECT_EQ(second.rows(), 0u);
   EXPECT_EQ(second.columns(), 0u);
-  table a = whole.finish(), b = first.finish();
+  // And through bytes, as from another instance.
+  read_rows(f, 0, split, first_again);
+  read_rows(f, split, f.cells.size(), second_again);
+  const std::vector<std::string> pieces = second_again.save();
+  EXPECT_EQ(pieces.size(), f.fixed || split < f.cells.size() ? 1 + f.names.size() : 1u);
+  first_again.append(pieces.size(), [&](size_t i) { return std::string_view(pieces[i]); }, split);
+  table a = whole.finish(), b = first.finish(), b_again = first_again.finish();
   ASSERT_EQ(a.lines, b.lines);
+  ASSERT_EQ(a.lines, b_again.lines);
+  ASSERT_EQ(a.columns.size(), b_again.columns.size());
+  for (size_t c = 0; c < a.columns.size(); ++c) {
+    EXPECT_EQ(a.columns[c].direct(), b_again.columns[c].direct()) << a.columns[c].name;
+    expect_same_column(a.columns[c], b_again.columns[c]);
+  }
   ASSERT_EQ(a.columns.size(), b.columns.size());
   for (size_t c = 0; c < a.columns.size(); ++c) {
     ASSERT_EQ(a.columns[c].name, b.columns[c].name);

@@ -1,5 +1,6 @@
 // A CSV file read in two parts by two instances of the module (as two workers would):
-// Session.partSpec, openPart, endPart and takePart carry bytes between instances, and the
+// Session.partSpec, openPart, endPart and takePart carry bytes between instances (a part
+// is an Array of pieces: its lines, then one per column), and the
 // file's inspect and report are what one instance reading it whole gives.
 
 import { test } from 'node:test';
@@ -42,7 +43,7 @@ function readInParts(name, bytes, split) {
     b.feed(part, bytes.subarray(i, Math.min(bytes.length, i + 65_536)));
   }
   const rows = b.endPart(part);
-  assert.ok(rows instanceof Uint8Array && rows.length > 0);
+  assert.ok(Array.isArray(rows) && rows.length === 6 && rows.every((r) => r instanceof Uint8Array));
   a.feed(id, bytes.subarray(70_000, split));
   const took = a.takePart(id, rows);
   if (!took) a.feed(id, bytes.subarray(split));

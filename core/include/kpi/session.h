@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,16 +83,19 @@ class session {
   //   read a later part of it ("" when the file cannot be read in parts: JSON, UTF-16, a
   //   header not read yet);
   // - another session reads the part: open_part() with that spec, feed() the part's bytes,
-  //   from a line start to the file's end, then end_part() gives the part as bytes ("" when
-  //   it could not be read) and forgets it;
-  // - this session, fed exactly the bytes before the part, takes it with take_part(): true
-  //   when its rows are now this file's, as if fed here; false when the part cannot stand
-  //   (it began inside a quoted field, or read its bytes in another encoding), and the
-  //   part's bytes must be fed here as usual.
+  //   from a line start to the file's end, then end_part() gives the part as pieces of bytes
+  //   (none when it could not be read) and forgets it;
+  // - this session, fed exactly the bytes before the part, takes it with take_part(), which
+  //   asks for the pieces one at a time: true when the part's rows are now this file's, as if
+  //   fed here; false when the part cannot stand (it began inside a quoted field, or read its
+  //   bytes in another encoding), and its bytes must be fed here as usual.
   std::string part_spec(int id) const;
   int open_part(std::string name, std::string_view spec, uint64_t size_hint = 0);
-  std::string end_part(int id);
-  bool take_part(int id, std::string_view part);
+  std::vector<std::string> end_part(int id);
+  bool take_part(int id, size_t count, const std::function<std::string_view(size_t)>& piece);
+  bool take_part(int id, const std::vector<std::string>& pieces) {
+    return take_part(id, pieces.size(), [&](size_t i) { return std::string_view(pieces[i]); });
+  }
   // Convenience: open + feed everything + finish.
   int add(std::string name, std::string_view bytes);
   void remove(int id);

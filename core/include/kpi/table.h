@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <new>
@@ -666,10 +667,15 @@ class table_builder {
   // that repeated CSV headers pair up); columns new here are added in b's order. b's lines
   // are shifted by `line_offset`. Both builders must be between rows; b is left empty.
   void append(table_builder&& b, uint64_t line_offset);
-  // A builder as bytes, after `header`, to hand to append() in another instance (a second
-  // worker); the builder is left empty. Between rows only.
-  std::string save(std::string_view header = {});
-  static table_builder load(std::string_view bytes);
+  // The builder as bytes, for append() in another instance (a second worker): its lines
+  // after `header`, then one piece per column. Each column is freed once written, so that the
+  // builder and its bytes are never both held whole; the builder is left empty. Between rows.
+  std::vector<std::string> save(std::string_view header = {});
+  // append() of a builder saved as `count` pieces, piece(i) giving piece i (after its header)
+  // when asked, one at a time. Throws std::runtime_error on pieces that make no builder, maybe
+  // after appending some of their columns.
+  void append(size_t count, const std::function<std::string_view(size_t)>& piece,
+              uint64_t line_offset);
 
  private:
   // A column with many distinct values stops interning cell by cell (a cache miss per cell
@@ -698,7 +704,10 @@ class table_builder {
   void append_column(size_t col, table_builder& b, size_t from);
   // append(): b's column `from`, row by row through set() and end_cell().
   void append_cells(size_t col, table_builder& b, size_t from);
-  void save_to(detail::byte_writer& w);  // frees each column once written, unless counting
+  template <typename Next>
+  void append_columns(table_builder& b, uint64_t line_offset, Next&& next);
+  void save_column(detail::byte_writer& w, size_t col) const;
+  void load_column(detail::byte_reader& r);  // adds it after the columns there are
   bool finish_direct(column& c, direct_state& ds);
 
   bool direct_on_;
