@@ -31,6 +31,9 @@ for p in small("csv"):
     write("csv_fuzz", p.name, CHUNKS + p.read_bytes())
 for p in small("voc", 1400):
     write("csv_fuzz", p.name, CHUNKS + p.read_bytes())
+# The two-part reading takes the same inputs (the first chunk size also picks the split).
+for p in list(small("csv")) + list(small("voc", 1400)):
+    write("csv_parts_fuzz", p.name, CHUNKS + p.read_bytes())
 for p in small("json"):
     write("json_fuzz", p.name, CHUNKS + p.read_bytes())
 
