@@ -86,13 +86,32 @@ int session::open(std::string name, uint64_t size_hint) {
   return id;
 }
 
+namespace {
+
+// Runs one step of reading a file. A failure there (out of memory, a reader's limit) fails
+// the file: its rows are dropped, and finish() gives the reason as the file's error.
+template <typename Pending, typename Step>
+void reading(Pending& p, Step&& step) {
+  try {
+    step();
+  } catch (const std::bad_alloc&) {
+    p.failure = "the file is too large for the memory available to this page";
+    p.builder = table_builder();
+  } catch (const std::exception& e) {
+    p.failure = std::string("the file could not be read: ") + e.what();
+    p.builder = table_builder();
+  }
+}
+
+}  // namespace
+
 size_t session::feed(int id, std::string_view chunk) {
   auto it = open_.find(id);
   if (it == open_.end()) return 0;
   pending& p = *it->second;
   p.data->bytes += chunk.size();
   if (!p.failure.empty()) return 0;
-  try {
+  reading(p, [&] {
     p.rd->feed(chunk);
     const size_t rows = p.builder.rows();
     if (!p.reserved && p.size_hint > p.data->bytes && rows >= ESTIMATE_AFTER_ROWS) {
@@ -109,13 +128,7 @@ size_t session::feed(int id, std::string_view chunk) {
       } catch (const std::length_error&) {
       }
     }
-  } catch (const std::bad_alloc&) {
-    p.failure = "the file is too large for the memory available to this page";
-    p.builder = table_builder();
-  } catch (const std::exception& e) {
-    p.failure = std::string("the file could not be read: ") + e.what();
-    p.builder = table_builder();
-  }
+  });
   return p.builder.rows();
 }
 
@@ -215,16 +228,10 @@ bool session::take_part(int id, size_t count,
   }
   if (line == 0) return false;
   // From here the part is this file's: a failure is the file's.
-  try {
+  reading(p, [&] {
     p.builder.append(count, [&](size_t i) { return i == 0 ? rows : piece(i); }, line - 1);
     p.data->bytes += bytes;
-  } catch (const std::bad_alloc&) {
-    p.failure = "the file is too large for the memory available to this page";
-    p.builder = table_builder();
-  } catch (const std::exception& e) {
-    p.failure = std::string("the file could not be read: ") + e.what();
-    p.builder = table_builder();
-  }
+  });
   return true;
 }
 

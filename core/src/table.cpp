@@ -1521,8 +1521,7 @@ void number_array::load(detail::byte_reader& r) {
       held != size_) {
     throw std::runtime_error("a part's numbers are corrupt");
   }
-  divisor_ = 1;
-  for (int i = 0; i < scale_; ++i) divisor_ *= 10;
+  divisor_ = SCALE_DIVISOR[scale_];
   if (width_ == 8) {
     min_code_ = 1, max_code_ = 0;  // as make_room leaves them for doubles
   } else {
