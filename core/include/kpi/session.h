@@ -80,14 +80,15 @@ class session {
   std::string finish(int id);
   // Reading one file in two parts at once, in two sessions (two workers, two cores):
   // - this session opens the file and feeds its first bytes; part_spec(id) then says how to
-  //   read a later part of it ("" when the file cannot be read in parts: JSON, UTF-16, a
-  //   header not read yet);
+  //   read a later part of it ("" when the file cannot be read in parts: JSON, UTF-16, or
+  //   not yet its header and the 64 KiB its delimiter is sniffed from);
   // - another session reads the part: open_part() with that spec, feed() the part's bytes,
   //   from a line start to the file's end, then end_part() gives the part as pieces of bytes
   //   (none when it could not be read) and forgets it;
   // - this session, fed exactly the bytes before the part, takes it with take_part(), which
   //   asks for the pieces one at a time: true when the part's rows are now this file's, as if
-  //   fed here; false when the part cannot stand (it began inside a quoted field, or read its
+  //   fed here (or when pieces taken turn out to make no rows: then the file fails with that
+  //   error); false when the part cannot stand (it began inside a quoted field, or read its
   //   bytes in another encoding), and its bytes must be fed here as usual.
   std::string part_spec(int id) const;
   int open_part(std::string name, std::string_view spec, uint64_t size_hint = 0);
