@@ -1164,7 +1164,11 @@ void table_builder::append_column(size_t col, table_builder& b, size_t from) {
     const pod_vector<char>& bytes = bd.on ? bd.bytes : c.pool.bytes_;
     const uint32_t* ends = bd.on ? bd.ends.data() : c.pool.offsets_.data() + 2;
     const size_t count = bd.on ? bd.ends.size() : c.pool.offsets_.size() - 2;
+    // Room for exactly this much: the part is the file's end, so no more comes, and growing
+    // by doubling would hold up to twice the column's bytes.
+    ad.bytes.reserve(ad.bytes.size() + bytes.size());
     ad.bytes.append(bytes.data(), bytes.size());
+    ad.ends.reserve(base + count);
     ad.ends.resize(base + count);
     for (size_t i = 0; i < count; ++i) ad.ends[base + i] = byte_base + ends[i];
     for (size_t r = 0; r < n; ++r) {
