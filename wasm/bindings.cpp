@@ -30,7 +30,8 @@ class js_session {
   }
   // A file read in two parts, by two instances (kpi::session::part_spec). A spec is a
   // Uint8Array; a part an Array of them (its pieces), each copied out and freed in turn, and
-  // copied in one at a time when taken, so that no instance holds a part's bytes whole twice.
+  // copied in one at a time when taken (and dropped from the Array), so that no instance
+  // holds a part's bytes whole twice.
   emscripten::val part_spec(int id) const { return bytes_out(s_.part_spec(id)); }
   int open_part(const std::string& name, const emscripten::val& spec, double size) {
     return s_.open_part(name, bytes_in(spec), static_cast<uint64_t>(size));
@@ -45,9 +46,12 @@ class js_session {
     }
     return out;
   }
-  bool take_part(int id, const emscripten::val& pieces) {
+  // Empties `pieces` as it copies them in, so that each can be collected at once.
+  bool take_part(int id, emscripten::val pieces) {
     const bool took = s_.take_part(id, pieces["length"].as<size_t>(), [&](size_t i) {
-      return bytes_in(pieces[i]);
+      const std::string_view bytes = bytes_in(pieces[i]);
+      pieces.set(i, emscripten::val::undefined());
+      return bytes;
     });
     std::vector<char>().swap(buf_);
     return took;

@@ -46,6 +46,8 @@ function readInParts(name, bytes, split) {
   assert.ok(Array.isArray(rows) && rows.length === 6 && rows.every((r) => r instanceof Uint8Array));
   a.feed(id, bytes.subarray(70_000, split));
   const took = a.takePart(id, rows);
+  // Taken or not, the pieces were let go as they were copied in.
+  assert.ok(rows.every((r) => r === undefined) || !took);
   if (!took) a.feed(id, bytes.subarray(split));
   a.finish(id);
   return { took, inspect: a.inspect(), report: a.report('{}') };
