@@ -143,7 +143,7 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
     if (site) results.coldStart = await coldStarts(browser, site.url, runs, log);
     for (const file of files) {
       results[file] = {};
-      const here = tools.filter((tool) => file.endsWith('.csv') || !['duckdb', 'papa', 'reference'].includes(tool));
+      const here = tools.filter((tool) => file.endsWith('.csv') || !['duckdb', 'papa', 'reference', 'loupe-parts'].includes(tool));
       for (const tool of here) results[file][tool] = [];
       // Round by round (every tool once, then again), so that the machine's drift over a few
       // minutes falls on every tool alike rather than on whichever ran last.

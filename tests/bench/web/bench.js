@@ -50,6 +50,43 @@ async function duckdbRun(f) {
   }
 }
 
+// The engine reading a CSV file in two parts, one per worker (Session.partSpec, openPart,
+// endPart, takePart), as the page does not do yet: both workers load the engine and warm up
+// first, untimed; then the first reads up to the first newline after the middle and the
+// second from there, the page handing over the spec and the part; the first finishes and
+// reports. Timed from the first worker's start to its report.
+async function twoParts(f, options) {
+  const mid = Math.floor(f.size / 2);
+  const probe = new Uint8Array(await f.slice(mid, mid + (1 << 16)).arrayBuffer());
+  const split = mid + probe.indexOf(10) + 1;
+  const loupeUrl = new URL(options.loupeUrl, location.href).href;
+  const first = new Worker('worker.js', { type: 'module' });
+  const second = new Worker('worker.js', { type: 'module' });
+  const ready = (w) => new Promise((resolve, reject) => {
+    w.onmessage = ({ data }) => (data.ok ? resolve() : reject(new Error(data.error)));
+    w.postMessage({ tool: 'parts-load', loupeUrl });
+  });
+  try {
+    await Promise.all([ready(first), ready(second)]);
+    return await new Promise((resolve, reject) => {
+      first.onmessage = ({ data }) => {
+        if (data.spec) second.postMessage({ tool: 'parts-second', file: f, split, spec: data.spec }, [data.spec.buffer]);
+        else if (data.ok) resolve(data.result);
+        else reject(new Error(data.error));
+      };
+      second.onmessage = ({ data }) => {
+        if (data.ok) first.postMessage({ pieces: data.result.pieces }, data.result.pieces.map((p) => p.buffer));
+        else reject(new Error(data.error));
+        second.terminate();
+      };
+      first.postMessage({ tool: 'parts-first', file: f, split, options: options.report || {} });
+    });
+  } finally {
+    first.terminate();
+    second.terminate();
+  }
+}
+
 window.bench = {
   async run(tool, options = {}) {
     const f = file();
@@ -61,6 +98,7 @@ window.bench = {
       return inWorker(new Worker('worker.js', { type: 'module' }),
         { tool, file: f, loupeUrl: new URL(options.loupeUrl, location.href).href, options: options.report || {} });
     }
+    if (tool === 'loupe-parts') return twoParts(f, options);
     if (tool === 'papa') return inWorker(new Worker('papa-worker.js'), { file: f });
     if (tool === 'duckdb') return duckdbRun(f);
     throw new Error(`unknown tool ${tool}`);

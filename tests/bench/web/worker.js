@@ -76,13 +76,70 @@ async function loupe(file, loupeUrl, options) {
   };
 }
 
+// Two parts (bench.js, twoParts): each worker loads the engine and warms up, untimed.
+let engine = null;
+async function partsLoad(loupeUrl) {
+  const { default: createLoupe } = await import(loupeUrl);
+  engine = await createLoupe();
+  await warmUp(engine, () => false);
+  return {};
+}
+
+// The part's pieces, when the page hands them over.
+let piecesCame = null;
+self.addEventListener('message', ({ data }) => { if (data.pieces) piecesCame(data.pieces); });
+
+async function partsFirst(file, split, options) {
+  const t0 = performance.now();
+  const pieces = new Promise((resolve) => { piecesCame = resolve; });
+  const s = new engine.Session();
+  const id = s.open(file.name, file.size);
+  let spec = null;
+  for await (const c of reusedChunks(file.slice(0, split))) {
+    s.feed(id, c);
+    if (!spec) {
+      spec = s.partSpec(id);
+      self.postMessage({ spec }, [spec.buffer]);
+    }
+  }
+  const t1 = performance.now();
+  const part = await pieces;
+  const t2 = performance.now();
+  const took = s.takePart(id, part);
+  if (!took) for await (const c of reusedChunks(file.slice(split))) s.feed(id, c);
+  const t3 = performance.now();
+  const info = JSON.parse(s.finish(id));
+  const t4 = performance.now();
+  const report = JSON.parse(s.report(JSON.stringify(options)));
+  const t5 = performance.now();
+  s.delete();
+  return {
+    seconds: (t5 - t0) / 1000, read: (t1 - t0) / 1000, wait: (t2 - t1) / 1000, take: (t3 - t2) / 1000, took,
+    finish: (t4 - t3) / 1000, report_seconds: (t5 - t4) / 1000,
+    rows: info.rows, error: info.error || report.error || '', kpis: report.error ? null : fromLoupeReport(report),
+  };
+}
+
+async function partsSecond(file, split, spec) {
+  const s = new engine.Session();
+  const id = s.openPart(file.name, spec, file.size - split);
+  for await (const c of reusedChunks(file.slice(split))) s.feed(id, c);
+  const pieces = s.endPart(id);
+  s.delete();
+  return { pieces };
+}
+
 self.onmessage = async ({ data }) => {
+  if (!data.tool) return;  // the pieces, taken above
   try {
     let result;
     if (data.tool === 'reference') result = await reference(data.file, data.kernelUrl, data.mode);
     else if (data.tool === 'loupe') result = await loupe(data.file, data.loupeUrl, data.options);
+    else if (data.tool === 'parts-load') result = await partsLoad(data.loupeUrl);
+    else if (data.tool === 'parts-first') result = await partsFirst(data.file, data.split, data.options);
+    else if (data.tool === 'parts-second') result = await partsSecond(data.file, data.split, data.spec);
     else throw new Error(`unknown tool ${data.tool}`);
-    self.postMessage({ ok: true, result });
+    self.postMessage({ ok: true, result }, result.pieces ? result.pieces.map((p) => p.buffer) : []);
   } catch (e) {
     self.postMessage({ ok: false, error: String((e && e.stack) || e) });
   }
