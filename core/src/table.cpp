@@ -1453,7 +1453,6 @@ void string_pool::load(detail::byte_reader& r) {
     throw std::runtime_error("a part's pool is corrupt");
   }
   adopt(std::move(bytes), std::move(offsets));
-  hashes_.assign(1, 0);
 }
 
 void code_array::save(detail::byte_writer& w) const {
@@ -1576,6 +1575,8 @@ void table_builder::save_column(detail::byte_writer& w, size_t i) const {
   w.put_string(ds.first);
 }
 
+namespace {
+
 // Writes `f`'s output into one allocation of its size.
 template <typename F>
 std::string written(std::string_view header, F&& f) {
@@ -1587,6 +1588,8 @@ std::string written(std::string_view header, F&& f) {
   f(w);
   return w.take();
 }
+
+}  // namespace
 
 std::vector<std::string> table_builder::save(std::string_view header) {
   std::vector<std::string> pieces;

@@ -19,13 +19,8 @@ import { loadLoupe } from '../node/load.mjs';
 
 const CHUNK = 1 << 20;
 
-/** Reads bytes [from, to) of `file` into a new Session, after `header` if given. */
-async function ingest({ loupeJs, file, from, to, header }) {
-  const M = await loadLoupe(dirname(resolve(loupeJs)));
-  const t0 = performance.now();
-  const s = new M.Session();
-  const id = s.open(basename(file), to - from + (header ? header.length : 0));
-  if (header) s.feed(id, header);
+/** Feeds bytes [from, to) of `file` to `s`'s file `id`, a chunk at a time; `after(s)` after each. */
+function feedRange(s, id, file, from, to, after = () => {}) {
   const fd = openSync(file, 'r');
   const buf = new Uint8Array(CHUNK);
   for (let pos = from; pos < to;) {
@@ -33,8 +28,19 @@ async function ingest({ loupeJs, file, from, to, header }) {
     if (n === 0) break;
     s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
     pos += n;
+    after(s);
   }
   closeSync(fd);
+}
+
+/** Reads bytes [from, to) of `file` into a new Session, after `header` if given. */
+async function ingest({ loupeJs, file, from, to, header }) {
+  const M = await loadLoupe(dirname(resolve(loupeJs)));
+  const t0 = performance.now();
+  const s = new M.Session();
+  const id = s.open(basename(file), to - from + (header ? header.length : 0));
+  if (header) s.feed(id, header);
+  feedRange(s, id, file, from, to);
   const t1 = performance.now();
   const info = JSON.parse(s.finish(id));
   const t2 = performance.now();
@@ -50,31 +56,19 @@ async function first({ loupeJs, file, split, size }) {
   const t0 = performance.now();
   const s = new M.Session();
   const id = s.open(basename(file), size);
-  const fd = openSync(file, 'r');
-  const buf = new Uint8Array(CHUNK);
   let spec = null;
-  for (let pos = 0; pos < split;) {
-    const n = readSync(fd, buf, 0, Math.min(CHUNK, split - pos), pos);
-    s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
-    pos += n;
+  feedRange(s, id, file, 0, split, () => {
     if (!spec) {
       spec = s.partSpec(id);
       parentPort.postMessage({ spec }, [spec.buffer]);
     }
-  }
+  });
   const t1 = performance.now();
   part = await partCame;
   const t2 = performance.now();
   const took = s.takePart(id, part);
   part = null;
-  if (!took) {
-    for (let pos = split; pos < size;) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
-      s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
-      pos += n;
-    }
-  }
-  closeSync(fd);
+  if (!took) feedRange(s, id, file, split, size);
   const t3 = performance.now();
   const info = JSON.parse(s.finish(id));
   const t4 = performance.now();
@@ -89,14 +83,7 @@ async function second({ loupeJs, file, split, size }) {
   const t0 = performance.now();
   const s = new M.Session();
   const id = s.openPart(basename(file), spec, size - split);
-  const fd = openSync(file, 'r');
-  const buf = new Uint8Array(CHUNK);
-  for (let pos = split; pos < size;) {
-    const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
-    s.feed(id, n === CHUNK ? buf : buf.subarray(0, n));
-    pos += n;
-  }
-  closeSync(fd);
+  feedRange(s, id, file, split, size);
   const part = s.endPart(id);
   const t1 = performance.now();
   parentPort.postMessage({ part, seconds: (t1 - t0) / 1000 }, part.map((p) => p.buffer));

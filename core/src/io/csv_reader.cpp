@@ -926,9 +926,10 @@ uint64_t csv_reader::take_part(std::string_view end) {
       drop_quote_warning = false;
       continue;
     }
-    if (info_.warnings.size() < MAX_WARNINGS) info_.warnings.push_back({line + shift, reason});
+    info_.warn(line + shift, std::move(reason));  // counts it, and keeps the first few
+    --count;
   }
-  info_.warning_count += count;
+  info_.warning_count += count;  // the part's warnings it did not keep
   info_.skipped += skipped;
   warned_after_quote_ = warned_after_quote_ || warned;
   if (mine == 'a' && theirs != 'a') {
