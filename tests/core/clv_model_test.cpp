@@ -580,7 +580,7 @@ TEST(ClvBgnbd, AnalyticHessianMatchesFiniteDifferences) {
   std::vector<customer_rfm> raw =
       test_support::simulate_customers(18, 3000, {1.5, 9, 0.4, 4}, {6, 4, 15}, 2, 80);
   for (const auto* cs : {&days, &raw}) {
-    for (const std::vector<double> theta : {std::vector<double>{std::log(0.4), std::log(3.0), std::log(0.9), std::log(2.0)},
+    for (const std::vector<double>& theta : {std::vector<double>{std::log(0.4), std::log(3.0), std::log(0.9), std::log(2.0)},
                                             std::vector<double>{std::log(2.0), std::log(12.0), std::log(0.2), std::log(6.0)},
                                             std::vector<double>{std::log(0.05), std::log(0.5), std::log(3.0), std::log(0.7)}}) {
       SCOPED_TRACE(theta[0]);
@@ -593,7 +593,7 @@ TEST(ClvBgnbd, AnalyticHessianMatchesFiniteDifferences) {
 TEST(ClvGammaGamma, AnalyticHessianMatchesFiniteDifferences) {
   const std::vector<customer_rfm> cs =
       test_support::simulate_customers(19, 5000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60);
-  for (const std::vector<double> theta : {std::vector<double>{std::log(6.0), std::log(4.0), std::log(15.0)},
+  for (const std::vector<double>& theta : {std::vector<double>{std::log(6.0), std::log(4.0), std::log(15.0)},
                                           std::vector<double>{std::log(0.7), std::log(1.5), std::log(80.0)},
                                           std::vector<double>{std::log(20.0), std::log(9.0), std::log(2.0)}}) {
     SCOPED_TRACE(theta[0]);
@@ -689,6 +689,31 @@ TEST(ClvRecovery, ASampleFirstReachesTheSameOptimumWithFewerFullIterations) {
   for (size_t i = 0; i < 3; ++i) {
     expect_relative(gg_sampled.std_errors[i], gg_cold.std_errors[i], 1e-3);
   }
+
+  // From a given start (another period's optimum: here this one's, moved by a fifth), the
+  // sample is fitted from it first, and the whole from the sample's optimum: fewer full
+  // iterations than from the start itself, to the same optimum.
+  fit_options moved, moved_direct;
+  for (double v : cold.optimum.params) moved.start.params.push_back(1.2 * v);
+  moved_direct.start = moved.start;
+  moved_direct.sample_first = false;
+  const bgnbd_fit from_start = fit_bgnbd(cs, moved_direct), via_sample = fit_bgnbd(cs, moved);
+  ASSERT_TRUE(from_start.converged);
+  ASSERT_TRUE(via_sample.converged);
+  EXPECT_LT(via_sample.iterations, from_start.iterations);
+  expect_relative(via_sample.params.r, cold.params.r, 1e-6);
+  expect_relative(via_sample.params.b, cold.params.b, 1e-6);
+  expect_relative(via_sample.log_likelihood, cold.log_likelihood, 1e-12);
+  moved.start.params.clear();
+  for (double v : gg_cold.optimum.params) moved.start.params.push_back(1.2 * v);
+  moved_direct.start = moved.start;
+  const gamma_gamma_fit gg_from_start = fit_gamma_gamma(cs, moved_direct);
+  const gamma_gamma_fit gg_via_sample = fit_gamma_gamma(cs, moved);
+  ASSERT_TRUE(gg_from_start.converged);
+  ASSERT_TRUE(gg_via_sample.converged);
+  EXPECT_LT(gg_via_sample.iterations, gg_from_start.iterations);
+  expect_relative(gg_via_sample.params.q, gg_cold.params.q, 1e-6);
+  expect_relative(gg_via_sample.log_likelihood, gg_cold.log_likelihood, 1e-12);
 
   // Below 80,000 customers there is no sample: the fit is the direct one, to the bit.
   const std::vector<customer_rfm> fewer(cs.begin(), cs.begin() + 79999);

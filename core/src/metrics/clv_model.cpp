@@ -841,7 +841,7 @@ constexpr size_t SAMPLE_SIZE = 20'000;
 
 // The sampling step k for a fit of n customers, or 0 for no sample.
 size_t sample_step(const fit_options& options, size_t n) {
-  if (!options.sample_first || !options.start.params.empty() || n < 4 * SAMPLE_SIZE) return 0;
+  if (!options.sample_first || n < 4 * SAMPLE_SIZE) return 0;
   return n / SAMPLE_SIZE;
 }
 
@@ -852,10 +852,12 @@ std::vector<customer_rfm> every_kth(std::span<const customer_rfm> customers, siz
   return out;
 }
 
-// The sample's fit: its inverse Hessian is what the full fit starts with.
-fit_options sample_options() {
+// The sample's fit, from the whole's given start if any: its optimum and inverse Hessian are
+// what the whole's fit starts with.
+fit_options sample_options(const fit_options& whole) {
   fit_options o;
   o.standard_errors = true;
+  o.start = whole.start;
   return o;
 }
 
@@ -883,7 +885,7 @@ bgnbd_fit fit_bgnbd_state(const std::shared_ptr<bgnbd_state>& st,
   fit_options full = options;
   if (const size_t k = sample_step(options, customers.size()); k > 0) {
     const std::vector<customer_rfm> sample = every_kth(customers, k);
-    const bgnbd_fit coarse = fit_bgnbd_state(make_bgnbd_state(sample), sample, sample_options());
+    const bgnbd_fit coarse = fit_bgnbd_state(make_bgnbd_state(sample), sample, sample_options(options));
     if (coarse.converged) full.start = coarse.optimum;
   }
   auto fit = fit_log_params<4>(f, second, static_cast<double>(customers.size()),
@@ -921,7 +923,7 @@ gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
       {1, 3, 2 * mean_m}, {5, 5, 0.8 * mean_m}, {0.5, 2, 2 * mean_m}};
   fit_options full = options;
   if (const size_t k = sample_step(options, out.customers); k > 0) {
-    const gamma_gamma_fit coarse = fit_gamma_gamma(every_kth(customers, k), sample_options());
+    const gamma_gamma_fit coarse = fit_gamma_gamma(every_kth(customers, k), sample_options(options));
     if (coarse.converged) full.start = coarse.optimum;
   }
   std::shared_ptr<const gamma_gamma_state> st = make_gamma_gamma_state(customers);

@@ -76,9 +76,11 @@ struct fit_options {
   // parameter) is not computed.
   bool standard_errors = true;
   fit_start start;  // tried before the usual starts
-  // Without a start, a fit of 80,000 customers or more first fits a sample of about 20,000
-  // and starts from its optimum: the same optimum (to the gradient tolerance) for a fraction
-  // of the work. False: straight from the usual starts.
+  // A fit of 80,000 customers or more first fits a sample of about 20,000 (from `start`,
+  // when given) and starts from the sample's optimum: the same optimum (to the gradient
+  // tolerance) for a fraction of the work. From another period's optimum, the whole took 11
+  // iterations where it takes 8 from the sample's (5M-row orders file, the previous year).
+  // False: straight from `start` and the usual starts.
   bool sample_first = true;
 };
 
