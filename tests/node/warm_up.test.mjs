@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLoupe, root } from './load.mjs';
-import { orderChunks, warmUp } from '../../web/warm-up.js';
+import { idChunk, orderChunks, warmUp } from '../../web/warm-up.js';
 
 const M = await loadLoupe();
 
@@ -39,10 +39,33 @@ test('the warm-up file is an orders export the whole report runs on', () => {
   }
 });
 
+test('the id file reaches finish()\'s own interning pass: more distinct ids than are interned while reading', () => {
+  const bytes = idChunk();
+  const ids = new TextDecoder().decode(bytes).trimEnd().split('\n');
+  assert.equal(ids.shift(), 'customer_id');
+  assert.equal(ids.length, 48000);
+  // table.cpp's DEFER_AFTER: past 32,768 distinct values a column's interning is left to finish().
+  assert.ok(new Set(ids).size > 32768, `distinct: ${new Set(ids).size}`);
+  // Short ids (carried whole in intern_entries' records) and long ones (compared by their bytes).
+  assert.ok(ids.some((v) => v.length <= 8) && ids.some((v) => v.length > 8));
+  // Not in ascending order, as customer ids come.
+  assert.ok(ids.some((v, i) => i > 0 && v < ids[i - 1]));
+  const s = new M.Session();
+  try {
+    const info = read(s, 'ids.csv', [bytes]);
+    assert.equal(info.rows, 48000);
+    assert.equal(info.skipped, 0);
+    assert.equal(info.columns[0].role, 'customer_id');
+  } finally {
+    s.delete();
+  }
+});
+
 test('the same bytes every time', () => {
   const a = Buffer.concat([...orderChunks()]);
   const b = Buffer.concat([...orderChunks()]);
   assert.ok(a.equals(b));
+  assert.ok(Buffer.from(idChunk()).equals(Buffer.from(idChunk())));
 });
 
 test('stopped at any step, it returns false and leaves the engine working', async () => {
