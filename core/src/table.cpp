@@ -555,7 +555,8 @@ void string_pool::build_index() {
   grow();
 }
 
-uint32_t string_pool::intern(std::string_view s) {
+uint32_t string_pool::intern(const char* data, size_t length) {
+  const std::string_view s(data, length);
   if (s.empty()) return 0;
   if (slots_.empty()) {
     if (ascending_) {
@@ -615,9 +616,9 @@ void string_pool::adopt(pod_vector<char> bytes, std::vector<uint32_t> offsets) {
 
 // ---- cell shapes ----
 
-bool cell_shape::read_scaled(std::string_view s, int64_t& k) const {
-  const char* p = s.data();
-  const char* const e = p + s.size();
+bool cell_shape::read_scaled(const char* data, size_t size, int64_t& k) const {
+  const char* p = data;
+  const char* const e = p + size;
   if (p == e) return false;
   const bool negative = *p == '-';
   p += negative;
@@ -649,7 +650,8 @@ bool cell_shape::read_number(std::string_view s, double& out) const {
   return true;
 }
 
-bool cell_shape::read_date(std::string_view s, int64_t& out) const {
+bool cell_shape::read_date(const char* data, size_t size, int64_t& out) const {
+  const std::string_view s(data, size);
   const size_t date_end = time ? (seconds ? 19 : 16) : 10;
   if (s.size() != date_end + suffix.size()) return false;
   const char* p = s.data();
@@ -872,46 +874,46 @@ size_t table_builder::column_index(std::string_view name) {
   return add_column(name);
 }
 
-void table_builder::set(size_t col, std::string_view value) {
+void table_builder::set(size_t col, const char* data, size_t size) {
   touched_[col] = 1;
   if (direct_[col].p == phase::direct) {
     column& c = cols_[col];
-    if (value.empty()) {
+    if (size == 0) {
       pending_kind_[col] = pending_kind::empty;
       return;
     }
     if (c.shape.k == cell_shape::kind::number) {
       int64_t k;
-      if (c.shape.read_scaled(value, k)) {
+      if (c.shape.read_scaled(data, size, k)) {
         pending_bits_[col] = static_cast<uint64_t>(k);
         pending_kind_[col] = pending_kind::value;
         return;
       }
     } else {
       int64_t t;
-      if (c.shape.read_date(value, t)) {
+      if (c.shape.read_date(data, size, t)) {
         pending_bits_[col] = static_cast<uint64_t>(t);
         pending_kind_[col] = pending_kind::value;
         return;
       }
     }
-    pending_[col] = c.pool.intern(value);
+    pending_[col] = c.pool.intern(data, size);
     pending_kind_[col] = pending_kind::other;
     return;
   }
   deferred_cells& d = deferred_[col];
   if (d.on) {
-    if (value.empty()) {
+    if (size == 0) {
       pending_[col] = 0;
       return;
     }
-    d.bytes.append(value.data(), value.size());
+    d.bytes.append(data, size);
     d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
     pending_[col] = static_cast<uint32_t>(d.ends.size());
     return;
   }
   string_pool& pool = cols_[col].pool;
-  pending_[col] = pool.intern(value);
+  pending_[col] = pool.intern(data, size);
   if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
 }
 

@@ -811,7 +811,12 @@ void csv_reader::end_record(const char* rec) {
   const size_t k = std::min(n, m);
   for (size_t i = 0; i < k; ++i) {
     const field_span& f = fields_[i];
-    if (f.begin != f.end) out_.set(columns_[i], field_text(rec, f));
+    if (f.begin == f.end) continue;
+    if (f.kind != field_kind::escaped) [[likely]] {
+      out_.set(columns_[i], rec + f.begin, f.end - f.begin);
+    } else {
+      out_.set(columns_[i], unescape({rec + f.begin, f.end - f.begin}));
+    }
   }
   out_.end_row(record_line_);
 }

@@ -1303,7 +1303,7 @@ class json_reader final : public reader {
       const size_t col = column_of(c.path);
       if (col == NO_COLUMN) continue;
       const char* text = c.ptr != nullptr ? c.ptr : arena_.data() + c.offset;
-      out_.set(col, std::string_view(text, c.len));
+      out_.set(col, text, c.len);
     }
   }
 
