@@ -42,14 +42,18 @@ bool id_less(std::string_view a, std::string_view b) {
 
 // A column's number at a row, NaN when the cell is empty. For a number column with its
 // packed array that is the array's value (an empty cell is NaN there), without asking
-// empty_at, which is out of line for a column read directly.
+// empty_at, which is out of line for a column read directly. That way is inline and the
+// other is not: whole, this ran as a call per row in wasm (2.3% of the 5M-row CSV's run).
 struct filled_number {
   const column* c = nullptr;
   bool packed = false;
   explicit filled_number(const column* col)
       : c(col), packed(col && col->is_number() && !col->numbers.empty()) {}
-  double operator()(size_t row) const {
-    if (packed) return c->numbers[row];
+  [[gnu::always_inline]] double operator()(size_t row) const {
+    if (packed) [[likely]] return c->numbers[row];
+    return by_text(row);
+  }
+  [[gnu::noinline]] double by_text(size_t row) const {
     return c->empty_at(row) ? std::numeric_limits<double>::quiet_NaN() : c->number(row);
   }
 };
@@ -688,17 +692,24 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     const size_t rows = d->tbl.rows();
     const filled_number total_at(total), cost_at(cost), refunded_at(refunded);
     // The channel of row r (0: none), numbered in order of first use, dropped orders' rows
-    // included.
+    // included. Once per row: what runs once per distinct value is a call of its own, so that
+    // the rest is inlined (in wasm both ran as a call per row, 3.3% of the 5M-row CSV's run).
+    auto first_channel = [&](size_t r) __attribute__((noinline)) {
+      return channel_index(chan->text(r));
+    };
     auto channel_at = [&](size_t r) -> uint32_t {
       if (!chan || chan->empty_at(r)) return 0;
       uint32_t& ch = channel_of_code[chan->codes[r]];
-      if (ch == UNSEEN) ch = channel_index(chan->text(r));
+      if (ch == UNSEEN) [[unlikely]] ch = first_channel(r);
       return ch;
+    };
+    auto first_status = [&](size_t r) __attribute__((noinline)) -> uint8_t {
+      return invalid_status(status->text(r));
     };
     auto valid_at = [&](size_t r) -> bool {
       if (!status || status->empty_at(r)) return true;
       uint8_t& bad = invalid_of_code[status->codes[r]];
-      if (bad == 2) bad = invalid_status(status->text(r));
+      if (bad == 2) [[unlikely]] bad = first_status(r);
       return bad == 0;
     };
     if (one_row_orders) {
