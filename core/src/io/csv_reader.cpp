@@ -275,7 +275,8 @@ class csv_reader final : public reader {
   size_t parse(const char* buf, size_t n, bool final);
   // Appends a field of the record starting at `rec`; false, with info_.error set, past a
   // limit. Inline: it runs once per field.
-  bool push_field(const char* rec, const char* begin, const char* end, field_kind kind) {
+  [[gnu::always_inline]] bool push_field(const char* rec, const char* begin, const char* end,
+                                         field_kind kind) {
     if (static_cast<size_t>(end - begin) > MAX_FIELD_BYTES || fields_.size() == MAX_COLUMNS)
         [[unlikely]] {
       fail_limit(static_cast<size_t>(end - begin));
