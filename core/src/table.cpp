@@ -985,7 +985,10 @@ void table_builder::reserve(size_t rows) {
 void table_builder::end_row(uint64_t line) {
   const auto row = static_cast<uint32_t>(lines_.size());
   if (reserved_ != 0 && row == lines_.capacity()) reserve(row + row / 4 + 1024);
-  for (size_t c = 0; c < cols_.size(); ++c) end_cell(c, row);
+  // The count read once: end_cell's stores could alias cols_'s own words for all the compiler
+  // knows, so the loop's bound was loaded and divided by sizeof(column) again per column.
+  const size_t n = cols_.size();
+  for (size_t c = 0; c < n; ++c) end_cell(c, row);
   lines_.push_back(line);
 }
 
