@@ -62,9 +62,7 @@ inline bool same_bytes(const char* a, const char* b, size_t n) {
 }
 
 constexpr size_t MAX_BAD_ROWS = 20;
-// Distinct values after which a column's interning is left to finish() (see
-// table_builder::deferred_cells): its hash table then no longer fits in the L1/L2 cache.
-constexpr uint32_t DEFER_AFTER = 32768;
+constexpr uint32_t DEFER_AFTER = table_builder::DEFER_AFTER;
 
 constexpr double POW10[] = {1, 10, 100};
 constexpr size_t MAX_SUFFIX = 16;
@@ -872,49 +870,6 @@ size_t table_builder::column_index(std::string_view name) {
     if (cols_[i].name == name) return i;
   }
   return add_column(name);
-}
-
-void table_builder::set(size_t col, const char* data, size_t size) {
-  touched_[col] = 1;
-  if (direct_[col].p == phase::direct) {
-    column& c = cols_[col];
-    if (size == 0) {
-      pending_kind_[col] = pending_kind::empty;
-      return;
-    }
-    if (c.shape.k == cell_shape::kind::number) {
-      int64_t k;
-      if (c.shape.read_scaled(data, size, k)) {
-        pending_bits_[col] = static_cast<uint64_t>(k);
-        pending_kind_[col] = pending_kind::value;
-        return;
-      }
-    } else {
-      int64_t t;
-      if (c.shape.read_date(data, size, t)) {
-        pending_bits_[col] = static_cast<uint64_t>(t);
-        pending_kind_[col] = pending_kind::value;
-        return;
-      }
-    }
-    pending_[col] = c.pool.intern(data, size);
-    pending_kind_[col] = pending_kind::other;
-    return;
-  }
-  deferred_cells& d = deferred_[col];
-  if (d.on) {
-    if (size == 0) {
-      pending_[col] = 0;
-      return;
-    }
-    d.bytes.append(data, size);
-    d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
-    pending_[col] = static_cast<uint32_t>(d.ends.size());
-    return;
-  }
-  string_pool& pool = cols_[col].pool;
-  pending_[col] = pool.intern(data, size);
-  if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
 }
 
 // From now on the column's values are interned by finish(). Its distinct values so far

@@ -663,8 +663,13 @@ class table_builder {
   // std::string_view argument is passed in memory, and one built there with two 4-byte stores
   // and copied on with an 8-byte load stalls store forwarding: once per cell, that was 63% of
   // csv_reader::end_record's time in a perf profile of the 5M-row CSV under node.
+  // Defined below, inline: the readers' call per cell is then the only one (in wasm each call
+  // also reloads the memory base and spills around it).
   void set(size_t col, const char* data, size_t size);
   void end_row(uint64_t line);
+  // Distinct values after which a column's interning is left to finish() (see
+  // deferred_cells): its hash table then no longer fits in the L1/L2 cache.
+  static constexpr uint32_t DEFER_AFTER = 32768;
   void discard_row();
   size_t rows() const { return lines_.size(); }
   size_t columns() const { return cols_.size(); }
@@ -737,5 +742,49 @@ class table_builder {
   std::vector<uint8_t> touched_;
   line_array lines_;
 };
+
+[[gnu::always_inline]] inline void table_builder::set(size_t col, const char* data,
+                                                      size_t size) {
+  touched_[col] = 1;
+  if (direct_[col].p == phase::direct) {
+    column& c = cols_[col];
+    if (size == 0) {
+      pending_kind_[col] = pending_kind::empty;
+      return;
+    }
+    if (c.shape.k == cell_shape::kind::number) {
+      int64_t k;
+      if (c.shape.read_scaled(data, size, k)) {
+        pending_bits_[col] = static_cast<uint64_t>(k);
+        pending_kind_[col] = pending_kind::value;
+        return;
+      }
+    } else {
+      int64_t t;
+      if (c.shape.read_date(data, size, t)) {
+        pending_bits_[col] = static_cast<uint64_t>(t);
+        pending_kind_[col] = pending_kind::value;
+        return;
+      }
+    }
+    pending_[col] = c.pool.intern(data, size);
+    pending_kind_[col] = pending_kind::other;
+    return;
+  }
+  deferred_cells& d = deferred_[col];
+  if (d.on) {
+    if (size == 0) {
+      pending_[col] = 0;
+      return;
+    }
+    d.bytes.append(data, size);
+    d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
+    pending_[col] = static_cast<uint32_t>(d.ends.size());
+    return;
+  }
+  string_pool& pool = cols_[col].pool;
+  pending_[col] = pool.intern(data, size);
+  if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
+}
 
 }  // namespace kpi
