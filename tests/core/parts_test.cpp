@@ -95,7 +95,9 @@ size_t expect_every_split_reads_alike(const std::string& name, const std::string
     const bool report = n++ % 8 == 0;
     const read_out parts = read_in_parts(name, bytes, split, report);
     EXPECT_EQ(parts.inspect, whole.inspect);
-    if (report) EXPECT_EQ(parts.report, whole.report);
+    if (report) {
+      EXPECT_EQ(parts.report, whole.report);
+    }
     took += parts.took;
     if (testing::Test::HasFailure()) break;
   }
@@ -197,7 +199,9 @@ TEST(Parts, ASplitInsideQuotesIsRefusedAndReadAgain) {
     inside += in_quotes;
     EXPECT_EQ(parts.took, !in_quotes);
     EXPECT_EQ(parts.inspect, whole.inspect);
-    if (report) EXPECT_EQ(parts.report, whole.report);
+    if (report) {
+      EXPECT_EQ(parts.report, whole.report);
+    }
   }
   EXPECT_GE(inside, 4);  // of the 4 line starts inside quotes in every 50 rows
 }
