@@ -62,7 +62,6 @@ inline bool same_bytes(const char* a, const char* b, size_t n) {
 }
 
 constexpr size_t MAX_BAD_ROWS = 20;
-constexpr uint32_t DEFER_AFTER = table_builder::DEFER_AFTER;
 
 constexpr double POW10[] = {1, 10, 100};
 constexpr size_t MAX_SUFFIX = 16;

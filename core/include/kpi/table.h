@@ -658,13 +658,12 @@ class table_builder {
   // Adds a column even when one of that name exists (CSV headers may repeat).
   size_t add_column(std::string_view name);
   void set(size_t col, std::string_view value) { set(col, value.data(), value.size()); }
-  // The same, given where the value's bytes are and how many: the readers call this once per
-  // cell, and it calls the reading and interning below the same way. In wasm a
-  // std::string_view argument is passed in memory, and one built there with two 4-byte stores
-  // and copied on with an 8-byte load stalls store forwarding: once per cell, that was 63% of
-  // csv_reader::end_record's time in a perf profile of the 5M-row CSV under node.
-  // Defined below, inline: the readers' call per cell is then the only one (in wasm each call
-  // also reloads the memory base and spills around it).
+  // The same, given where the value's bytes are and how many; it calls the reading and
+  // interning below the same way. In wasm a std::string_view argument is passed in memory,
+  // and one built there with two 4-byte stores and copied on with an 8-byte load stalls store
+  // forwarding: once per cell, that was 63% of csv_reader::end_record's time in a perf profile
+  // of the 5M-row CSV under node. Inline (defined below the class): the readers call it once
+  // per cell, and in wasm every call also reloads the memory base and spills around it.
   void set(size_t col, const char* data, size_t size);
   void end_row(uint64_t line);
   // Distinct values after which a column's interning is left to finish() (see

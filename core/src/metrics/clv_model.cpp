@@ -885,7 +885,8 @@ bgnbd_fit fit_bgnbd_state(const std::shared_ptr<bgnbd_state>& st,
   fit_options full = options;
   if (const size_t k = sample_step(options, customers.size()); k > 0) {
     const std::vector<customer_rfm> sample = every_kth(customers, k);
-    const bgnbd_fit coarse = fit_bgnbd_state(make_bgnbd_state(sample), sample, sample_options(options));
+    const bgnbd_fit coarse =
+        fit_bgnbd_state(make_bgnbd_state(sample), sample, sample_options(options));
     if (coarse.converged) full.start = coarse.optimum;
   }
   auto fit = fit_log_params<4>(f, second, static_cast<double>(customers.size()),
@@ -923,7 +924,8 @@ gamma_gamma_fit fit_gamma_gamma(std::span<const customer_rfm> customers,
       {1, 3, 2 * mean_m}, {5, 5, 0.8 * mean_m}, {0.5, 2, 2 * mean_m}};
   fit_options full = options;
   if (const size_t k = sample_step(options, out.customers); k > 0) {
-    const gamma_gamma_fit coarse = fit_gamma_gamma(every_kth(customers, k), sample_options(options));
+    const gamma_gamma_fit coarse =
+        fit_gamma_gamma(every_kth(customers, k), sample_options(options));
     if (coarse.converged) full.start = coarse.optimum;
   }
   std::shared_ptr<const gamma_gamma_state> st = make_gamma_gamma_state(customers);
