@@ -1,16 +1,18 @@
-// One run of the wasm engine under node for scripts/bench (a process of its own, so its peak
-// memory is its own): node wasm-node.mjs LOUPE_JS FILE OPTIONS_JSON
+// One run of the wasm engine under node for scripts/bench and scripts/profile-wasm (a process of
+// its own, so its peak memory is its own): node wasm-node.mjs LOUPE_JS FILE OPTIONS_JSON [warm]
 // Feeds the file in 1 MiB chunks exactly as the page's worker feeds a File, then asks for the
 // report. Prints {init, ingest, report_seconds, total (seconds), peak_rss_mb, rows, report} as JSON.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { loadLoupe } from '../node/load.mjs';
 
-const [loupeJs, file, options = '{}'] = process.argv.slice(2);
+const [loupeJs, file, options = '{}', warm] = process.argv.slice(2);
 const CHUNK = 1 << 20;
 
 const t0 = performance.now();
 const M = await loadLoupe(dirname(resolve(loupeJs)));
+// With a 4th argument `warm`: the page's warm-up first (web/warm-up.js), untimed.
+if (warm === 'warm') await (await import('../../web/warm-up.js')).warmUp(M, () => false);
 const t1 = performance.now();
 const s = new M.Session();
 const fd = openSync(file, 'r');

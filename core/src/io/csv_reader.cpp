@@ -814,9 +814,9 @@ void csv_reader::end_record(const char* rec) {
     const field_span& f = fields_[i];
     if (f.begin == f.end) continue;
     if (f.kind != field_kind::escaped) [[likely]] {
-      out_.set(columns_[i], rec + f.begin, f.end - f.begin);
+      out_.set(columns_[i], rec + f.begin, f.end - f.begin);  // no string_view: see set()
     } else {
-      out_.set(columns_[i], unescape({rec + f.begin, f.end - f.begin}));
+      out_.set(columns_[i], field_text(rec, f));
     }
   }
   out_.end_row(record_line_);
