@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kpi/session.h"
+#include "kpi/threads.h"
 
 namespace {
 
@@ -17,7 +18,8 @@ constexpr const char* USAGE =
     "       loupe report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--granularity "
     "day|week|month|quarter|year]\n"
     "                    [--lifespan-years N] [--customers] [--csat-max N] [--ces-max N]\n"
-    "                    [--kind FILE=KIND] [--map FILE:ROLE=COLUMN] [--pretty] FILE...\n";
+    "                    [--kind FILE=KIND] [--map FILE:ROLE=COLUMN] [--pretty] FILE...\n"
+    "Either takes --threads 1|2: the threads the engine may use (default 2 on two cores or more).\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "loupe: %s\n", message.c_str());
@@ -70,6 +72,11 @@ int main(int argc, char** argv) {
     auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (a == "--pretty") {
       pretty = true;
+    } else if (a == "--threads") {
+      const char* v = next();
+      const int n = v ? std::atoi(v) : 0;
+      if (n != 1 && n != 2) return fail("--threads needs 1 or 2");
+      kpi::set_threads(static_cast<unsigned>(n));
     } else if (a == "--customers") {
       options.customers = true;
     } else if (a == "--from" || a == "--to") {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kpi/session.h"
+#include "kpi/threads.h"
 
 namespace {
 
@@ -95,6 +96,8 @@ double heap_in_use() { return static_cast<double>(mallinfo().uordblks); }
 
 EMSCRIPTEN_BINDINGS(loupe) {
   emscripten::function("heapInUse", &heap_in_use);
+  // Threads the engine uses: 2 in the threaded build (loupe-mt) on two cores or more, else 1.
+  emscripten::function("threads", &kpi::threads);
   emscripten::class_<js_session>("Session")
       .constructor<>()
       .function("open", &js_session::open)

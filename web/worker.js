@@ -29,28 +29,54 @@ const cancelled = new Set();
 const reading = new Set();
 
 /** Compiles and instantiates the engine as its bytes arrive (streaming) when the host says it is wasm. */
-async function instantiate(response, imports) {
+async function instantiate(response, imports, name) {
   const res = await response;
-  if (!res.ok) throw new Error(`the engine (gen/loupe.wasm) is missing: HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`the engine (gen/${name}.wasm) is missing: HTTP ${res.status}`);
   if ((res.headers.get('Content-Type') || '').startsWith('application/wasm')) return WebAssembly.instantiateStreaming(res, imports);
   return WebAssembly.instantiate(await res.arrayBuffer(), imports);
+}
+
+// The threaded engine (gen/loupe-mt.*: the same engine, with a second thread for work that
+// splits, see core's kpi/threads.h) needs memory shared between threads, which a page has only
+// when it is cross-origin isolated (scripts/serve and the site's _headers send COOP and COEP).
+// Elsewhere (the widget in a store's admin page, a host without those headers) and when the
+// threaded engine fails to load, the single-threaded one (gen/loupe.*).
+const THREADED = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+
+/** The engine's module: `threaded` or not, its glue and wasm fetched together. */
+async function loadEngine(threaded) {
+  const name = threaded ? 'loupe-mt' : 'loupe';
+  // The wasm fetch starts with the glue's, not once the glue has loaded and asks for it.
+  const response = fetch(new URL(`./gen/${name}.wasm`, import.meta.url));
+  response.catch(() => {}); // reported by instantiate()
+  const { default: createLoupe } = await (threaded ? import('./gen/loupe-mt.js') : import('./gen/loupe.js'));
+  let fail;
+  const failed = new Promise((_, reject) => (fail = reject));
+  return Promise.race([failed, createLoupe({
+    instantiateWasm(imports, receive) {
+      instantiate(response, imports, name).then(({ instance, module }) => receive(instance, module), fail);
+      return {};
+    },
+  })]);
 }
 
 /** The one Session, once the engine is instantiated; rejects if the engine cannot load. */
 function engine() {
   starting ??= (async () => {
-    // The wasm fetch starts with the glue's, not once the glue has loaded and asks for it.
-    const response = fetch(new URL('./gen/loupe.wasm', import.meta.url));
-    response.catch(() => {}); // reported by instantiate()
-    const { default: createLoupe } = await import('./gen/loupe.js');
-    let fail;
-    const failed = new Promise((_, reject) => (fail = reject));
-    const M = await Promise.race([failed, createLoupe({
-      instantiateWasm(imports, receive) {
-        instantiate(response, imports).then(({ instance, module }) => receive(instance, module), fail);
-        return {};
-      },
-    })]);
+    let M = null;
+    if (THREADED) {
+      try {
+        M = await loadEngine(true);
+        self.loupeEngine = 'threaded';
+      } catch (e) {
+        console.warn(`Loupe: the threaded engine did not load (${(e && e.message) || e}); using the single-threaded one`);
+      }
+    }
+    if (!M) {
+      M = await loadEngine(false);
+      self.loupeEngine = 'single';
+    }
+    self.loupeThreads = M.threads(); // for the tests and the bench
     engineModule = M;
     return new M.Session();
   })();

@@ -1,5 +1,7 @@
 #include "kpi/table.h"
 
+#include "kpi/threads.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -1179,164 +1181,23 @@ table table_builder::finish() {
     c.pool.compact();  // nothing is interned past this point but by intern_entries
   }
   const size_t n = t.lines.size();
-  for (size_t col = 0; col < cols_.size(); ++col) {
-    column& c = cols_[col];
-    if (direct_[col].p == phase::direct) {
-      if (finish_direct(c, direct_[col])) {
-        t.columns.push_back(std::move(c));
-        continue;
-      }
-    }
-    if (deferred_[col].on) {
-      intern_entries(c, deferred_[col].bytes, deferred_[col].ends);
-      deferred_[col] = deferred_cells();
-    }
-    {
-      // Count how many rows hold each distinct value: inference is weighted by rows but
-      // runs once per distinct value, which is what makes typing a 5M-row file cheap.
-      std::vector<uint32_t> counts(c.pool.size(), 0);
-      for (uint32_t code : c.codes) ++counts[code];
-      // Not reserved: with the shapes grouped, a column of ids or timestamps gives a few
-      // values for many codes.
-      std::vector<std::string_view> values;
-      std::vector<uint32_t> value_counts;
-      // Values of one cell_shape count alike (see table_builder): each shape goes in once,
-      // weighted by all of its rows, which spares a column of ids or timestamps a full
-      // inference per value. The reference builder (direct off) looks at every value.
-      struct shape_group {
-        cell_shape shape;
-        std::string_view first;
-        uint32_t rows;
-      };
-      std::vector<shape_group> groups;
-      constexpr size_t MAX_GROUPS = 8;
-      size_t last = MAX_GROUPS;  // the group of the value before, if any
-      for (uint32_t code = 1; code < c.pool.size(); ++code) {
-        const std::string_view v = c.pool.get(code);
-        if (direct_on_ && counts[code] > 0) {
-          // Ids come in runs of one shape. A number shape reads exactly the values whose
-          // shape it is, so reading one spares working out its shape and comparing.
-          int64_t k;
-          if (last < groups.size() && groups[last].shape.k == cell_shape::kind::number &&
-              groups[last].shape.read_scaled(v, k)) {
-            groups[last].rows += counts[code];
-            continue;
-          }
-          cell_shape shape = cell_shape::of(v);
-          last = MAX_GROUPS;
-          if (shape.k != cell_shape::kind::none) {
-            auto g = std::find_if(groups.begin(), groups.end(),
-                                  [&](const shape_group& x) { return x.shape == shape; });
-            if (g != groups.end()) {
-              g->rows += counts[code];
-              last = static_cast<size_t>(g - groups.begin());
-              continue;
-            }
-            if (groups.size() < MAX_GROUPS) {
-              groups.push_back({std::move(shape), v, counts[code]});
-              last = groups.size() - 1;
-              continue;
-            }
-          }
-        }
-        values.push_back(v);
-        value_counts.push_back(counts[code]);
-      }
-      for (const shape_group& g : groups) {
-        values.push_back(g.first);
-        value_counts.push_back(g.rows);
-      }
-      c.format = infer_format(c.name, values, value_counts);
-    }
-
-    if (c.is_number() || c.is_date()) {
-      const bool dates = c.is_date();
-      if (dates) {
-        c.times.reserve(n);
-      } else {
-        c.numbers.reserve(n);
-      }
-      auto bad_at = [&](size_t r) {
-        ++c.bad;
-        if (c.bad_rows.size() < MAX_BAD_ROWS) c.bad_rows.push_back(static_cast<uint32_t>(r));
-      };
-      if (size_t(c.pool.size()) * 4 > n * 3) {
-        // Nearly every value distinct (ids, timestamps): convert row by row, which costs
-        // about as much and needs no per-value table. With '.' as the mark, a number shape
-        // reads what parse_number reads, and faster: tried first, in the shape of the last
-        // value that had one, until 16 values in a row have none (ids of 8 digits or more).
-        // The reference builder (direct off) parses every value.
-        cell_shape shape;
-        shape.k = cell_shape::kind::number;
-        bool by_shape = direct_on_ && c.format.decimal_mark != ',';
-        int shapeless = 0;
-        for (size_t r = 0; r < n; ++r) {
-          const uint32_t code = c.codes[r];
-          if (dates) {
-            std::optional<int64_t> v;
-            if (code != 0 && !(v = parse_time(c.pool.get(code), c.format))) bad_at(r);
-            c.times.push_back(v ? *v : MISSING_TIME);
-          } else if (code == 0) {
-            c.numbers.push_missing();
-          } else {
-            const std::string_view s = c.pool.get(code);
-            double x;
-            if (by_shape && shape.read_number(s, x)) {
-              c.numbers.push_back(x);
-            } else if (const std::optional<double> v = parse_number(s, c.format.decimal_mark)) {
-              c.numbers.push_back(*v);
-              if (by_shape) {
-                const cell_shape now = cell_shape::of(s);
-                if (now.k == cell_shape::kind::number) {
-                  shape = now;
-                  shapeless = 0;
-                } else if (++shapeless == 16) {
-                  by_shape = false;
-                }
-              }
-            } else {
-              bad_at(r);
-              c.numbers.push_missing();
-            }
-          }
-        }
-      } else {
-        // Convert each distinct value once, then spread to rows.
-        std::vector<double> num_of;
-        std::vector<int64_t> time_of;
-        std::vector<uint8_t> ok(c.pool.size(), 0);
-        if (dates) {
-          time_of.assign(c.pool.size(), MISSING_TIME);
-        } else {
-          num_of.assign(c.pool.size(), std::numeric_limits<double>::quiet_NaN());
-        }
-        for (uint32_t code = 1; code < c.pool.size(); ++code) {
-          if (dates) {
-            if (auto v = parse_time(c.pool.get(code), c.format)) {
-              time_of[code] = *v;
-              ok[code] = 1;
-            }
-          } else if (auto v = parse_number(c.pool.get(code), c.format.decimal_mark)) {
-            num_of[code] = *v;
-            ok[code] = 1;
-          }
-        }
-        ok[0] = 1;  // empty cells are missing, not bad
-        for (size_t r = 0; r < n; ++r) {
-          const uint32_t code = c.codes[r];
-          if (dates) {
-            c.times.push_back(time_of[code]);
-          } else if (code == 0 || !ok[code]) {
-            c.numbers.push_missing();
-          } else {
-            c.numbers.push_back(num_of[code]);
-          }
-          if (!ok[code]) bad_at(r);
-        }
-      }
-    }
-    t.columns.push_back(std::move(c));
+  // Each column is typed and converted on its own, so a big table's columns go on two threads
+  // where there are two (kpi/threads.h), the costliest first: one of many distinct values,
+  // interned only now (ids: intern_entries), then one interned while read, then one read
+  // directly.
+  if (n >= PARALLEL_FINISH_ROWS) {
+    std::vector<size_t> order(cols_.size());
+    for (size_t col = 0; col < order.size(); ++col) order[col] = col;
+    auto cost = [&](size_t col) {
+      return deferred_[col].on ? 2 : direct_[col].p == phase::direct ? 0 : 1;
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return cost(a) > cost(b); });
+    detail::for_each_index(order.size(), [&](size_t i) { finish_column(order[i], n); });
+  } else {
+    for (size_t col = 0; col < cols_.size(); ++col) finish_column(col, n);
   }
+  for (column& c : cols_) t.columns.push_back(std::move(c));
   cols_.clear();
   deferred_.clear();
   direct_.clear();
@@ -1345,6 +1206,163 @@ table table_builder::finish() {
   pending_kind_.clear();
   touched_.clear();
   return t;
+}
+
+// finish() of one column: types it and fills its packed array. Touches only the column's
+// own state (cols_[col], deferred_[col], direct_[col]), so columns can finish side by side.
+void table_builder::finish_column(size_t col, size_t n) {
+  column& c = cols_[col];
+  if (direct_[col].p == phase::direct) {
+    if (finish_direct(c, direct_[col])) return;
+  }
+  if (deferred_[col].on) {
+    intern_entries(c, deferred_[col].bytes, deferred_[col].ends);
+    deferred_[col] = deferred_cells();
+  }
+  {
+    // Count how many rows hold each distinct value: inference is weighted by rows but
+    // runs once per distinct value, which is what makes typing a 5M-row file cheap.
+    std::vector<uint32_t> counts(c.pool.size(), 0);
+    for (uint32_t code : c.codes) ++counts[code];
+    // Not reserved: with the shapes grouped, a column of ids or timestamps gives a few
+    // values for many codes.
+    std::vector<std::string_view> values;
+    std::vector<uint32_t> value_counts;
+    // Values of one cell_shape count alike (see table_builder): each shape goes in once,
+    // weighted by all of its rows, which spares a column of ids or timestamps a full
+    // inference per value. The reference builder (direct off) looks at every value.
+    struct shape_group {
+      cell_shape shape;
+      std::string_view first;
+      uint32_t rows;
+    };
+    std::vector<shape_group> groups;
+    constexpr size_t MAX_GROUPS = 8;
+    size_t last = MAX_GROUPS;  // the group of the value before, if any
+    for (uint32_t code = 1; code < c.pool.size(); ++code) {
+      const std::string_view v = c.pool.get(code);
+      if (direct_on_ && counts[code] > 0) {
+        // Ids come in runs of one shape. A number shape reads exactly the values whose
+        // shape it is, so reading one spares working out its shape and comparing.
+        int64_t k;
+        if (last < groups.size() && groups[last].shape.k == cell_shape::kind::number &&
+            groups[last].shape.read_scaled(v, k)) {
+          groups[last].rows += counts[code];
+          continue;
+        }
+        cell_shape shape = cell_shape::of(v);
+        last = MAX_GROUPS;
+        if (shape.k != cell_shape::kind::none) {
+          auto g = std::find_if(groups.begin(), groups.end(),
+                                [&](const shape_group& x) { return x.shape == shape; });
+          if (g != groups.end()) {
+            g->rows += counts[code];
+            last = static_cast<size_t>(g - groups.begin());
+            continue;
+          }
+          if (groups.size() < MAX_GROUPS) {
+            groups.push_back({std::move(shape), v, counts[code]});
+            last = groups.size() - 1;
+            continue;
+          }
+        }
+      }
+      values.push_back(v);
+      value_counts.push_back(counts[code]);
+    }
+    for (const shape_group& g : groups) {
+      values.push_back(g.first);
+      value_counts.push_back(g.rows);
+    }
+    c.format = infer_format(c.name, values, value_counts);
+  }
+
+  if (c.is_number() || c.is_date()) {
+    const bool dates = c.is_date();
+    if (dates) {
+      c.times.reserve(n);
+    } else {
+      c.numbers.reserve(n);
+    }
+    auto bad_at = [&](size_t r) {
+      ++c.bad;
+      if (c.bad_rows.size() < MAX_BAD_ROWS) c.bad_rows.push_back(static_cast<uint32_t>(r));
+    };
+    if (size_t(c.pool.size()) * 4 > n * 3) {
+      // Nearly every value distinct (ids, timestamps): convert row by row, which costs
+      // about as much and needs no per-value table. With '.' as the mark, a number shape
+      // reads what parse_number reads, and faster: tried first, in the shape of the last
+      // value that had one, until 16 values in a row have none (ids of 8 digits or more).
+      // The reference builder (direct off) parses every value.
+      cell_shape shape;
+      shape.k = cell_shape::kind::number;
+      bool by_shape = direct_on_ && c.format.decimal_mark != ',';
+      int shapeless = 0;
+      for (size_t r = 0; r < n; ++r) {
+        const uint32_t code = c.codes[r];
+        if (dates) {
+          std::optional<int64_t> v;
+          if (code != 0 && !(v = parse_time(c.pool.get(code), c.format))) bad_at(r);
+          c.times.push_back(v ? *v : MISSING_TIME);
+        } else if (code == 0) {
+          c.numbers.push_missing();
+        } else {
+          const std::string_view s = c.pool.get(code);
+          double x;
+          if (by_shape && shape.read_number(s, x)) {
+            c.numbers.push_back(x);
+          } else if (const std::optional<double> v = parse_number(s, c.format.decimal_mark)) {
+            c.numbers.push_back(*v);
+            if (by_shape) {
+              const cell_shape now = cell_shape::of(s);
+              if (now.k == cell_shape::kind::number) {
+                shape = now;
+                shapeless = 0;
+              } else if (++shapeless == 16) {
+                by_shape = false;
+              }
+            }
+          } else {
+            bad_at(r);
+            c.numbers.push_missing();
+          }
+        }
+      }
+    } else {
+      // Convert each distinct value once, then spread to rows.
+      std::vector<double> num_of;
+      std::vector<int64_t> time_of;
+      std::vector<uint8_t> ok(c.pool.size(), 0);
+      if (dates) {
+        time_of.assign(c.pool.size(), MISSING_TIME);
+      } else {
+        num_of.assign(c.pool.size(), std::numeric_limits<double>::quiet_NaN());
+      }
+      for (uint32_t code = 1; code < c.pool.size(); ++code) {
+        if (dates) {
+          if (auto v = parse_time(c.pool.get(code), c.format)) {
+            time_of[code] = *v;
+            ok[code] = 1;
+          }
+        } else if (auto v = parse_number(c.pool.get(code), c.format.decimal_mark)) {
+          num_of[code] = *v;
+          ok[code] = 1;
+        }
+      }
+      ok[0] = 1;  // empty cells are missing, not bad
+      for (size_t r = 0; r < n; ++r) {
+        const uint32_t code = c.codes[r];
+        if (dates) {
+          c.times.push_back(time_of[code]);
+        } else if (code == 0 || !ok[code]) {
+          c.numbers.push_missing();
+        } else {
+          c.numbers.push_back(num_of[code]);
+        }
+        if (!ok[code]) bad_at(r);
+      }
+    }
+  }
 }
 
 // Types a directly read column from its other cells and its shape's first cell standing for

@@ -20,9 +20,9 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
  * The serve script builds the wasm engine (incremental), copies it and ECharts into web/gen
  * and writes the demo store. LOUPE_NO_BUILD=1 skips the wasm build (serve what is built).
  */
-export function startServer({ build = !process.env.LOUPE_NO_BUILD } = {}) {
+export function startServer({ build = !process.env.LOUPE_NO_BUILD, args: extra = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const args = build ? [] : ['--no-build'];
+    const args = [...(build ? [] : ['--no-build']), ...extra];
     const child = spawn(join(ROOT, 'scripts/serve'), args, {
       cwd: ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,14 +61,14 @@ export async function launch() {
 }
 
 /**
- * For a test file: starts scripts/serve and Chromium before its tests (then runs `setup`, if
- * given, with both running) and stops both after them. Returns {server, browser}, filled in
- * once started.
+ * For a test file: starts scripts/serve (with `serveArgs`) and Chromium before its tests (then
+ * runs `setup`, if given, with both running) and stops both after them. Returns {server,
+ * browser}, filled in once started.
  */
-export function useSite(setup) {
+export function useSite(setup, { serveArgs = [] } = {}) {
   const site = { server: null, browser: null };
   before(async () => {
-    site.server = await startServer();
+    site.server = await startServer({ args: serveArgs });
     site.browser = await launch();
     if (setup) await setup(site);
   });

@@ -1,15 +1,20 @@
 // Tests for kpi/table.h: the direct reading of number and date columns (cell_shape) gives the
 // same table as interning every cell, whatever the cells hold.
 #include "kpi/table.h"
+#include "kpi/threads.h"
 #include "kpi/values.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 #include <random>
+#include <set>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -958,6 +963,96 @@ TEST(PodVector, AppendCopiesEveryLengthExactly) {
             (std::vector<uint32_t>{1, 2, 3, 0xFFFFFFFFu, 5, 2, 3}));
   words.truncate(3);
   EXPECT_EQ(std::vector<uint32_t>(words.begin(), words.end()), (std::vector<uint32_t>{1, 2, 3}));
+}
+
+// ---- finish() on two threads ----
+
+// for_each_index calls each index once, on the caller's thread and a second one, and hands
+// an exception thrown on either back to the caller.
+TEST(Threads, EachIndexOnceOnTwoThreadsAndExceptionsComeBack) {
+  const unsigned before = threads();
+  set_threads(2);
+  ASSERT_EQ(threads(), 2u);  // native builds have threads
+  std::vector<int> calls(64, 0);
+  std::mutex m;
+  std::set<std::thread::id> ran_on;
+  const auto start = std::chrono::steady_clock::now();
+  detail::for_each_index(calls.size(), [&](size_t i) {
+    {
+      std::lock_guard lock(m);
+      ++calls[i];
+      ran_on.insert(std::this_thread::get_id());
+    }
+    // The first call waits (10 s at most) for the other thread to take an index.
+    while (i == 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+      {
+        std::lock_guard lock(m);
+        if (ran_on.size() == 2) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  EXPECT_EQ(calls, std::vector<int>(64, 1));
+  EXPECT_EQ(ran_on.size(), 2u);
+  EXPECT_TRUE(ran_on.contains(std::this_thread::get_id()));
+  for (size_t throwing : {0u, 5u, 63u}) {
+    EXPECT_THROW(detail::for_each_index(64, [&](size_t i) {
+                   if (i == throwing) throw std::runtime_error("no");
+                 }),
+                 std::runtime_error);
+  }
+  set_threads(1);
+  ran_on.clear();
+  detail::for_each_index(8, [&](size_t) { ran_on.insert(std::this_thread::get_id()); });
+  EXPECT_EQ(ran_on, std::set<std::thread::id>{std::this_thread::get_id()});
+  set_threads(before);
+}
+
+// A big table's columns finish on two threads: the same table as on one, column for column,
+// whatever each column is (ids interned only at finish(), text interned while read, numbers
+// and dates read directly, a number column that turns back into text, noise).
+TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
+  const unsigned before = threads();
+  auto build = [](unsigned n) {
+    set_threads(n);
+    std::mt19937 rng(2026);
+    table_builder b;
+    for (const char* name : {"customer_id", "channel", "total", "created_at", "qty", "note", "paid at"}) {
+      b.add_column(name);
+    }
+    const size_t rows = table_builder::PARALLEL_FINISH_ROWS + 20000;
+    for (size_t r = 0; r < rows; ++r) {
+      b.set(0, "C" + std::to_string(rng() % 60000));  // past DEFER_AFTER distinct values
+      static const char* const CHANNELS[] = {"web", "Marketplace", "", "retail"};
+      b.set(1, CHANNELS[rng() % 4]);
+      b.set(2, random_cell(rng, rng() % 50 == 0 ? 6 : 1));
+      b.set(3, random_cell(rng, rng() % 200 == 0 ? 6 : 3));
+      b.set(4, random_cell(rng, 0));
+      // Numbers for the first rows, then mostly text: read directly, then turned back.
+      b.set(5, r < 5000 ? random_cell(rng, 2) : "note " + std::to_string(rng() % 300));
+      b.set(6, random_cell(rng, 5));
+      b.end_row(r + 2);
+    }
+    return b.finish();
+  };
+  const table one = build(1);
+  const table two = build(2);
+  set_threads(before);
+  ASSERT_EQ(one.lines, two.lines);
+  ASSERT_EQ(one.columns.size(), two.columns.size());
+  for (size_t c = 0; c < one.columns.size(); ++c) {
+    EXPECT_EQ(one.columns[c].name, two.columns[c].name);
+    EXPECT_EQ(one.columns[c].direct(), two.columns[c].direct());
+    EXPECT_EQ(one.columns[c].codes, two.columns[c].codes);
+    EXPECT_EQ(one.columns[c].pool.size(), two.columns[c].pool.size());
+    expect_same_column(one.columns[c], two.columns[c]);
+  }
+  // The columns were of every kind the test means to cover.
+  EXPECT_GT(one.columns[0].pool.size(), size_t{table_builder::DEFER_AFTER});
+  EXPECT_TRUE(one.columns[2].direct());
+  EXPECT_TRUE(one.columns[3].direct());
+  EXPECT_FALSE(one.columns[5].direct());
+  EXPECT_EQ(one.columns[5].format.type, value_type::text);
 }
 
 }  // namespace kpi

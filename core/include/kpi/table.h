@@ -669,6 +669,9 @@ class table_builder {
   // Distinct values after which a column's interning is left to finish() (see
   // deferred_cells): its hash table then no longer fits in the L1/L2 cache.
   static constexpr uint32_t DEFER_AFTER = 32768;
+  // Rows from which finish() types and converts columns on two threads where there are two:
+  // below, starting a thread costs more than it saves.
+  static constexpr size_t PARALLEL_FINISH_ROWS = 65536;
   void discard_row();
   size_t rows() const { return lines_.size(); }
   size_t columns() const { return cols_.size(); }
@@ -719,6 +722,7 @@ class table_builder {
   void defer(size_t col);
   void decide(size_t col);
   void end_cell(size_t col, uint32_t row);
+  void finish_column(size_t col, size_t rows);
   // append(): b's column `from` onto this builder's column `col`.
   void append_column(size_t col, table_builder& b, size_t from);
   // append(): b's column `from`, row by row through set() and end_cell().
