@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
 
+#include "kpi/threads.h"
 #include "voc_report.h"
 
 namespace {
@@ -79,3 +82,37 @@ TEST(PredictedClvReport, CustomersTableOnlyOnRequest) {
 }
 
 }  // namespace
+
+// With 20,000 orders or more the report fits the predicted CLV on a second thread, beside the
+// other KPI families (report.cpp, PARALLEL_REPORT_ORDERS): the same report to the byte as on
+// one thread, the fit included.
+TEST(PredictedClvReport, OnTwoThreadsTheSameReportAsOnOne) {
+  std::mt19937 rng(9);
+  std::ostringstream csv;
+  csv << "order_id,customer_id,created_at,total,channel,product\n";
+  static const char* const CHANNELS[] = {"web", "marketplace", "retail"};
+  for (int i = 0; i < 30000; ++i) {
+    char date[32];
+    std::snprintf(date, sizeof date, "%d-%02d-%02dT%02d:00:00", 2023 + static_cast<int>(rng() % 2),
+                  1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28),
+                  static_cast<int>(rng() % 24));
+    csv << 1000 + i << ",C" << rng() % 9000 << ',' << date << ',' << 10 + rng() % 20000 / 100.0
+        << ',' << CHANNELS[rng() % 3] << ",P" << rng() % 40 << '\n';
+  }
+  const unsigned before = kpi::threads();
+  std::string reports[2];
+  for (unsigned n : {1u, 2u}) {
+    kpi::set_threads(n);
+    ASSERT_EQ(kpi::threads(), n);
+    kpi::session s;
+    s.add("orders.csv", csv.str());
+    kpi::report_options o;
+    o.from = kpi::parse_day("2024-01-01");
+    o.to = kpi::parse_day("2025-01-01");
+    reports[n - 1] = s.report_json(o);
+  }
+  kpi::set_threads(before);
+  EXPECT_EQ(reports[0], reports[1]);
+  EXPECT_NE(reports[1].find("\"predicted_clv\":{\"value\":"), std::string::npos);
+  EXPECT_NE(reports[1].find("\"previous\":"), std::string::npos);
+}

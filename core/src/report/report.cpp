@@ -7,6 +7,7 @@
 
 #include "kpi/detail/report_parts.h"
 #include "kpi/json_writer.h"
+#include "kpi/threads.h"
 #include "simdjson.h"
 
 namespace kpi {
@@ -228,6 +229,10 @@ bool is_first_of_month(int64_t day) {
 }
 
 // The fixed order of KPIs in the document, as METRICS.md lists them.
+// Orders from which the report fits the predicted CLV on a second thread where there is one:
+// below, the fits take less than starting the thread.
+constexpr size_t PARALLEL_REPORT_ORDERS = 20000;
+
 constexpr std::array<std::string_view, 33> KPI_ORDER = {
     "revenue", "orders", "aov", "active_customers", "new_customers",
     "orders_per_active_customer", "repeat_customer_rate", "returning_customer_rate",
@@ -337,24 +342,43 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   model m = build_model(sets, P, prev);
   context ctx{sets, options, m, P, prev, whole_months, {}, {}};
   if (any_date) ctx.series = make_buckets(first_day, last_day, options.gran);
-  if (m.has_orders) {
-    // Every set of buckets the KPI families ask order statistics for, in one pass.
-    std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},
-                                                {before_previous(ctx), prev.from, P.from, P.to},
-                                                clv_window_bounds(P.to),
-                                                clv_window_bounds(prev.to)};
-    if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
-    ctx.prepare_stats(bounds);
-  }
 
-  report_parts parts;
-  sales_kpis(ctx, parts);
-  acquisition_kpis(ctx, parts);
-  retention_kpis(ctx, parts);
-  survey_kpis(ctx, parts);
-  support_kpis(ctx, parts);
-  social_kpis(ctx, parts);
-  predicted_clv_kpi(ctx, parts);
+  // The predicted CLV's fits read only the model's orders and customers' keys, nothing the
+  // other families fill in as they go (the order statistics' memo, the customer index): so
+  // with many orders they run on a second thread where there is one (kpi/threads.h), beside
+  // the other families. Each writes parts of its own.
+  report_parts parts, clv_parts;
+  auto families = [&] {
+    if (m.has_orders) {
+      // Every set of buckets the KPI families ask order statistics for, in one pass.
+      std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},
+                                                  {before_previous(ctx), prev.from, P.from, P.to},
+                                                  clv_window_bounds(P.to),
+                                                  clv_window_bounds(prev.to)};
+      if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
+      ctx.prepare_stats(bounds);
+    }
+    sales_kpis(ctx, parts);
+    acquisition_kpis(ctx, parts);
+    retention_kpis(ctx, parts);
+    survey_kpis(ctx, parts);
+    support_kpis(ctx, parts);
+    social_kpis(ctx, parts);
+  };
+  if (m.orders.size() >= PARALLEL_REPORT_ORDERS) {
+    for_each_index(2, [&](size_t i) {
+      if (i == 0) {
+        predicted_clv_kpi(ctx, clv_parts);  // the longer of the two: first
+      } else {
+        families();
+      }
+    });
+  } else {
+    families();
+    predicted_clv_kpi(ctx, clv_parts);
+  }
+  parts.kpis.merge(clv_parts.kpis);
+  parts.series.merge(clv_parts.series);
 
   json_writer w(pretty);
   w.begin_object();
