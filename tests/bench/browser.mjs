@@ -22,8 +22,10 @@ export function serveBench(mounts) {
       const file = normalize(join(dir, path.slice(prefix.length)));
       if (file !== dir && !file.startsWith(dir + sep)) break;
       if (!existsSync(file) || !statSync(file).isFile()) break;
+      // Cross-origin isolated, as scripts/serve serves the page: the threaded engine needs it.
       res.writeHead(200, { 'Content-Type': MIME[extname(file)] || 'application/octet-stream',
-        'Content-Length': statSync(file).size, 'Cache-Control': 'no-store' });
+        'Content-Length': statSync(file).size, 'Cache-Control': 'no-store',
+        'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
       createReadStream(file).pipe(res);
       return;
     }
@@ -127,10 +129,11 @@ async function newPage(browser, url) {
  * Runs `tools` on each file `runs` times. Returns {file: {tool: [result...]}} where a result is
  * {seconds, init?, kpis?, memory_mb, ...}. `allTime[file]` are the report options of Loupe.
  */
-export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime, log = () => {} }) {
+export async function runBrowser({ files, runs, tools, loupeDir, loupeMtDir, kernel, allTime, log = () => {} }) {
   const bench = await serveBench({
     '/bench/': join(ROOT, 'tests/bench/web'),
     '/loupe/': loupeDir,
+    ...(loupeMtDir ? { '/loupe-mt/': loupeMtDir } : {}),
     '/kernel/': kernel.dir,
     '/node_modules/': join(ROOT, 'node_modules'),
     '/web/': join(ROOT, 'web'),
@@ -152,8 +155,9 @@ export async function runBrowser({ files, runs, tools, loupeDir, kernel, allTime
           if (results[file][tool].some((r) => r.error)) continue;  // failed once: not again
           const r = tool === 'page'
             ? await pageRun(browser, site.url, file, allTime[file])
-            : await benchRun(browser, `${bench.url}/bench/index.html`, file, tool, {
-              kernelUrl: `/kernel/${kernel.name}`, loupeUrl: '/loupe/loupe.js', report: allTime[file],
+            : await benchRun(browser, `${bench.url}/bench/index.html`, file, tool === 'loupe-mt' ? 'loupe' : tool, {
+              kernelUrl: `/kernel/${kernel.name}`, report: allTime[file],
+              loupeUrl: tool === 'loupe-mt' ? '/loupe-mt/loupe-mt.js' : '/loupe/loupe.js',
             });
           log(`  browser ${tool} ${file.split('/').pop()} run ${i + 1}: ${r.error ? `FAILED ${r.error.split('\n')[0]}` : `${r.seconds.toFixed(3)} s, +${Math.round(r.memory_mb)} MB`}`);
           results[file][tool].push(r);

@@ -63,6 +63,7 @@ async function loupe(file, loupeUrl, options) {
   return {
     init: (w0 - t0) / 1000, warm_up: (t1 - w0) / 1000, ingest: (t2 - t1) / 1000, finish: (t2 - f0) / 1000,
     report_seconds: (t3 - t2) / 1000, seconds: (t3 - t1) / 1000, read_restarts: self.loupeReadRestarts || 0,
+    threads: M.threads(),
     rows: info.rows, error: info.error || report.error || '', kpis: report.error ? null : fromLoupeReport(report),
   };
 }
