@@ -29,10 +29,11 @@ function data() {
   return { file, native };
 }
 
-async function run(url) {
+async function run(url, { before, expectedErrors = null } = {}) {
   const { file, native } = data();
   const s = await openPage(site.browser, url);
   try {
+    if (before) await before(s);
     await s.page.goto(url);
     await s.page.evaluate(() => window.loupePageReady);
     await s.page.getByLabel('Choose files').setInputFiles([file]);
@@ -52,7 +53,7 @@ async function run(url) {
       assert.equal(out.values[id], want, `${id}: page ${out.values[id]} vs CLI ${want} (${k.status})`);
     }
     assert.deepEqual(s.foreign, []);
-    assert.deepEqual(s.errors, []);
+    assert.deepEqual(s.errors.filter((e) => !expectedErrors?.test(e)), []);
     return out;
   } finally {
     await s.context.close();
@@ -74,5 +75,16 @@ test('without isolation the page reads with the single-threaded engine: the same
   assert.equal(r.engine, 'single');
   assert.equal(r.threads, 1);
   assert.deepEqual(r.workers, ['worker.js']);
+  assert.equal(r.rows, 100000);
+});
+
+test('an isolated page whose threaded engine fails to load reads with the single-threaded one', async () => {
+  const r = await run(site.server.url, {
+    before: (s) => s.context.route(/\/gen\/loupe-mt\.wasm$/, (route) => route.fulfill({ status: 404, body: 'gone' })),
+    expectedErrors: /404/,  // the failed fetch, as the console reports it
+  });
+  assert.equal(r.isolated, true);
+  assert.equal(r.engine, 'single');
+  assert.equal(r.threads, 1);
   assert.equal(r.rows, 100000);
 });
