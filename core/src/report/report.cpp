@@ -228,11 +228,11 @@ bool is_first_of_month(int64_t day) {
   return d == 1;
 }
 
-// The fixed order of KPIs in the document, as METRICS.md lists them.
 // Orders from which the report fits the predicted CLV on a second thread where there is one:
 // below, the fits take less than starting the thread.
 constexpr size_t PARALLEL_REPORT_ORDERS = 20000;
 
+// The fixed order of KPIs in the document, as METRICS.md lists them.
 constexpr std::array<std::string_view, 33> KPI_ORDER = {
     "revenue", "orders", "aov", "active_customers", "new_customers",
     "orders_per_active_customer", "repeat_customer_rate", "returning_customer_rate",
