@@ -19,7 +19,8 @@ function readStall(read) {
   return read;
 }
 
-async function* plainChunks(stream) {
+/** A stream's chunks as its default reader hands them out: a new chunk per read. */
+export async function* plainChunks(stream) {
   const reader = stream.getReader();
   try {
     for (;;) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,6 +20,7 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
  * Starts scripts/serve with PORT=0 and resolves {url, stop} once it prints its address.
  * The serve script builds the wasm engine (incremental), copies it and ECharts into web/gen
  * and writes the demo store. LOUPE_NO_BUILD=1 skips the wasm build (serve what is built).
+ * `args` go to scripts/serve as well (e.g. --no-isolation).
  */
 export function startServer({ build = !process.env.LOUPE_NO_BUILD, args: extra = [] } = {}) {
   return new Promise((resolve, reject) => {
@@ -61,14 +63,14 @@ export async function launch() {
 }
 
 /**
- * For a test file: starts scripts/serve (with `serveArgs`) and Chromium before its tests (then
- * runs `setup`, if given, with both running) and stops both after them. Returns {server,
- * browser}, filled in once started.
+ * For a test file: starts scripts/serve and Chromium before its tests (then runs `setup`, if
+ * given, with both running) and stops both after them. Returns {server, browser}, filled in
+ * once started.
  */
-export function useSite(setup, { serveArgs = [] } = {}) {
+export function useSite(setup) {
   const site = { server: null, browser: null };
   before(async () => {
-    site.server = await startServer({ args: serveArgs });
+    site.server = await startServer();
     site.browser = await launch();
     if (setup) await setup(site);
   });
@@ -153,6 +155,26 @@ export async function warmUpEnds(page, workers = 1) {
 /** {kpiId: value string} of every card on the page. */
 export function cardValues(page) {
   return page.$$eval('[data-kpi]', (els) => Object.fromEntries(els.map((e) => [e.dataset.kpi, e.dataset.value])));
+}
+
+/** A card's data-value for a KPI of the CLI's report: its value, or '' when it has none. */
+export const cliCardValue = (k) => (k.status === 'ok' && k.value !== null && k.value !== undefined ? String(k.value) : '');
+
+/**
+ * Asserts that every KPI of the CLI's report `native` shows on the page's cards `values` (see
+ * cardValues) as the CLI has it: numbers to `tolerance` relative (0: as written), the rest as
+ * written.
+ */
+export function expectCliCards(values, native, { tolerance = 0 } = {}) {
+  for (const [id, k] of Object.entries(native.kpis)) {
+    const want = cliCardValue(k);
+    if (tolerance > 0 && typeof k.value === 'number' && want !== '') {
+      const tol = tolerance * Math.max(1, Math.abs(k.value));
+      assert.ok(Math.abs(Number(values[id]) - k.value) <= tol, `${id}: page ${values[id]} vs CLI ${want}`);
+    } else {
+      assert.equal(values[id], want, `${id}: page ${values[id]} vs CLI ${want} (${k.status})`);
+    }
+  }
 }
 
 /** Runs build/loupe (the native CLI; LOUPE_CLI overrides) and returns its parsed JSON output. */

@@ -6,12 +6,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { useSite, openPage, waitForReport, cardValues, nativeReport, demoDir, tmp, ROOT } from './harness.mjs';
+import { useSite, openPage, waitForReport, cardValues, nativeReport, expectCliCards, demoDir, tmp, ROOT } from './harness.mjs';
 
 const site = useSite();
-
-/** Expected data-value of a card from a report KPI. */
-const expected = (k) => (k.status === 'ok' && k.value !== null && k.value !== undefined ? String(k.value) : '');
 
 async function compare(files) {
   const native = nativeReport(files);
@@ -22,9 +19,7 @@ async function compare(files) {
     await waitForReport(s.page);
     const values = await cardValues(s.page);
     assert.deepEqual(Object.keys(values).sort(), Object.keys(native.kpis).sort(), 'the page shows other KPIs than the CLI reports');
-    for (const [id, k] of Object.entries(native.kpis)) {
-      assert.equal(values[id], expected(k), `${id}: page ${values[id]} vs CLI ${expected(k)} (${k.status})`);
-    }
+    expectCliCards(values, native);
     const page = await s.page.evaluate(() => window.loupe.report);
     assert.deepEqual(page.period, native.period);
     assert.deepEqual(page.previous, native.previous);
@@ -103,21 +98,12 @@ test('a 5 MB file read through one reused buffer and through plain chunks: the s
   assert.deepEqual(plain.readers, { byob: 0, plain: 1 });
   assert.deepEqual(plain.values, byob.values);
   assert.deepEqual(Object.keys(byob.values).sort(), Object.keys(native.kpis).sort());
-  for (const [id, k] of Object.entries(native.kpis)) {
-    const want = expected(k);
-    const got = byob.values[id];
-    if (typeof k.value === 'number' && want !== '') {
-      const tol = 1e-12 * Math.max(1, Math.abs(k.value));
-      assert.ok(Math.abs(Number(got) - k.value) <= tol, `${id}: page ${got} vs CLI ${want}`);
-    } else {
-      assert.equal(got, want, `${id}: page ${got} vs CLI ${want} (${k.status})`);
-    }
-  }
+  expectCliCards(byob.values, native, { tolerance: 1e-12 });
   assert.ok(Number(byob.values.orders) > 0);
 });
 
 test('a read that stalls is given up and the file read on from where it stopped: the same cards', async () => {
-  // Chromium's BYOB read of a File's stream can stall for good (web/worker.js, chunks); the
+  // Chromium's BYOB read of a File's stream can stall for good (web/file-chunks.js); the
   // worker's hook makes the 3rd read of this 5 MB file stall the same way.
   const file = join(tmp(), 'orders_60k_stall.csv');
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-orders.mjs'), '60000', file], { encoding: 'utf8' });
@@ -136,15 +122,7 @@ test('a read that stalls is given up and the file read on from where it stopped:
     assert.equal(inspect.rows + inspect.skipped, 60000);
     assert.equal(inspect.bytes, statSync(file).size);
     const values = await cardValues(s.page);
-    for (const [id, k] of Object.entries(native.kpis)) {
-      const want = expected(k);
-      if (typeof k.value === 'number' && want !== '') {
-        const tol = 1e-12 * Math.max(1, Math.abs(k.value));
-        assert.ok(Math.abs(Number(values[id]) - k.value) <= tol, `${id}: page ${values[id]} vs CLI ${want}`);
-      } else {
-        assert.equal(values[id], want, `${id}: page ${values[id]} vs CLI ${want} (${k.status})`);
-      }
-    }
+    expectCliCards(values, native, { tolerance: 1e-12 });
     assert.deepEqual(s.foreign, []);
     assert.deepEqual(s.errors, []);
   } finally {

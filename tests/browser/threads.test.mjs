@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useSite, startServer, openPage, waitForReport, cardValues, nativeReport, tmp, ROOT } from './harness.mjs';
+import { useSite, startServer, openPage, waitForReport, cardValues, nativeReport, expectCliCards, tmp, ROOT } from './harness.mjs';
 
 const site = useSite(async (s) => {
   s.plain = await startServer({ args: ['--no-isolation'] });
@@ -48,10 +48,7 @@ async function run(url, { before, expectedErrors = null } = {}) {
       rows: await s.page.evaluate(() => window.loupe.fileList()[0].inspect.rows),
     };
     assert.deepEqual(Object.keys(out.values).sort(), Object.keys(native.kpis).sort());
-    for (const [id, k] of Object.entries(native.kpis)) {
-      const want = k.status === 'ok' && k.value !== null && k.value !== undefined ? String(k.value) : '';
-      assert.equal(out.values[id], want, `${id}: page ${out.values[id]} vs CLI ${want} (${k.status})`);
-    }
+    expectCliCards(out.values, native);
     assert.deepEqual(s.foreign, []);
     assert.deepEqual(s.errors.filter((e) => !expectedErrors?.test(e)), []);
     return out;

@@ -3,18 +3,11 @@
 // (web/warm-up.js, untimed, as the page runs it while idle), then the file read as the page
 // reads it (web/file-chunks.js), each chunk fed to a wasm Session, then finish() and report().
 import { fromLoupeReport } from './kpis.js';
-import { fileChunks } from '/web/file-chunks.js';
+import { fileChunks, plainChunks } from '/web/file-chunks.js';
 import { warmUp } from '/web/warm-up.js';
 
 // File.stream() as the browser hands it out: a new chunk per read (the hardware reference).
-async function* chunks(file) {
-  const reader = file.stream().getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
-  }
-}
+const chunks = (file) => plainChunks(file.stream());
 
 // File -> chunks -> copied into wasm memory -> SIMD newline count (tests/bench/newline.c).
 async function reference(file, kernelUrl, mode) {
