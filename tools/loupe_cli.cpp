@@ -2,6 +2,8 @@
 //   loupe inspect FILE...            what the engine understood of each file (JSON)
 //   loupe report [options] FILE...   the KPI report (JSON)
 // Files are streamed in chunks, exactly as the page feeds them to the wasm module.
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -26,7 +28,24 @@ int fail(const std::string& message) {
   return 2;
 }
 
-// Streams a file into the session; returns an error message or "".
+constexpr size_t CHUNK = 1 << 20;
+
+// Where the later part of a file of `size` bytes read in two parts begins (see
+// kpi::session::start_second): the first line start from SECOND_AT of it, or 0 for none
+// within a chunk from there.
+uint64_t second_part_at(std::FILE* f, uint64_t size) {
+  const auto at = static_cast<uint64_t>(static_cast<double>(size) * kpi::session::SECOND_AT);
+  if (std::fseek(f, static_cast<long>(at), SEEK_SET) != 0) return 0;
+  std::vector<char> probe(CHUNK);
+  const size_t n = std::fread(probe.data(), 1, probe.size(), f);
+  const void* lf = std::memchr(probe.data(), '\n', n);
+  if (!lf) return 0;
+  const uint64_t split = at + static_cast<uint64_t>(static_cast<const char*>(lf) - probe.data()) + 1;
+  return split < size && std::fseek(f, static_cast<long>(split), SEEK_SET) == 0 ? split : 0;
+}
+
+// Streams a file into the session; returns an error message or "". A big CSV file is read in
+// two parts at once, as the page's worker reads it where the engine has two threads.
 std::string read_file(kpi::session& s, const std::string& path, int& id) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return "cannot open " + path + ": " + std::strerror(errno);
@@ -34,10 +53,62 @@ std::string read_file(kpi::session& s, const std::string& path, int& id) {
   const long size = std::ftell(f);
   std::fseek(f, 0, SEEK_SET);
   id = s.open(path, size > 0 ? static_cast<uint64_t>(size) : 0);
-  std::vector<char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) s.feed(id, {buf.data(), n});
-  const bool read_error = std::ferror(f);
+  std::vector<char> buf(CHUNK);
+  uint64_t fed = 0, end = UINT64_MAX;  // the first part: the bytes before `end`
+  bool eof = false, read_error = false;
+  // Feeds the first part's next chunk; false at its end.
+  auto feed_first = [&] {
+    const size_t n = eof || fed >= end ? 0 : std::fread(buf.data(), 1, std::min<uint64_t>(CHUNK, end - fed), f);
+    if (n == 0) {
+      eof = true;
+      read_error = read_error || std::ferror(f);
+      return false;
+    }
+    fed += n;
+    s.feed(id, {buf.data(), n});
+    return true;
+  };
+  feed_first();
+  std::FILE* part = nullptr;
+  uint64_t part_left = 0;
+  if (size > 0 && static_cast<uint64_t>(size) >= kpi::session::SECOND_FROM &&
+      !s.part_spec(id).empty() && (part = std::fopen(path.c_str(), "rb"))) {
+    const uint64_t split = second_part_at(part, static_cast<uint64_t>(size));
+    if (split > fed && s.start_second(id, static_cast<uint64_t>(size) - split)) {
+      end = split;
+      part_left = static_cast<uint64_t>(size) - split;
+    } else {
+      std::fclose(part);
+      part = nullptr;
+    }
+  }
+  for (;;) {
+    if (part_left > 0 && (eof || s.second_waiting(id) < kpi::session::SECOND_QUEUE)) {
+      std::string chunk(std::min<uint64_t>(CHUNK, part_left), '\0');
+      const size_t n = std::fread(chunk.data(), 1, chunk.size(), part);
+      if (n == 0) {
+        read_error = true;
+        part_left = 0;
+        continue;
+      }
+      chunk.resize(n);
+      part_left -= n;
+      s.feed_second(id, std::move(chunk));
+      continue;
+    }
+    if (!feed_first() && part_left == 0) break;
+  }
+  if (part) {
+    std::fclose(part);
+    // A part that cannot stand: its bytes are read here after all.
+    if (!read_error && !s.take_second(id) && std::fseek(f, static_cast<long>(end), SEEK_SET) == 0) {
+      std::clearerr(f);
+      eof = false;
+      end = UINT64_MAX;
+      while (feed_first()) {
+      }
+    }
+  }
   std::fclose(f);
   if (read_error) return "cannot read " + path;
   s.finish(id);

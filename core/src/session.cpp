@@ -2,14 +2,106 @@
 
 #include <algorithm>
 #include <array>
-#include <stdexcept>
+#include <atomic>
 #include <cctype>
+#include <stdexcept>
+
+#include "kpi/threads.h"
+#if LOUPE_HAS_THREADS
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#endif
 
 #include "kpi/detail/bytes.h"
 #include "kpi/json_writer.h"
 #include "kpi/report.h"
 
 namespace kpi {
+
+// Rows read before the file's row count is estimated from its size.
+constexpr size_t ESTIMATE_AFTER_ROWS = 4096;
+
+namespace {
+
+// Once the first rows are read, makes room for the rows of `size_hint` bytes at their rate
+// (table_builder::reserve): as many rows again per byte still to come, and a little more, so
+// that the arrays are allocated once (an estimate short by a few rows grows them by a
+// quarter). Only a hint: when that much cannot be had at once (a file larger than the
+// memory), the arrays grow as they fill, and run out of memory only if the rows do come.
+void estimate_rows(table_builder& b, bool& reserved, uint64_t size_hint, uint64_t bytes) {
+  const size_t rows = b.rows();
+  if (reserved || size_hint <= bytes || rows < ESTIMATE_AFTER_ROWS) return;
+  reserved = true;
+  const double per_byte = static_cast<double>(rows) / static_cast<double>(bytes);
+  try {
+    b.reserve(static_cast<size_t>(static_cast<double>(size_hint) * per_byte * 1.02) + 1024);
+  } catch (const std::bad_alloc&) {
+  } catch (const std::length_error&) {
+  }
+}
+
+}  // namespace
+
+// The later part of a file read on the second thread (session::start_second). The thread
+// reads the chunks queued by feed_second() into its own builder, until the part's end or a
+// stop; everything it touches but the queue is the caller's again once it is joined.
+struct session::second_part {
+  table_builder builder;
+  std::unique_ptr<reader> rd;
+  uint64_t size = 0, bytes = 0;
+  bool reserved = false;
+  std::string failure;
+  std::atomic<size_t> rows{0};
+#if LOUPE_HAS_THREADS
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<std::string> queue;
+  bool ended = false, stopped = false;
+  std::thread thread;
+
+  void run() {
+    for (;;) {
+      std::string chunk;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return stopped || ended || !queue.empty(); });
+        if (stopped || queue.empty()) break;
+        chunk = std::move(queue.front());
+        queue.pop_front();
+      }
+      cv.notify_all();  // room for feed_second()
+      if (!failure.empty()) continue;  // the caller reads the part itself
+      try {
+        rd->feed(chunk);
+        bytes += chunk.size();
+        estimate_rows(builder, reserved, size, bytes);
+        rows.store(builder.rows(), std::memory_order_relaxed);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+    }
+    if (failure.empty() && !stopped) {
+      try {
+        rd->finish();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+    }
+  }
+  // Waits for the thread: to read what is queued and end the part, or (stop) to leave it.
+  void join(bool stop) {
+    if (!thread.joinable()) return;
+    {
+      std::lock_guard lock(m);
+      (stop ? stopped : ended) = true;
+    }
+    cv.notify_all();
+    thread.join();
+  }
+  ~second_part() { join(true); }
+#endif
+};
 
 struct session::pending {
   std::unique_ptr<dataset> data;
@@ -18,10 +110,8 @@ struct session::pending {
   std::string failure;  // set when reading threw (out of memory): the file is unreadable
   uint64_t size_hint = 0;  // the file's size when known, 0 = unknown
   bool reserved = false;
+  std::unique_ptr<second_part> second;  // its later part, read on the second thread
 };
-
-// Rows read before the file's row count is estimated from its size.
-constexpr size_t ESTIMATE_AFTER_ROWS = 4096;
 
 std::optional<granularity> parse_granularity(std::string_view s) {
   if (s == "day") return granularity::day;
@@ -113,21 +203,7 @@ size_t session::feed(int id, std::string_view chunk) {
   if (!p.failure.empty()) return 0;
   reading(p, [&] {
     p.rd->feed(chunk);
-    const size_t rows = p.builder.rows();
-    if (!p.reserved && p.size_hint > p.data->bytes && rows >= ESTIMATE_AFTER_ROWS) {
-      // As many rows again per byte still to come, and a little more, so that the arrays
-      // are allocated once (an estimate short by a few rows grows them by a quarter).
-      // Only a hint: when that much cannot be had at once (a file larger than the memory),
-      // the arrays grow as they fill, and run out of memory only if the rows do come.
-      p.reserved = true;
-      const double per_byte = static_cast<double>(rows) / static_cast<double>(p.data->bytes);
-      try {
-        p.builder.reserve(
-            static_cast<size_t>(static_cast<double>(p.size_hint) * per_byte * 1.02) + 1024);
-      } catch (const std::bad_alloc&) {
-      } catch (const std::length_error&) {
-      }
-    }
+    estimate_rows(p.builder, p.reserved, p.size_hint, p.data->bytes);
   });
   return p.builder.rows();
 }
@@ -143,6 +219,7 @@ std::string session::finish(int id) {
   }
   std::unique_ptr<pending> p = std::move(it->second);
   open_.erase(it);
+  p->second.reset();  // a part not taken: its rows are not this file's
   dataset& d = *p->data;
   if (p->failure.empty()) {
     try {
@@ -231,6 +308,88 @@ bool session::take_part(int id, size_t count,
   reading(p, [&] {
     p.builder.append(count, [&](size_t i) { return i == 0 ? rows : piece(i); }, line - 1);
     p.data->bytes += bytes;
+  });
+  return true;
+}
+
+bool session::start_second(int id, uint64_t size) {
+#if LOUPE_HAS_THREADS
+  auto it = open_.find(id);
+  if (it == open_.end() || threads() < 2) return false;
+  pending& p = *it->second;
+  if (!p.failure.empty() || p.second) return false;
+  const std::string spec = p.rd->part_spec();
+  if (spec.empty()) return false;
+  try {
+    auto part = std::make_unique<second_part>();
+    part->rd = make_csv_part_reader(part->builder, spec);
+    part->size = size;
+    part->thread = std::thread([part = part.get()] { part->run(); });
+    p.second = std::move(part);
+    return true;
+  } catch (const std::exception&) {  // no memory, or no thread to be had: one part
+    return false;
+  }
+#else
+  (void)id;
+  (void)size;
+  return false;
+#endif
+}
+
+size_t session::feed_second(int id, std::string chunk) {
+#if LOUPE_HAS_THREADS
+  auto it = open_.find(id);
+  if (it == open_.end() || !it->second->second) return 0;
+  second_part& part = *it->second->second;
+  {
+    std::unique_lock lock(part.m);
+    part.cv.wait(lock, [&] { return part.queue.size() < SECOND_QUEUE; });
+    part.queue.push_back(std::move(chunk));
+  }
+  part.cv.notify_all();
+  return part.rows.load(std::memory_order_relaxed);
+#else
+  (void)id;
+  (void)chunk;
+  return 0;
+#endif
+}
+
+size_t session::second_waiting(int id) const {
+#if LOUPE_HAS_THREADS
+  auto it = open_.find(id);
+  if (it == open_.end() || !it->second->second) return 0;
+  second_part& part = *it->second->second;
+  std::lock_guard lock(part.m);
+  return part.queue.size();
+#else
+  (void)id;
+  return 0;
+#endif
+}
+
+bool session::take_second(int id) {
+  auto it = open_.find(id);
+  if (it == open_.end() || !it->second->second) return false;
+  pending& p = *it->second;
+  std::unique_ptr<second_part> part = std::move(p.second);
+#if LOUPE_HAS_THREADS
+  part->join(false);
+#endif
+  if (!p.failure.empty() || !part->failure.empty()) return false;
+  uint64_t line = 0;
+  try {
+    line = p.rd->take_part(part->rd->part_end());
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (line == 0) return false;
+  part->rd.reset();
+  // From here the part is this file's: a failure is the file's.
+  reading(p, [&] {
+    p.builder.append(std::move(part->builder), line - 1);
+    p.data->bytes += part->bytes;
   });
   return true;
 }

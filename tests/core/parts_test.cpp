@@ -1,7 +1,8 @@
 // A file read in two parts at once, in two sessions (session::part_spec, open_part, end_part,
-// take_part), must give what reading it whole gives: the same inspect and report JSON, byte
-// for byte. The part starts at a line start, which may lie inside a quoted field: then the
-// first session refuses it and reads those bytes itself.
+// take_part) or in one on two threads (start_second, feed_second, take_second), must give
+// what reading it whole gives: the same inspect and report JSON, byte for byte. The part
+// starts at a line start, which may lie inside a quoted field: then the first part's session
+// refuses it and reads those bytes itself.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "kpi/session.h"
+#include "kpi/threads.h"
 
 namespace kpi {
 namespace {
@@ -31,13 +33,20 @@ constexpr size_t SPEC_AFTER = 65 * 1024 + 100;
 
 struct read_out {
   std::string inspect, report;
+  std::vector<uint64_t> lines;  // each row's line: the reports cite few of them
   bool took = false;  // the part was taken
 };
+
+std::vector<uint64_t> lines_of(const session& s) {
+  const dataset* d = s.get(s.ids().at(0));
+  return {d->tbl.lines.begin(), d->tbl.lines.end()};
+}
 
 read_out read_whole(const std::string& name, const std::string& bytes, bool report) {
   session s;
   s.add(name, bytes);
-  return {s.inspect_json(), report ? s.report_json(report_options()) : std::string(), false};
+  return {s.inspect_json(), report ? s.report_json(report_options()) : std::string(),
+          lines_of(s), false};
 }
 
 // Feeds in chunks of a few sizes, as the page's reads come.
@@ -51,8 +60,52 @@ void feed_in_chunks(session& s, int id, std::string_view bytes) {
   }
 }
 
+// In one session, the part on the second thread: its chunks (of a few sizes) and the first
+// part's go in turn, as the page's worker feeds them.
+read_out read_in_two_threads(const std::string& name, const std::string& bytes, size_t split,
+                             bool report) {
+  session s;
+  const int id = s.open(name, bytes.size());
+  const std::string_view all(bytes);
+  feed_in_chunks(s, id, all.substr(0, SPEC_AFTER));
+  EXPECT_TRUE(s.start_second(id, bytes.size() - split));
+  size_t first = SPEC_AFTER, second = split, step = 5;
+  while (first < split || second < bytes.size()) {
+    if (second < bytes.size()) {
+      const size_t n = std::min(step, bytes.size() - second);
+      s.feed_second(id, std::string(all.substr(second, n)));
+      second += n;
+    }
+    if (first < split) {
+      const size_t n = std::min(step * 2, split - first);
+      s.feed(id, all.substr(first, n));
+      first += n;
+    }
+    step = step * 3 % 30000 + 1;
+  }
+  read_out out;
+  out.took = s.take_second(id);
+  if (!out.took) feed_in_chunks(s, id, all.substr(split));
+  s.finish(id);
+  out.inspect = s.inspect_json();
+  out.lines = lines_of(s);
+  if (report) out.report = s.report_json(report_options());
+  return out;
+}
+
+// Two threads whatever the machine has (threads.h), restored after.
+struct two_threads {
+  unsigned before = threads();
+  two_threads() { set_threads(2); }
+  ~two_threads() { set_threads(before); }
+};
+
 read_out read_in_parts(const std::string& name, const std::string& bytes, size_t split,
-                       bool report) {
+                       bool report, bool threads = false) {
+  if (threads) {
+    two_threads two;
+    return read_in_two_threads(name, bytes, split, report);
+  }
   session first, second;
   const int id = first.open(name, bytes.size());
   feed_in_chunks(first, id, std::string_view(bytes).substr(0, SPEC_AFTER));
@@ -68,6 +121,7 @@ read_out read_in_parts(const std::string& name, const std::string& bytes, size_t
   if (!out.took) feed_in_chunks(first, id, std::string_view(bytes).substr(split));
   first.finish(id);
   out.inspect = first.inspect_json();
+  out.lines = lines_of(first);
   if (report) out.report = first.report_json(report_options());
   return out;
 }
@@ -85,16 +139,20 @@ std::vector<size_t> line_starts(const std::string& bytes, size_t from, size_t pe
   return some;
 }
 
-// Splits a file at many of its line starts; returns how many parts were taken.
+// Splits a file at many of its line starts, read in two sessions and in two threads in turn;
+// returns how many parts were taken.
 size_t expect_every_split_reads_alike(const std::string& name, const std::string& bytes,
                                       size_t from, size_t period, size_t most) {
   const read_out whole = read_whole(name, bytes, true);
   size_t took = 0, n = 0;
   for (size_t split : line_starts(bytes, from, period, most)) {
-    SCOPED_TRACE(name + " split at byte " + std::to_string(split));
-    const bool report = n++ % 8 == 0;
-    const read_out parts = read_in_parts(name, bytes, split, report);
+    const bool threads = n % 2 == 1;
+    SCOPED_TRACE(name + " split at byte " + std::to_string(split) +
+                 (threads ? ", on two threads" : ", in two sessions"));
+    const bool report = n++ % 8 < 2;
+    const read_out parts = read_in_parts(name, bytes, split, report, threads);
     EXPECT_EQ(parts.inspect, whole.inspect);
+    EXPECT_EQ(parts.lines, whole.lines);
     if (report) {
       EXPECT_EQ(parts.report, whole.report);
     }
@@ -190,15 +248,17 @@ TEST(Parts, ASplitInsideQuotesIsRefusedAndReadAgain) {
   const read_out whole = read_whole("notes.csv", bytes, true);
   size_t n = 0;
   for (size_t split : line_starts(bytes, from, 1200, 200)) {
-    SCOPED_TRACE(split);
-    const bool report = n++ % 8 == 0;
-    const read_out parts = read_in_parts("notes.csv", bytes, split, report);
+    const bool threads = n % 2 == 1;
+    SCOPED_TRACE(std::to_string(split) + (threads ? ", on two threads" : ", in two sessions"));
+    const bool report = n++ % 8 < 2;
+    const read_out parts = read_in_parts("notes.csv", bytes, split, report, threads);
     const std::string_view before(bytes.data() + split - 9, 9);
     const bool in_quotes = before == "line one\n" || before.ends_with("line two\n") ||
                            before.ends_with("two\n\n") || before.ends_with("\"\"four\"\"\n");
     inside += in_quotes;
     EXPECT_EQ(parts.took, !in_quotes);
     EXPECT_EQ(parts.inspect, whole.inspect);
+    EXPECT_EQ(parts.lines, whole.lines);
     if (report) {
       EXPECT_EQ(parts.report, whole.report);
     }
@@ -260,6 +320,73 @@ TEST(Parts, WhatCannotBeSplitSaysSo) {
     session a;
     const int f = first_part(a);
     EXPECT_FALSE(a.take_part(f, part(std::string("4,5.50\n\0\n", 9))));
+  }
+}
+
+// The part on the second thread: refused where it cannot be, and a part not taken (the file
+// removed or finished while it reads, its reader failed) stops without holding anything up.
+TEST(Parts, OnTheSecondThreadWhatCannotBeSplitSaysSo) {
+  two_threads two;
+  std::string csv = "id,total\n";
+  while (csv.size() < 70000) csv += "1,2.50\n";
+  auto first_part = [&](session& a) {
+    const int f = a.open("a.csv");
+    a.feed(f, csv);
+    return f;
+  };
+  {
+    session s;
+    const int id = s.open("orders.json");
+    s.feed(id, std::string(70000, ' ') + "[{\"id\":1}]");
+    EXPECT_FALSE(s.start_second(id, 100));  // not a CSV file
+    EXPECT_FALSE(s.start_second(99, 100));  // no such file
+    const int csv_id = first_part(s);
+    set_threads(1);
+    EXPECT_FALSE(s.start_second(csv_id, 100));  // one thread
+    set_threads(2);
+    EXPECT_TRUE(s.start_second(csv_id, 100));
+    EXPECT_FALSE(s.start_second(csv_id, 100));  // one part at a time
+    EXPECT_FALSE(s.take_second(id));  // no part started
+  }
+  {
+    // Taken: the part's rows after the first part's; refused once taken.
+    session s;
+    const int f = first_part(s);
+    ASSERT_TRUE(s.start_second(f, 14));
+    s.feed_second(f, "2,3.50\n");
+    s.feed_second(f, "3,4.50\n");
+    EXPECT_TRUE(s.take_second(f));
+    EXPECT_FALSE(s.take_second(f));
+    s.finish(f);
+    EXPECT_EQ(s.get(f)->tbl.rows(), 9999u + 2);
+    EXPECT_DOUBLE_EQ(s.get(f)->tbl.columns[1].number(9999 + 1), 4.5);
+  }
+  {
+    // A part whose reader fails (a NUL byte) is refused: its bytes are read here.
+    session s;
+    const int f = first_part(s);
+    ASSERT_TRUE(s.start_second(f, 9));
+    s.feed_second(f, std::string("4,5.50\n\0\n", 9));
+    EXPECT_FALSE(s.take_second(f));
+  }
+  {
+    // Removed while the thread waits for more, with chunks queued; then finished while it
+    // waits: neither waits for the part's end, and the part's rows are not the file's.
+    session s;
+    int f = first_part(s);
+    ASSERT_TRUE(s.start_second(f, 1 << 20));
+    for (size_t i = 0; i < session::SECOND_QUEUE; ++i) s.feed_second(f, "5,1.00\n");
+    s.remove(f);
+    EXPECT_EQ(s.get(f), nullptr);
+    f = first_part(s);
+    ASSERT_TRUE(s.start_second(f, 1 << 20));
+    s.feed_second(f, "5,1.00\n");
+    s.finish(f);
+    EXPECT_EQ(s.get(f)->tbl.rows(), 9999u);
+    // And a session destroyed with a part reading.
+    const int g = first_part(s);
+    ASSERT_TRUE(s.start_second(g, 1 << 20));
+    s.feed_second(g, "6,1.00\n");
   }
 }
 

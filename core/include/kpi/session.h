@@ -97,6 +97,30 @@ class session {
   bool take_part(int id, const std::vector<std::string>& pieces) {
     return take_part(id, pieces.size(), [&](size_t i) { return std::string_view(pieces[i]); });
   }
+  // Reading one file in two parts at once in this session, the later part on the second
+  // thread (threads() == 2: native builds and the threaded wasm engine), in the same memory:
+  // - after the file's first bytes, start_second(id, size) starts a reader of a later part of
+  //   `size` bytes (as open_part() with part_spec(id)) on the second thread; false when the
+  //   file cannot be read in parts yet or there is no second thread;
+  // - feed_second(id, chunk) hands that reader the part's bytes in order, from a line start to
+  //   the file's end; it waits while SECOND_QUEUE chunks are still to be read, and returns
+  //   the part's rows read so far (for progress);
+  // - feed() gives this file the bytes before the part as usual; take_second(id) then waits
+  //   for the part's end and takes its rows as take_part() does: true when they are now this
+  //   file's, false when the part cannot stand (or its reader failed) and its bytes must be
+  //   fed here. finish() and remove() stop a part not taken.
+  // A reader of both parts (the CLI, the page's worker) reads a CSV file from SECOND_FROM
+  // bytes in two parts, the later one from the first line start at SECOND_AT of its size (the
+  // first part's reader also reads the file, so it takes less of it), and feeds the part's
+  // next chunk whenever fewer than SECOND_QUEUE wait, else the first part's.
+  static constexpr uint64_t SECOND_FROM = 8 << 20;
+  static constexpr double SECOND_AT = 0.5;
+  static constexpr size_t SECOND_QUEUE = 4;
+  bool start_second(int id, uint64_t size);
+  size_t feed_second(int id, std::string chunk);
+  // The part's chunks queued and not yet read.
+  size_t second_waiting(int id) const;
+  bool take_second(int id);
   // Convenience: open + feed everything + finish.
   int add(std::string name, std::string_view bytes);
   void remove(int id);
@@ -116,6 +140,7 @@ class session {
 
  private:
   struct pending;
+  struct second_part;
   void classify(dataset& d);
   std::map<int, std::unique_ptr<dataset>> files_;
   std::map<int, std::unique_ptr<pending>> open_;
