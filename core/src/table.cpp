@@ -1049,34 +1049,66 @@ void table_builder::decide(size_t col) {
 void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
 
 void table_builder::append(table_builder&& b, uint64_t line_offset) {
-  append_columns(b, line_offset, [](table_builder& part, size_t from) {
-    return from < part.cols_.size();
-  });
-}
-
-template <typename Next>
-void table_builder::append_columns(table_builder& b, uint64_t line_offset, Next&& next) {
-  const size_t before = lines_.size(), n = b.rows();
-  reserve(before + n);
+  const size_t n = b.rows();
+  reserve(lines_.size() + n);
   std::vector<uint8_t> done(cols_.size(), 0);
-  for (size_t from = 0; next(b, from); ++from) {
-    const std::string& name = b.cols_[from].name;
-    size_t col = from < cols_.size() && cols_[from].name == name && !done[from]
-                     ? from
-                     : column_index(name);
-    if (col < done.size() && done[col]) col = add_column(name);  // a name repeated in b only
-    done.resize(cols_.size(), 0);
-    done[col] = 1;
+  std::vector<std::pair<size_t, size_t>> pairs;  // (column here, column of b)
+  for (size_t from = 0; from < b.cols_.size(); ++from) {
+    pairs.emplace_back(append_target(b.cols_[from].name, from, done), from);
+  }
+  // Each column is appended on its own (its cells, its pool, its deferred entries), so a big
+  // part's columns go on two threads where there are two, the costliest first (see finish()).
+  auto one = [&](size_t i) {
+    const auto [col, from] = pairs[i];
     append_column(col, b, from);
     b.cols_[from] = column();  // freed as soon as copied: b holds the rows of half a file
     b.deferred_[from] = deferred_cells();
+  };
+  if (n >= PARALLEL_FINISH_ROWS) {
+    auto cost = [&](size_t from) {
+      return b.deferred_[from].on ? 2 : b.direct_[from].p == phase::direct ? 0 : 1;
+    };
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [&](auto& x, auto& y) { return cost(x.second) > cost(y.second); });
+    detail::for_each_index(pairs.size(), one);
+  } else {
+    for (size_t i = 0; i < pairs.size(); ++i) one(i);
   }
+  append_rest(b, done, line_offset);
+}
+
+size_t table_builder::append_target(const std::string& name, size_t from,
+                                    std::vector<uint8_t>& done) {
+  size_t col = from < cols_.size() && cols_[from].name == name && !done[from]
+                   ? from
+                   : column_index(name);
+  if (col < done.size() && done[col]) col = add_column(name);  // a name repeated in b only
+  done.resize(cols_.size(), 0);
+  done[col] = 1;
+  return col;
+}
+
+void table_builder::append_rest(table_builder& b, const std::vector<uint8_t>& done,
+                                uint64_t line_offset) {
+  const size_t before = lines_.size(), n = b.rows();
   for (size_t col = 0; col < cols_.size(); ++col) {
     if (done[col]) continue;
     for (size_t r = 0; r < n; ++r) end_cell(col, static_cast<uint32_t>(before + r));
   }
   for (uint64_t line : b.lines_) lines_.push_back(line_offset + line);
   b = table_builder();
+}
+
+template <typename Next>
+void table_builder::append_columns(table_builder& b, uint64_t line_offset, Next&& next) {
+  reserve(lines_.size() + b.rows());
+  std::vector<uint8_t> done(cols_.size(), 0);
+  for (size_t from = 0; next(b, from); ++from) {
+    append_column(append_target(b.cols_[from].name, from, done), b, from);
+    b.cols_[from] = column();  // freed as soon as copied: b holds the rows of half a file
+    b.deferred_[from] = deferred_cells();
+  }
+  append_rest(b, done, line_offset);
 }
 
 void table_builder::append_column(size_t col, table_builder& b, size_t from) {

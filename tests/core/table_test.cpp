@@ -1010,18 +1010,23 @@ TEST(Threads, EachIndexOnceOnTwoThreadsAndExceptionsComeBack) {
 
 // A big table's columns finish on two threads: the same table as on one, column for column,
 // whatever each column is (ids interned only at finish(), text interned while read, numbers
-// and dates read directly, a number column that turns back into text, noise).
+// and dates read directly, a number column that turns back into text, noise). So does a
+// table read in two parts (the first 10,000 rows, then the rest), whose big second part's
+// columns are appended on two threads (table_builder::append).
 TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
   const unsigned before = threads();
-  auto build = [](unsigned n) {
+  constexpr size_t FIRST_PART = 10000;
+  auto build = [](unsigned n, bool in_two_parts) {
     set_threads(n);
     std::mt19937 rng(2026);
-    table_builder b;
+    table_builder whole, part;
     for (const char* name : {"customer_id", "channel", "total", "created_at", "qty", "note", "paid at"}) {
-      b.add_column(name);
+      whole.add_column(name);
+      part.add_column(name);
     }
     const size_t rows = table_builder::PARALLEL_FINISH_ROWS + 20000;
     for (size_t r = 0; r < rows; ++r) {
+      table_builder& b = in_two_parts && r >= FIRST_PART ? part : whole;
       b.set(0, "C" + std::to_string(rng() % 60000));  // past DEFER_AFTER distinct values
       static const char* const CHANNELS[] = {"web", "Marketplace", "", "retail"};
       b.set(1, CHANNELS[rng() % 4]);
@@ -1031,22 +1036,26 @@ TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
       // Numbers for the first rows, then mostly text: read directly, then turned back.
       b.set(5, r < 5000 ? random_cell(rng, 2) : "note " + std::to_string(rng() % 300));
       b.set(6, random_cell(rng, 5));
-      b.end_row(r + 2);
+      b.end_row(&b == &part ? r - FIRST_PART + 1 : r + 2);  // a part's lines count from 1
     }
-    return b.finish();
+    if (in_two_parts) whole.append(std::move(part), FIRST_PART + 1);
+    return whole.finish();
   };
-  const table one = build(1);
-  const table two = build(2);
-  set_threads(before);
-  ASSERT_EQ(one.lines, two.lines);
-  ASSERT_EQ(one.columns.size(), two.columns.size());
-  for (size_t c = 0; c < one.columns.size(); ++c) {
-    EXPECT_EQ(one.columns[c].name, two.columns[c].name);
-    EXPECT_EQ(one.columns[c].direct(), two.columns[c].direct());
-    EXPECT_EQ(one.columns[c].codes, two.columns[c].codes);
-    EXPECT_EQ(one.columns[c].pool.size(), two.columns[c].pool.size());
-    expect_same_column(one.columns[c], two.columns[c]);
+  const table one = build(1, false);
+  for (auto [n, in_two_parts] : {std::pair{2u, false}, {1u, true}, {2u, true}}) {
+    SCOPED_TRACE(std::to_string(n) + " threads" + (in_two_parts ? ", in two parts" : ""));
+    const table two = build(n, in_two_parts);
+    ASSERT_EQ(one.lines, two.lines);
+    ASSERT_EQ(one.columns.size(), two.columns.size());
+    for (size_t c = 0; c < one.columns.size(); ++c) {
+      EXPECT_EQ(one.columns[c].name, two.columns[c].name);
+      EXPECT_EQ(one.columns[c].direct(), two.columns[c].direct());
+      EXPECT_EQ(one.columns[c].codes, two.columns[c].codes);
+      EXPECT_EQ(one.columns[c].pool.size(), two.columns[c].pool.size());
+      expect_same_column(one.columns[c], two.columns[c]);
+    }
   }
+  set_threads(before);
   // The columns were of every kind the test means to cover.
   EXPECT_GT(one.columns[0].pool.size(), size_t{table_builder::DEFER_AFTER});
   EXPECT_TRUE(one.columns[2].direct());

@@ -729,6 +729,11 @@ class table_builder {
   void append_cells(size_t col, table_builder& b, size_t from);
   template <typename Next>
   void append_columns(table_builder& b, uint64_t line_offset, Next&& next);
+  // append(): the column here that b's column `from`, called `name`, goes to (added when new);
+  // `done` marks the columns given one so far.
+  size_t append_target(const std::string& name, size_t from, std::vector<uint8_t>& done);
+  // append(): the rows' cells of the columns b does not have, b's lines; b left empty.
+  void append_rest(table_builder& b, const std::vector<uint8_t>& done, uint64_t line_offset);
   void save_column(detail::byte_writer& w, size_t col) const;
   void load_column(detail::byte_reader& r);  // adds it after the columns there are
   bool finish_direct(column& c, direct_state& ds);
