@@ -57,6 +57,20 @@ class js_session {
     std::vector<char>().swap(buf_);
     return took;
   }
+  // The later part of a file read on the second thread (kpi::session::start_second): each
+  // chunk is copied into a string of its own, which that thread frees once read.
+  bool start_second(int id, double size) {
+    return s_.start_second(id, static_cast<uint64_t>(size));
+  }
+  double feed_second(int id, const emscripten::val& bytes) {
+    std::string chunk(bytes["length"].as<size_t>(), '\0');
+    emscripten::val view(emscripten::typed_memory_view(
+        chunk.size(), reinterpret_cast<uint8_t*>(chunk.data())));
+    view.call<void>("set", bytes);
+    return static_cast<double>(s_.feed_second(id, std::move(chunk)));
+  }
+  int second_waiting(int id) const { return static_cast<int>(s_.second_waiting(id)); }
+  bool take_second(int id) { return s_.take_second(id); }
   void remove(int id) { s_.remove(id); }
   std::string set_kind(int id, const std::string& kind) { return s_.set_kind(id, kind); }
   std::string set_role(int id, const std::string& role, const std::string& column) {
@@ -98,6 +112,10 @@ EMSCRIPTEN_BINDINGS(loupe) {
   emscripten::function("heapInUse", &heap_in_use);
   // Threads the engine uses: 2 in the threaded build (loupe-mt) on two cores or more, else 1.
   emscripten::function("threads", &kpi::threads);
+  // How a reader of a file feeds its later part to the second thread (session.h).
+  emscripten::constant("SECOND_FROM", static_cast<double>(kpi::session::SECOND_FROM));
+  emscripten::constant("SECOND_AT", kpi::session::SECOND_AT);
+  emscripten::constant("SECOND_QUEUE", static_cast<int>(kpi::session::SECOND_QUEUE));
   emscripten::class_<js_session>("Session")
       .constructor<>()
       .function("open", &js_session::open)
@@ -107,6 +125,10 @@ EMSCRIPTEN_BINDINGS(loupe) {
       .function("openPart", &js_session::open_part)
       .function("endPart", &js_session::end_part)
       .function("takePart", &js_session::take_part)
+      .function("startSecond", &js_session::start_second)
+      .function("feedSecond", &js_session::feed_second)
+      .function("secondWaiting", &js_session::second_waiting)
+      .function("takeSecond", &js_session::take_second)
       .function("remove", &js_session::remove)
       .function("setKind", &js_session::set_kind)
       .function("setRole", &js_session::set_role)

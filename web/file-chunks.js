@@ -1,5 +1,6 @@
-// A File's bytes in chunks, as the engine's worker reads them (web/worker.js) and the bench
-// worker too (tests/bench/web/worker.js), so that both read a file the same way.
+// A File's bytes in chunks, and fed to the engine, as the engine's worker reads them
+// (web/worker.js) and the bench worker too (tests/bench/web/worker.js), so that both read a
+// file the same way.
 
 export const CHUNK = 1 << 20; // the reused buffer of a BYOB read, or a slice when a File has no stream()
 
@@ -13,7 +14,7 @@ function settledWithin(promise, ms) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** For the browser tests: self.loupeStallRead = n makes the n-th read from now on stall. */
+/** For the browser tests: self.loupeStallRead = n makes the n-th read waited for from now on stall. */
 function readStall(read) {
   if (typeof self.loupeStallRead === 'number' && --self.loupeStallRead === 0) return new Promise(() => {});
   return read;
@@ -65,9 +66,12 @@ export async function* fileChunks(file) {
     }
     let stalled = false;
     try {
-      let buffer = new ArrayBuffer(CHUNK);
+      // Two buffers in turn: the next read fills one while the caller feeds the other's chunk
+      // to the engine, so that reading the file and parsing it overlap.
+      let spare = new ArrayBuffer(CHUNK);
+      let next = byob.read(new Uint8Array(new ArrayBuffer(CHUNK)));
       for (;;) {
-        const result = await settledWithin(readStall(byob.read(new Uint8Array(buffer))), stallMs);
+        const result = await settledWithin(readStall(next), stallMs);
         if (result === STALLED) {
           stalled = true;
           break;
@@ -75,8 +79,9 @@ export async function* fileChunks(file) {
         const { done, value } = result;
         if (done) return;
         offset += value.byteLength;
+        next = byob.read(new Uint8Array(spare));
         yield value;
-        buffer = value.buffer;
+        spare = value.buffer;
       }
     } finally {
       if (stalled) {
@@ -88,4 +93,83 @@ export async function* fileChunks(file) {
     self.loupeReadRestarts = (self.loupeReadRestarts || 0) + 1;
     stallMs *= 2;
   }
+}
+
+/** Where a CSV file's later part begins: the first line start from `at` of its size, or 0. */
+async function secondPartAt(file, at) {
+  const from = Math.floor(file.size * at);
+  const probe = new Uint8Array(await file.slice(from, from + CHUNK).arrayBuffer());
+  const lf = probe.indexOf(10);
+  return lf < 0 || from + lf + 1 >= file.size ? 0 : from + lf + 1;
+}
+
+// Bytes fed before a file is split: its header and the 64 KiB its delimiter is sniffed from.
+const SPLIT_AFTER = 256 << 10;
+
+/**
+ * Feeds a File to the engine's Session `s`, as file `id` (opened with the file's size), chunk
+ * after chunk. Where the engine has two threads (the threaded engine: M.threads() is 2), a CSV
+ * file from M.SECOND_FROM bytes is read in two parts at once: its later part, from a line
+ * start, on the second thread (kpi::session::start_second), fed whenever fewer than
+ * M.SECOND_QUEUE of its chunks wait there, else the first part. A part the engine refuses (it
+ * began inside a quoted field) is fed again here. Calls progress(bytes, rows) after each
+ * chunk. Returns the parts the file was read in, 1 or 2 (its later part taken from the second
+ * thread), or 0 when stop() said so before the end (the caller removes the file).
+ */
+export async function feedFile(M, s, id, file, { progress = () => {}, stop = () => false } = {}) {
+  let bytes = 0;
+  let rows = 0;
+  let partRows = 0;
+  let split = file.size; // where the later part begins
+  let first = fileChunks(file);
+  let second = null;
+  let splitTried = !(M.threads() >= 2 && file.size >= M.SECOND_FROM);
+  try {
+    for (;;) {
+      if (stop()) return 0;
+      if (second && (!first || s.secondWaiting(id) < M.SECOND_QUEUE)) {
+        const { done, value } = await second.next();
+        if (done) {
+          second = null;
+          continue;
+        }
+        partRows = s.feedSecond(id, value);
+        bytes += value.byteLength;
+        progress(bytes, rows + partRows);
+        continue;
+      }
+      if (!first) break;
+      const { done, value } = await first.next();
+      if (done) {
+        first = null;
+        continue;
+      }
+      rows = s.feed(id, value);
+      bytes += value.byteLength;
+      progress(bytes, rows + partRows);
+      if (!splitTried && bytes >= SPLIT_AFTER) {
+        splitTried = true;
+        const at = await secondPartAt(file, M.SECOND_AT);
+        if (at > bytes && s.startSecond(id, file.size - at)) {
+          split = at;
+          await first.return();
+          first = fileChunks(file.slice(bytes, split));
+          second = fileChunks(file.slice(split));
+        }
+      }
+    }
+  } finally {
+    await first?.return();
+    await second?.return();
+  }
+  if (split === file.size) return 1;
+  if (s.takeSecond(id)) return 2;
+  bytes = split;
+  for await (const chunk of fileChunks(file.slice(split))) {
+    if (stop()) return 0;
+    rows = s.feed(id, chunk);
+    bytes += chunk.byteLength;
+    progress(bytes, rows);
+  }
+  return 1;
 }

@@ -17,7 +17,7 @@
 // cancel, which is handled at once so it can stop a read in progress, and init. Any request
 // but init and warmUp stops a warm-up in progress.
 
-import { CHUNK, fileChunks } from './file-chunks.js';
+import { CHUNK, feedFile } from './file-chunks.js';
 import { warmUp } from './warm-up.js';
 
 const PROGRESS_MS = 80;
@@ -112,14 +112,19 @@ const WARM_UP_BEFORE_FINISH = 64 << 20;
 
 const parse = (json) => JSON.parse(json);
 
-async function* chunks(item) {
-  if (item.bytes) {
-    const all = new Uint8Array(item.bytes);
-    for (let i = 0; i < all.length; i += CHUNK) yield all.subarray(i, Math.min(all.length, i + CHUNK));
-    return;
+/**
+ * Feeds an item's bytes to file `fileId`: a File as feedFile reads it, bytes in chunks.
+ * Returns the parts it was read in (self.loupeReadParts, for the tests), 0 when stopped.
+ */
+async function feedItem(s, fileId, item, progress, stop) {
+  if (item.file) return feedFile(engineModule, s, fileId, item.file, { progress, stop });
+  const all = new Uint8Array(item.bytes);
+  for (let i = 0; i < all.length; i += CHUNK) {
+    if (stop()) return 0;
+    const chunk = all.subarray(i, Math.min(all.length, i + CHUNK));
+    progress(i + chunk.byteLength, s.feed(fileId, chunk));
   }
-  // Each chunk is fed (copied into wasm) before the next read reuses its memory.
-  yield* fileChunks(item.file);
+  return 1;
 }
 
 async function readOne(s, item, post) {
@@ -136,16 +141,15 @@ async function readOne(s, item, post) {
   let last = 0;
   reading.add(item.key);
   try {
-    for await (const chunk of chunks(item)) {
-      if (cancelled.has(item.key)) break;
-      rows = s.feed(fileId, chunk);
-      bytes += chunk.byteLength;
+    self.loupeReadParts = await feedItem(s, fileId, item, (fed, read) => {
+      bytes = fed;
+      rows = read;
       const now = performance.now();
       if (now - last >= PROGRESS_MS) {
         last = now;
         post({ key: item.key, bytes, total, rows });
       }
-    }
+    }, () => cancelled.has(item.key));
   } catch (e) {
     reading.delete(item.key);
     try { s.remove(fileId); } catch { /* already gone */ }

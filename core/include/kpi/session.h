@@ -113,7 +113,7 @@ class session {
   // bytes in two parts, the later one from the first line start at SECOND_AT of its size (the
   // first part's reader also reads the file, so it takes less of it), and feeds the part's
   // next chunk whenever fewer than SECOND_QUEUE wait, else the first part's.
-  static constexpr uint64_t SECOND_FROM = 8 << 20;
+  static constexpr uint64_t SECOND_FROM = 4 << 20;
   static constexpr double SECOND_AT = 0.5;
   static constexpr size_t SECOND_QUEUE = 4;
   bool start_second(int id, uint64_t size);

@@ -1,9 +1,10 @@
 // Module worker of the bench page: the hardware reference and Loupe, each timed from the File
 // to its result. Loupe is driven exactly as web/worker.js drives it: the page's warm-up first
-// (web/warm-up.js, untimed, as the page runs it while idle), then the file read as the page
-// reads it (web/file-chunks.js), each chunk fed to a wasm Session, then finish() and report().
+// (web/warm-up.js, untimed, as the page runs it while idle), then the file read and fed to a
+// wasm Session as the page does it (web/file-chunks.js: in two parts at once where the engine
+// has two threads), then finish() and report().
 import { fromLoupeReport } from './kpis.js';
-import { fileChunks, plainChunks } from '/web/file-chunks.js';
+import { feedFile, plainChunks } from '/web/file-chunks.js';
 import { warmUp } from '/web/warm-up.js';
 
 // File.stream() as the browser hands it out: a new chunk per read (the hardware reference).
@@ -46,7 +47,7 @@ async function loupe(file, loupeUrl, options) {
   const t1 = performance.now();
   const s = new M.Session();
   const id = s.open(file.name, file.size);
-  for await (const c of fileChunks(file)) s.feed(id, c);
+  const parts = await feedFile(M, s, id, file);
   const f0 = performance.now();
   const info = JSON.parse(s.finish(id));
   const t2 = performance.now();
@@ -55,7 +56,7 @@ async function loupe(file, loupeUrl, options) {
   s.delete();
   return {
     init: (w0 - t0) / 1000, warm_up: (t1 - w0) / 1000, ingest: (t2 - t1) / 1000, finish: (t2 - f0) / 1000,
-    report_seconds: (t3 - t2) / 1000, seconds: (t3 - t1) / 1000, read_restarts: self.loupeReadRestarts || 0,
+    report_seconds: (t3 - t2) / 1000, seconds: (t3 - t1) / 1000, read_restarts: self.loupeReadRestarts || 0, parts,
     threads: M.threads(),
     rows: info.rows, error: info.error || report.error || '', kpis: report.error ? null : fromLoupeReport(report),
   };
