@@ -431,6 +431,28 @@ void number_array::push_other_scaled(int64_t k, int scale) {
   push_other(static_cast<double>(k) / SCALE_DIVISOR[scale]);
 }
 
+void number_array::append(const number_array& o) {
+  if (o.width_ == width_ && o.scale_ == scale_) {
+    // The same codes mean the same values (NaN and -0.0 included): copied as they are.
+    switch (width_) {
+      case 1: w1_.append(o.w1_.data(), o.size_); break;
+      case 2: w2_.append(o.w2_.data(), o.size_); break;
+      case 4: w4_.append(o.w4_.data(), o.size_); break;
+      default: w8_.append(o.w8_.data(), o.size_); break;
+    }
+    size_ += o.size_;
+    return;
+  }
+  for (size_t i = 0; i < o.size_; ++i) {
+    const double v = o[i];
+    if (std::isnan(v)) {
+      push_missing();
+    } else {
+      push_back(v);
+    }
+  }
+}
+
 void number_array::set(size_t i, double v) {
   int32_t k;
   if (width_ == 8 || !fits(v, k)) {
@@ -512,6 +534,14 @@ void time_array::push_other(int64_t t) {
   }
 }
 
+void time_array::append(const time_array& o) {
+  if (!wide_ && !o.wide_ && o.base_ == base_) {
+    w4_.append(o.w4_.data(), o.w4_.size());  // the same distances from the same base
+    return;
+  }
+  for (size_t i = 0; i < o.size(); ++i) push_back(o[i]);
+}
+
 void time_array::set(size_t i, int64_t t) {
   if (!wide_) {
     int64_t d;
@@ -591,6 +621,22 @@ uint32_t string_pool::intern(const char* data, size_t length) {
   slots_[i] = code + 1;
   if (size_t(size()) * 2 > slots_.size()) grow();
   return code;
+}
+
+bool string_pool::append_greater(const string_pool& o) {
+  if (!slots_.empty() || !ascending_ || !o.slots_.empty() || !o.ascending_ || o.size() < 2) {
+    return false;
+  }
+  const std::string_view first = o.get(1), last = get(size() - 1);
+  if (!(first.size() > last.size() ||
+        (first.size() == last.size() && std::memcmp(first.data(), last.data(), first.size()) > 0))) {
+    return false;
+  }
+  const uint32_t base = offsets_.back();
+  bytes_.append(o.bytes_.data(), o.offsets_.back());
+  offsets_.reserve(offsets_.size() + o.size() - 1);
+  for (size_t i = 2; i < o.offsets_.size(); ++i) offsets_.push_back(base + o.offsets_[i]);
+  return true;
 }
 
 void string_pool::compact() {
@@ -1120,16 +1166,9 @@ void table_builder::append_column(size_t col, table_builder& b, size_t from) {
   if (as.p == phase::direct && bs.p == phase::direct && a.shape == c.shape) {
     // Both read the cells of one shape into their packed arrays, and kept the others.
     if (c.shape.k == cell_shape::kind::number) {
-      for (size_t r = 0; r < n; ++r) {
-        const double v = c.numbers[r];
-        if (std::isnan(v)) {
-          a.numbers.push_missing();
-        } else {
-          a.numbers.push_back(v);
-        }
-      }
+      a.numbers.append(c.numbers);
     } else {
-      for (size_t r = 0; r < n; ++r) a.times.push_back(c.times[r]);
+      a.times.append(c.times);
     }
     for (const auto& [row, code] : c.others) {
       a.others.emplace_back(static_cast<uint32_t>(before + row), a.pool.intern(c.pool.get(code)));
@@ -1164,17 +1203,19 @@ void table_builder::append_column(size_t col, table_builder& b, size_t from) {
     ad.ends.reserve(base + count);
     ad.ends.resize(base + count);
     for (size_t i = 0; i < count; ++i) ad.ends[base + i] = byte_base + ends[i];
-    for (size_t r = 0; r < n; ++r) {
-      const uint32_t code = c.codes[r];
-      a.codes.push_back(code == 0 ? 0 : code + base);
-    }
+    a.codes.append_each(c.codes, [base](uint32_t code) { return code == 0 ? 0 : code + base; });
     return;
   }
-  a.pool.bytes_.reserve(a.pool.bytes_.size() + c.pool.bytes_.size());
-  a.pool.offsets_.reserve(a.pool.offsets_.size() + c.pool.size());
   std::vector<uint32_t> to(c.pool.size(), 0);
-  for (uint32_t code = 1; code < c.pool.size(); ++code) to[code] = a.pool.intern(c.pool.get(code));
-  for (size_t r = 0; r < n; ++r) a.codes.push_back(to[c.codes[r]]);
+  const uint32_t before_size = a.pool.size();
+  if (a.pool.append_greater(c.pool)) {
+    for (uint32_t code = 1; code < c.pool.size(); ++code) to[code] = before_size + code - 1;
+  } else {
+    a.pool.bytes_.reserve(a.pool.bytes_.size() + c.pool.bytes_.size());
+    a.pool.offsets_.reserve(a.pool.offsets_.size() + c.pool.size());
+    for (uint32_t code = 1; code < c.pool.size(); ++code) to[code] = a.pool.intern(c.pool.get(code));
+  }
+  a.codes.append_each(c.codes, [&to](uint32_t code) { return to[code]; });
   if (a.pool.size() > DEFER_AFTER && !a.pool.slots_.empty()) defer(col);
 }
 

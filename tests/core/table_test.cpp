@@ -1010,9 +1010,9 @@ TEST(Threads, EachIndexOnceOnTwoThreadsAndExceptionsComeBack) {
 
 // A big table's columns finish on two threads: the same table as on one, column for column,
 // whatever each column is (ids interned only at finish(), text interned while read, numbers
-// and dates read directly, a number column that turns back into text, noise). So does a
-// table read in two parts (the first 10,000 rows, then the rest), whose big second part's
-// columns are appended on two threads (table_builder::append).
+// and dates read directly, a number column that turns back into text, noise, sorted ids). So
+// does a table read in two parts (the first 10,000 rows, then the rest), whose big second
+// part's columns are appended on two threads (table_builder::append).
 TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
   const unsigned before = threads();
   constexpr size_t FIRST_PART = 10000;
@@ -1020,7 +1020,8 @@ TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
     set_threads(n);
     std::mt19937 rng(2026);
     table_builder whole, part;
-    for (const char* name : {"customer_id", "channel", "total", "created_at", "qty", "note", "paid at"}) {
+    for (const char* name : {"customer_id", "channel", "total", "created_at", "qty", "note", "paid at",
+                             "order_id"}) {
       whole.add_column(name);
       part.add_column(name);
     }
@@ -1036,6 +1037,7 @@ TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
       // Numbers for the first rows, then mostly text: read directly, then turned back.
       b.set(5, r < 5000 ? random_cell(rng, 2) : "note " + std::to_string(rng() % 300));
       b.set(6, random_cell(rng, 5));
+      b.set(7, std::to_string(100000 + r));  // sorted ids: the part's pool goes on the first's
       b.end_row(&b == &part ? r - FIRST_PART + 1 : r + 2);  // a part's lines count from 1
     }
     if (in_two_parts) whole.append(std::move(part), FIRST_PART + 1);
@@ -1058,6 +1060,7 @@ TEST(Threads, FinishingOnTwoThreadsGivesTheTableOfOne) {
   set_threads(before);
   // The columns were of every kind the test means to cover.
   EXPECT_GT(one.columns[0].pool.size(), size_t{table_builder::DEFER_AFTER});
+  EXPECT_EQ(one.columns[7].pool.size(), table_builder::PARALLEL_FINISH_ROWS + 20000 + 1);
   EXPECT_TRUE(one.columns[2].direct());
   EXPECT_TRUE(one.columns[3].direct());
   EXPECT_FALSE(one.columns[5].direct());

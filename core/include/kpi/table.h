@@ -154,6 +154,10 @@ class string_pool {
   uint32_t intern(std::string_view s) { return intern(s.data(), s.size()); }
   // The same, by pointer and size (see table_builder::set).
   uint32_t intern(const char* data, size_t length);
+  // Interns o's strings (not the empty one) in code order, as intern() would one by one, when
+  // that only appends them: both pools in increasing order, and o's first string greater than
+  // this pool's last (a sorted id column read in two parts). False, and nothing done, else.
+  bool append_greater(const string_pool& o);
   std::string_view get(uint32_t code) const {
     return {bytes_.data() + offsets_[code], offsets_[code + 1] - offsets_[code]};
   }
@@ -245,6 +249,30 @@ class code_array {
   }
   // n copies of `code`, wide enough for codes up to `max` without widening.
   void assign(size_t n, uint32_t code, uint32_t max = 0);
+  // Appends f(c) for each code c of `o`, as push_back would one by one (the same width at the
+  // end), in one pass per array.
+  template <typename F>
+  void append_each(const code_array& o, F f) {
+    uint32_t top = 0;
+    o.visit([&](const auto& from) {
+      for (auto c : from) top = std::max<uint32_t>(top, f(c));
+    });
+    if (top > max_code()) widen(top);
+    auto fill = [&](auto& to) {
+      o.visit([&](const auto& from) {
+        const size_t at = to.size();
+        to.resize(at + from.size());
+        using T = typename std::remove_reference_t<decltype(to)>::value_type;
+        for (size_t i = 0; i < from.size(); ++i) to[at + i] = static_cast<T>(f(from[i]));
+      });
+    };
+    switch (width_) {
+      case 1: fill(w1_); break;
+      case 2: fill(w2_); break;
+      default: fill(w4_); break;
+    }
+    size_ += o.size_;
+  }
   void reserve(size_t n);
   size_t capacity() const;
   size_t memory_bytes() const { return capacity() * static_cast<size_t>(width_); }
@@ -284,6 +312,15 @@ class code_array {
     return width_ == 1 ? 0xFFu : width_ == 2 ? 0xFFFFu : 0xFFFFFFFFu;
   }
   [[gnu::cold, gnu::noinline]] void widen(uint32_t code);  // to the width `code` needs
+  // f(the array of the present width).
+  template <typename F>
+  void visit(F f) const {
+    switch (width_) {
+      case 1: f(w1_); break;
+      case 2: f(w2_); break;
+      default: f(w4_); break;
+    }
+  }
   void narrow(uint32_t top);    // to the width `top` needs
   template <typename To>
   void move_to(std::vector<To>& to, int width);
@@ -420,6 +457,8 @@ class number_array {
     ++size_;
   }
   void set(size_t i, double v);
+  // Appends o's values, as push_back (push_missing for NaN) would one by one.
+  void append(const number_array& o);
   void reserve(size_t n);
   size_t capacity() const;
   size_t memory_bytes() const { return capacity() * static_cast<size_t>(width_); }
@@ -504,6 +543,8 @@ class time_array {
     push_other(t);
   }
   void set(size_t i, int64_t t);
+  // Appends o's times, as push_back would one by one.
+  void append(const time_array& o);
   void reserve(size_t n) { wide_ ? w8_.reserve(n) : w4_.reserve(n); }
   size_t capacity() const { return wide_ ? w8_.capacity() : w4_.capacity(); }
   size_t memory_bytes() const { return capacity() * static_cast<size_t>(width()); }
