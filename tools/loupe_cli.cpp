@@ -44,7 +44,7 @@ uint64_t second_part_at(std::FILE* f, uint64_t size) {
   return split < size && std::fseek(f, static_cast<long>(split), SEEK_SET) == 0 ? split : 0;
 }
 
-// Streams a file into the session; returns an error message or "". A big CSV file is read in
+// Streams a file into the session; returns an error message or "". A big file is read in
 // two parts at once, as the page's worker reads it where the engine has two threads.
 std::string read_file(kpi::session& s, const std::string& path, int& id) {
   std::FILE* f = std::fopen(path.c_str(), "rb");

@@ -259,7 +259,7 @@ int session::open_part(std::string name, std::string_view spec, uint64_t size_hi
   const int id = open(std::move(name), size_hint);
   pending& p = *open_[id];
   try {
-    p.rd = make_csv_part_reader(p.builder, spec);
+    p.rd = make_part_reader(p.builder, spec);
   } catch (const std::exception& e) {
     p.failure = std::string("the part could not be read: ") + e.what();
   }
@@ -322,7 +322,7 @@ bool session::start_second(int id, uint64_t size) {
   if (spec.empty()) return false;
   try {
     auto part = std::make_unique<second_part>();
-    part->rd = make_csv_part_reader(part->builder, spec);
+    part->rd = make_part_reader(part->builder, spec);
     part->size = size;
     part->thread = std::thread([part = part.get()] { part->run(); });
     p.second = std::move(part);

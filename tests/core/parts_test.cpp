@@ -266,13 +266,117 @@ TEST(Parts, ASplitInsideQuotesIsRefusedAndReadAgain) {
   EXPECT_GE(inside, 4);  // of the 4 line starts inside quotes in every 50 rows
 }
 
+// JSON one record to a line, as NDJSON and as an array of records at the root: warnings whose
+// text holds a line or record number (shifted when the part is taken), blank lines, records
+// that are not objects, too deep, with line items, a column seen only late, nulls, escapes,
+// CRLF; a syntax error that ends an array, and one that comes before any row (the file's
+// error); a pretty-printed array, whose line starts inside records are refused.
+TEST(Parts, JsonReadInTwoPartsReadsAsWhole) {
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(70, '}');
+  auto record = [&](int i) -> std::string {
+    std::string r = "{\"order_id\":" + std::to_string(100000 + i) + ",\"customer_id\":\"C" +
+                    std::to_string(i % 97) + "\",\"created_at\":\"2024-0" +
+                    std::to_string(1 + i % 9) + "-1" + std::to_string(i % 10) +
+                    "\",\"total\":" + std::to_string(10 + i % 300) + "." + std::to_string(i % 10);
+    if (i % 89 == 0) r += ",\"line_items\":[{\"sku\":\"A\",\"qty\":1},{\"sku\":\"B\",\"qty\":2},3]";
+    if (i % 101 == 0) r += ",\"note\":null";
+    if (i % 43 == 0) r += ",\"name\":\"a \\\"quoted\\\" name\"";
+    if (i > 2400 && i % 7 == 0) r += ",\"coupon\":\"SAVE" + std::to_string(i % 3) + "\"";
+    return r + "}";
+  };
+  // The i-th line of NDJSON, or element of the array.
+  auto element = [&](int i, bool lines) -> std::string {
+    if (i % 71 == 0) return "[1,2]";
+    if (i % 97 == 0) return deep;
+    if (lines && i % 53 == 0) return "{\"order_id\":";
+    return record(i);
+  };
+  constexpr int N = 3000;
+  std::string ndjson;
+  for (int i = 1; i <= N; ++i) {
+    ndjson += element(i, true) + (i % 31 == 0 ? "\r\n" : "\n");
+    if (i % 37 == 0) ndjson += "\n";
+  }
+  auto array = [&](int broken_at, int first_object) {
+    std::string a = "[\n";
+    for (int i = 1; i <= N; ++i) {
+      a += i < first_object ? "\"not a record, a string long enough to reach the middle " + std::to_string(i) + "\""
+           : i == broken_at ? "{\"order_id\" 1}"
+                            : element(i, false);
+      a += i < N ? ",\n" : "\n";
+    }
+    return a + "]\n";
+  };
+  std::string pretty = "[\n";
+  for (int i = 1; i <= 1500; ++i) {
+    std::string r = record(i);
+    for (size_t at = 0; (at = r.find(",\"", at)) != std::string::npos; at += 3) r.insert(at + 1, "\n    ");
+    pretty += "  " + r + (i < 1500 ? ",\n" : "\n");
+  }
+  pretty += "]\n";
+  std::string all_bad;
+  for (int i = 1; i <= N; ++i) {
+    all_bad += "{\"order_id\": " + std::to_string(i) + ", \"note\": \"a trailing comma next\",}\n";
+  }
+  // No row at all: records nested too deep (skipped), then lines with syntax errors, the
+  // first of which is the file's error.
+  std::string no_rows;
+  for (int i = 1; i <= N; ++i) {
+    no_rows += (i <= N * 3 / 5 ? deep : "{\"order_id\": " + std::to_string(i) + ",}") + "\n";
+  }
+  struct file {
+    const char* name;
+    std::string bytes;
+    bool all_taken;
+  };
+  const std::vector<file> files = {
+      {"no_rows.ndjson", no_rows, true},
+      {"orders.ndjson", ndjson, true},
+      {"orders.json", array(0, 0), true},
+      {"broken_late.json", array(2300, 0), false},  // the parts after it are refused
+      {"broken_first.json", array(2000, 2000), false},  // no row before it: the file's error
+      {"pretty.json", pretty, false},
+      {"all_bad.ndjson", all_bad, true},
+  };
+  for (const file& f : files) {
+    const size_t from = f.bytes.size() / 2;
+    const size_t took = expect_every_split_reads_alike(f.name, f.bytes, from, f.bytes.size() / 3, 60);
+    const size_t splits = line_starts(f.bytes, from, f.bytes.size() / 3, 60).size();
+    if (f.all_taken) {
+      EXPECT_EQ(took, splits) << f.name;
+    } else {
+      EXPECT_LT(took, splits) << f.name;
+    }
+    if (testing::Test::HasFailure()) return;
+  }
+  // The files are what they mean to be.
+  const read_out whole = read_whole("broken_first.json", array(2000, 2000), false);
+  EXPECT_NE(whole.inspect.find("\"error\":\"JSON syntax error in record 2000"), std::string::npos);
+  const read_out late = read_whole("broken_late.json", array(2300, 0), false);
+  const read_out ok = read_whole("orders.json", array(0, 0), false);
+  EXPECT_LT(late.lines.size(), ok.lines.size());  // the records after the error are ignored
+  EXPECT_EQ(late.lines.back(), 2299u);
+  const read_out none = read_whole("no_rows.ndjson", no_rows, false);
+  EXPECT_NE(none.inspect.find("\"error\":\"JSON syntax error on line 1801:"), std::string::npos);
+  const read_out bad = read_whole("all_bad.ndjson", all_bad, false);
+  EXPECT_NE(bad.inspect.find("\"error\":\"JSON syntax error on line 1:"), std::string::npos);
+  const read_out nd = read_whole("orders.ndjson", ndjson, false);
+  EXPECT_NE(nd.inspect.find("line_items.sku"), std::string::npos);
+  EXPECT_NE(nd.inspect.find("coupon"), std::string::npos);
+}
+
 // What cannot be read in parts says so with an empty spec, and a part that failed or is
 // corrupt is refused, so that its bytes are read again.
 TEST(Parts, WhatCannotBeSplitSaysSo) {
   session s;
   int id = s.open("orders.json");
   s.feed(id, std::string(70000, ' ') + "[{\"id\":1}]");
-  EXPECT_EQ(s.part_spec(id), "");
+  EXPECT_EQ(s.part_spec(id), "");  // the array has closed
+  id = s.open("wrapped.json");
+  s.feed(id, "{\"orders\": [\n" + std::string(70000, ' ') + "{\"id\":1},\n");
+  EXPECT_EQ(s.part_spec(id), "");  // an array inside an object
   const std::string utf16 = slurp(fs::path(LOUPE_TEST_DATA) / "csv" / "utf16be.csv");
   id = s.open("utf16.csv");
   for (int i = 0; i < 800; ++i) s.feed(id, utf16);

@@ -80,16 +80,17 @@ class session {
   std::string finish(int id);
   // Reading one file in two parts at once, in two sessions (two workers, two cores):
   // - this session opens the file and feeds its first bytes; part_spec(id) then says how to
-  //   read a later part of it ("" when the file cannot be read in parts: JSON, UTF-16, or
-  //   not yet its header and the 64 KiB its delimiter is sniffed from);
+  //   read a later part of it ("" when the file cannot be read in parts: UTF-16 CSV, a JSON
+  //   document other than an array of records at the root, or not yet its format, its
+  //   header and the 64 KiB a CSV delimiter is sniffed from);
   // - another session reads the part: open_part() with that spec, feed() the part's bytes,
   //   from a line start to the file's end, then end_part() gives the part as pieces of bytes
   //   (none when it could not be read) and forgets it;
   // - this session, fed exactly the bytes before the part, takes it with take_part(), which
   //   asks for the pieces one at a time: true when the part's rows are now this file's, as if
   //   fed here (or when pieces taken turn out to make no rows: then the file fails with that
-  //   error); false when the part cannot stand (it began inside a quoted field, or read its
-  //   bytes in another encoding), and its bytes must be fed here as usual.
+  //   error); false when the part cannot stand (it began inside a quoted field or a JSON
+  //   record, or read its bytes in another encoding), and its bytes must be fed here as usual.
   std::string part_spec(int id) const;
   int open_part(std::string name, std::string_view spec, uint64_t size_hint = 0);
   std::vector<std::string> end_part(int id);
@@ -109,7 +110,7 @@ class session {
   //   for the part's end and takes its rows as take_part() does: true when they are now this
   //   file's, false when the part cannot stand (or its reader failed) and its bytes must be
   //   fed here. finish() and remove() stop a part not taken.
-  // A reader of both parts (the CLI, the page's worker) reads a CSV file from SECOND_FROM
+  // A reader of both parts (the CLI, the page's worker) reads a file from SECOND_FROM
   // bytes in two parts, the later one from the first line start at SECOND_AT of its size (the
   // first part's reader also reads the file, so it takes less of it), and feeds the part's
   // next chunk whenever fewer than SECOND_QUEUE wait, else the first part's.

@@ -65,6 +65,12 @@ class auto_reader final : public reader {
 
 }  // namespace
 
+std::unique_ptr<reader> make_part_reader(table_builder& out, std::string_view spec) {
+  // A JSON spec starts with 'j'; a CSV one with its delimiter.
+  if (spec.starts_with('j')) return make_json_part_reader(out, spec);
+  return make_csv_part_reader(out, spec);
+}
+
 std::unique_ptr<reader> make_auto_reader(table_builder& out) {
   return std::make_unique<auto_reader>(out);
 }

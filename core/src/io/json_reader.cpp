@@ -13,12 +13,14 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "kpi/detail/bytes.h"
 #include "kpi/io/readers.h"
 #include "simdjson.h"
 
@@ -306,6 +308,24 @@ class json_reader final : public reader {
     info_.format = "json";
     info_.encoding = "utf-8";
   }
+  // A reader of a later part (make_json_part_reader): NDJSON lines, or the elements of a
+  // records array at the root from just after a comma.
+  json_reader(table_builder& out, std::string_view spec) : json_reader(out) {
+    part_ = true;
+    bom_checked_ = true;
+    if (spec == PART_LINES) {
+      mode_ = mode::lines;
+      info_.format = "ndjson";
+      unit_ = "line";
+    } else if (spec == PART_ARRAY) {
+      mode_ = mode::document;
+      state_ = doc_state::array_next;
+      records_found_ = true;
+      records_at_root_ = true;
+    } else {
+      throw std::runtime_error("not a JSON part");
+    }
+  }
 
   void feed(std::string_view chunk) override {
     if (finished_ || chunk.empty()) return;
@@ -331,8 +351,10 @@ class json_reader final : public reader {
     if (mode_ == mode::document) finish_document();
     if (mode_ == mode::lines) finish_lines();
     // Every record was skipped (too deep, not an object): the file gave nothing, which is
-    // its error as much as a syntax error is, not an empty table with warnings.
-    if (info_.error.empty() && rows_kept_ == 0 && info_.skipped > 0 && !info_.warnings.empty()) {
+    // its error as much as a syntax error is, not an empty table with warnings. (A part
+    // leaves that to the first part's reader, which knows whether the file gave nothing.)
+    if (!part_ && info_.error.empty() && rows_kept_ == 0 && info_.skipped > 0 &&
+        !info_.warnings.empty()) {
       info_.error = "no record could be read: " + info_.warnings.front().reason;
     }
     finished_ = true;
@@ -340,8 +362,123 @@ class json_reader final : public reader {
 
   const read_info& info() const override { return info_; }
 
+  // ---- reading in two parts (see reader::part_spec) ----
+  //
+  // A part starts at a line start: a new NDJSON line, or, in an array of records at the root
+  // written one record to a line, a record after a comma. (A wrapped array, {"orders": [...]},
+  // is read in one part.) A part numbers its lines or records from 1, and writes each number
+  // in its warnings between two NUMBER_MARK bytes, so that the first part's reader can shift
+  // them when it takes the part; it leaves to that reader what depends on the rows before
+  // it: whether a syntax error that ends the array is the file's error or a warning, and
+  // whether a file that gave no row fails.
+
+  std::string part_spec() const override {
+    if (part_ || finished_) return {};
+    if (mode_ == mode::lines) return std::string(PART_LINES);
+    if (mode_ == mode::document && records_at_root_ &&
+        (state_ == doc_state::array_next || state_ == doc_state::array_after ||
+         state_ == doc_state::capture)) {
+      return std::string(PART_ARRAY);
+    }
+    return {};
+  }
+
+  std::string part_end() const override {
+    detail::byte_writer w;
+    w.put(static_cast<uint8_t>(mode_));
+    w.put(static_cast<uint8_t>(state_));
+    w.put<uint64_t>(mode_ == mode::lines ? line_no_ : record_no_);
+    w.put<uint64_t>(rows_kept_);
+    w.put<uint64_t>(paths_.size());
+    w.put<uint64_t>(out_.columns());
+    w.put(fields_capped_);
+    w.put<uint64_t>(info_.skipped);
+    w.put<uint64_t>(info_.warning_count);
+    w.put<uint64_t>(info_.warnings.size());
+    for (const warning& x : info_.warnings) {
+      w.put<uint64_t>(x.line);
+      w.put_string(x.reason);
+    }
+    w.put_string(first_line_error_);
+    w.put(broke_);
+    w.put<uint64_t>(broken_record_);
+    w.put_string(broken_reason_);
+    return w.take();
+  }
+
+  uint64_t take_part(std::string_view end) override {
+    // Fed exactly up to the part: at a line start, or just after a record's comma.
+    if (part_ || finished_) return 0;
+    if (mode_ == mode::lines ? !line_.empty()
+                             : mode_ != mode::document || !records_at_root_ ||
+                                   state_ != doc_state::array_next) {
+      return 0;
+    }
+    detail::byte_reader r(end);
+    if (r.get<uint8_t>() != static_cast<uint8_t>(mode_)) return 0;
+    const auto state = static_cast<doc_state>(r.get<uint8_t>());
+    const auto units = r.get<uint64_t>();
+    const auto rows = r.get<uint64_t>();
+    const auto paths = r.get<uint64_t>();
+    const auto columns = r.get<uint64_t>();
+    const bool capped = r.get<bool>();
+    // Past the caps on fields, which field was the one too many depends on the order they
+    // came in: such a file is read in one part.
+    if (capped || fields_capped_ || paths_.size() + paths > MAX_PATHS ||
+        out_.columns() + columns > MAX_COLUMNS) {
+      return 0;
+    }
+    const uint64_t shift = mode_ == mode::lines ? line_no_ : record_no_;
+    info_.skipped += r.get<uint64_t>();
+    uint64_t count = r.get<uint64_t>();
+    const auto kept = r.get<uint64_t>();
+    for (uint64_t i = 0; i < kept; ++i) {
+      const auto line = r.get<uint64_t>();
+      info_.warn(line + shift, shifted(r.get_string(), shift));
+      --count;
+    }
+    info_.warning_count += count;  // the part's warnings it did not keep
+    std::string first_error = r.get_string();
+    if (first_line_error_.empty() && !first_error.empty()) {
+      first_line_error_ = shifted(std::move(first_error), shift);
+    }
+    rows_kept_ += rows;
+    const bool broke = r.get<bool>();
+    const auto broken_record = r.get<uint64_t>();
+    std::string broken_reason = r.get_string();
+    if (broke) record_broken(broken_record + shift, shifted(std::move(broken_reason), shift));
+    if (mode_ == mode::lines) {
+      line_no_ += units;
+    } else {
+      record_no_ += units;
+      state_ = state;
+    }
+    return shift + 1;
+  }
+
  private:
   enum class mode : uint8_t { detect, document, lines, failed };
+  static constexpr std::string_view PART_LINES = "jl", PART_ARRAY = "ja";
+  static constexpr char NUMBER_MARK = '\x1F';
+
+  // A line or record number as a warning writes it: in a part, between NUMBER_MARKs.
+  std::string number_text(uint64_t n) const {
+    return part_ ? NUMBER_MARK + std::to_string(n) + NUMBER_MARK : std::to_string(n);
+  }
+  // A part's warning with its numbers shifted by the lines or records before the part.
+  static std::string shifted(std::string reason, uint64_t shift) {
+    std::string out;
+    size_t from = 0;
+    for (size_t at; (at = reason.find(NUMBER_MARK, from)) != std::string::npos;) {
+      const size_t close = reason.find(NUMBER_MARK, at + 1);
+      if (close == std::string::npos) break;
+      out.append(reason, from, at - from);
+      out += std::to_string(std::stoull(reason.substr(at + 1, close - at - 1)) + shift);
+      from = close + 1;
+    }
+    out.append(reason, from, std::string::npos);
+    return out;
+  }
 
   // ---- deciding the format ----
 
@@ -466,7 +603,7 @@ class json_reader final : public reader {
       const error_code e = read_record(line_, line_no_);
       if (e != SUCCESS && e != simdjson::DEPTH_ERROR) {
         ++info_.skipped;
-        std::string reason = "JSON syntax error on line " + std::to_string(line_no_) + ": ";
+        std::string reason = "JSON syntax error on line " + number_text(line_no_) + ": ";
         reason.append(message_of(e));
         if (first_line_error_.empty()) first_line_error_ = reason;
         info_.warn(line_no_, std::move(reason));
@@ -478,7 +615,7 @@ class json_reader final : public reader {
   void finish_lines() {
     if (!line_.empty()) end_line();
     // Not one line could be read: the file is not NDJSON at all.
-    if (rows_kept_ == 0 && !first_line_error_.empty()) info_.error = first_line_error_;
+    if (!part_ && rows_kept_ == 0 && !first_line_error_.empty()) info_.error = first_line_error_;
   }
 
   // ---- array documents ----
@@ -766,18 +903,29 @@ class json_reader final : public reader {
   void broken(uint64_t record, bool in_record, error_code e) {
     std::string reason = "JSON syntax error";
     if (in_record) {
-      reason += " in record " + std::to_string(record);
+      reason += " in record " + number_text(record);
     } else if (record > 0) {
-      reason += " after record " + std::to_string(record);
+      reason += " after record " + number_text(record);
     }
     reason += ": ";
     reason.append(message_of(e));
+    state_ = doc_state::failed;
+    if (part_) {  // the first part's reader knows whether rows came before (take_part)
+      broke_ = true;
+      broken_record_ = record;
+      broken_reason_ = std::move(reason);
+      return;
+    }
+    record_broken(record, std::move(reason));
+  }
+
+  // The file's error when no row came before, else a warning.
+  void record_broken(uint64_t record, std::string reason) {
     if (rows_kept_ == 0) {
       info_.error = std::move(reason);
     } else {
       info_.warn(record, std::move(reason));
     }
-    state_ = doc_state::failed;
   }
 
   // Full validation of a value that is not flattened.
@@ -989,13 +1137,13 @@ class json_reader final : public reader {
       e = validate(buf);
       if (e == SUCCESS) {
         ++info_.skipped;
-        info_.warn(number, unit_ + " " + std::to_string(number) + " is " + type_name(record_type_) +
+        info_.warn(number, unit_ + " " + number_text(number) + " is " + type_name(record_type_) +
                                ", not an object; skipped");
       }
     }
     if (e == simdjson::DEPTH_ERROR) {
       ++info_.skipped;
-      info_.warn(number, unit_ + " " + std::to_string(number) + " is nested deeper than " +
+      info_.warn(number, unit_ + " " + number_text(number) + " is nested deeper than " +
                              std::to_string(MAX_DEPTH) + " levels; skipped");
     }
     buf.resize(n);
@@ -1321,7 +1469,7 @@ class json_reader final : public reader {
     }
     ++rows_kept_;
     if (bad_items_ > 0) {
-      info_.warn(number, unit_ + " " + std::to_string(number) + ": " + std::to_string(bad_items_) +
+      info_.warn(number, unit_ + " " + number_text(number) + ": " + std::to_string(bad_items_) +
                              " line item(s) are not objects; skipped");
     }
   }
@@ -1330,6 +1478,10 @@ class json_reader final : public reader {
   read_info info_;
   mode mode_ = mode::detect;
   bool finished_ = false;
+  bool part_ = false;  // a reader of a later part (see take_part)
+  bool broke_ = false;  // a part: broken() ended it, with this record and reason
+  uint64_t broken_record_ = 0;
+  std::string broken_reason_;
   std::string unit_ = "record";  // what a record number counts, for warnings
   uint64_t rows_kept_ = 0;       // records that produced rows
 
@@ -1387,6 +1539,10 @@ class json_reader final : public reader {
 
 std::unique_ptr<reader> make_json_reader(table_builder& out) {
   return std::make_unique<json_reader>(out);
+}
+
+std::unique_ptr<reader> make_json_part_reader(table_builder& out, std::string_view spec) {
+  return std::make_unique<json_reader>(out, spec);
 }
 
 }  // namespace kpi

@@ -39,8 +39,8 @@ class reader {
   virtual void finish() = 0;
   virtual const read_info& info() const = 0;
 
-  // Reading one file in two parts at once, in two sessions (see session::part_spec). Only
-  // the CSV reader can, for now; the defaults say no.
+  // Reading one file in two parts at once (see session::part_spec): the CSV reader, and the
+  // JSON reader for NDJSON and an array of records at the root; the defaults say no.
   // What a reader of a later part of this file needs to know (delimiter, encoding, header),
   // or "" when no part can be read from what was fed so far.
   virtual std::string part_spec() const { return {}; }
@@ -79,6 +79,11 @@ std::unique_ptr<reader> make_csv_part_reader(table_builder& out, std::string_vie
 // object is skipped with a warning; malformed JSON sets info().error (whole array) or skips
 // the line with a warning (NDJSON).
 std::unique_ptr<reader> make_json_reader(table_builder& out);
+// A reader of a later part of a JSON file (NDJSON lines, or the records of an array at the
+// root, from a line start after a comma), as `spec` from the first part's reader says.
+std::unique_ptr<reader> make_json_part_reader(table_builder& out, std::string_view spec);
+// A reader of a later part of a file, CSV or JSON, as `spec` (reader::part_spec) says.
+std::unique_ptr<reader> make_part_reader(table_builder& out, std::string_view spec);
 
 // Chooses by content: the first non-space byte (after any BOM) '[' or '{' means JSON.
 // Returns a reader that buffers the first bytes until it can decide.
