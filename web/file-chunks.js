@@ -95,7 +95,7 @@ export async function* fileChunks(file) {
   }
 }
 
-/** Where a CSV file's later part begins: the first line start from `at` of its size, or 0. */
+/** Where a file's later part begins: the first line start from `at` of its size, or 0. */
 async function secondPartAt(file, at) {
   const from = Math.floor(file.size * at);
   const probe = new Uint8Array(await file.slice(from, from + CHUNK).arrayBuffer());
@@ -103,16 +103,18 @@ async function secondPartAt(file, at) {
   return lf < 0 || from + lf + 1 >= file.size ? 0 : from + lf + 1;
 }
 
-// Bytes fed before a file is split: its header and the 64 KiB its delimiter is sniffed from.
+// Bytes fed before a file is split: its format, a CSV file's header and the 64 KiB its
+// delimiter is sniffed from.
 const SPLIT_AFTER = 256 << 10;
 
 /**
  * Feeds a File to the engine's Session `s`, as file `id` (opened with the file's size), chunk
- * after chunk. Where the engine has two threads (the threaded engine: M.threads() is 2), a CSV
- * file from M.SECOND_FROM bytes is read in two parts at once: its later part, from a line
- * start, on the second thread (kpi::session::start_second), fed whenever fewer than
- * M.SECOND_QUEUE of its chunks wait there, else the first part. A part the engine refuses (it
- * began inside a quoted field) is fed again here. Calls progress(bytes, rows) after each
+ * after chunk. Where the engine has two threads (the threaded engine: M.threads() is 2), a file
+ * from M.SECOND_FROM bytes that the engine can split (CSV, NDJSON, an array of JSON records)
+ * is read in two parts at once: its later part, from a line start, on the second thread
+ * (kpi::session::start_second), fed whenever fewer than M.SECOND_QUEUE of its chunks wait
+ * there, else the first part. A part the engine refuses (it began inside a quoted field or a
+ * JSON record) is fed again here. Calls progress(bytes, rows) after each
  * chunk. Returns the parts the file was read in, 1 or 2 (its later part taken from the second
  * thread), or 0 when stop() said so before the end (the caller removes the file).
  */

@@ -91,6 +91,20 @@ test('a file whose middle is inside a quoted field is read again from there: the
   assert.equal(r.rows, 180001);
 });
 
+// NDJSON and an array of records at the root, one record to a line, split as a CSV file is.
+test('JSON files, NDJSON and an array of records, are read in two parts too: the CLI\'s cards', async () => {
+  for (const name of ['orders_40k.ndjson', 'orders_40k.json']) {
+    const path = join(tmp(), name);
+    const g = spawnSync(process.execPath, [join(ROOT, 'scripts/gen-orders.mjs'), '40000', path], { encoding: 'utf8' });
+    assert.equal(g.status, 0, g.stderr);
+    assert.ok(statSync(path).size > 4 * (1 << 20), 'past SECOND_FROM');
+    const r = await run(site.server.url, { input: { file: path, native: nativeReport([path]) } });
+    assert.equal(r.engine, 'threaded', name);
+    assert.equal(r.parts, 2, name);
+    assert.equal(r.rows, 40000, name);
+  }
+});
+
 test('without isolation the page reads with the single-threaded engine: the same cards', async () => {
   const r = await run(site.plain.url);
   assert.equal(r.isolated, false);
