@@ -65,11 +65,13 @@ export async function* fileChunks(file) {
       return;
     }
     let stalled = false;
+    let ended = false; // the stream's end was read: no read is pending
+    let next = null;
     try {
       // Two buffers in turn: the next read fills one while the caller feeds the other's chunk
       // to the engine, so that reading the file and parsing it overlap.
       let spare = new ArrayBuffer(CHUNK);
-      let next = byob.read(new Uint8Array(new ArrayBuffer(CHUNK)));
+      next = byob.read(new Uint8Array(new ArrayBuffer(CHUNK)));
       for (;;) {
         const result = await settledWithin(readStall(next), stallMs);
         if (result === STALLED) {
@@ -77,17 +79,24 @@ export async function* fileChunks(file) {
           break;
         }
         const { done, value } = result;
-        if (done) return;
+        if (done) {
+          ended = true;
+          return;
+        }
         offset += value.byteLength;
         next = byob.read(new Uint8Array(spare));
         yield value;
         spare = value.buffer;
       }
     } finally {
-      if (stalled) {
-        byob.cancel().catch(() => {}); // its pending read holds the buffer: a new one next
-      } else {
+      if (ended) {
         byob.releaseLock();
+      } else {
+        // Stalled, or left early (the caller stopped, or reads on from another stream): a read
+        // is pending and holds its buffer. Cancelling settles it; a stalled read's buffer is
+        // not used again.
+        next?.catch(() => {});
+        byob.cancel().catch(() => {});
       }
     }
     self.loupeReadRestarts = (self.loupeReadRestarts || 0) + 1;
@@ -114,9 +123,9 @@ const SPLIT_AFTER = 256 << 10;
  * is read in two parts at once: its later part, from a line start, on the second thread
  * (kpi::session::start_second), fed whenever fewer than M.SECOND_QUEUE of its chunks wait
  * there, else the first part. A part the engine refuses (it began inside a quoted field or a
- * JSON record) is fed again here. Calls progress(bytes, rows) after each
- * chunk. Returns the parts the file was read in, 1 or 2 (its later part taken from the second
- * thread), or 0 when stop() said so before the end (the caller removes the file).
+ * JSON record) is fed again here. Calls progress(bytes, rows) after each chunk. Returns the
+ * parts the file was read in, 1 or 2 (its later part taken from the second thread), or 0 when
+ * stop() said so before the end (the caller removes the file).
  */
 export async function feedFile(M, s, id, file, { progress = () => {}, stop = () => false } = {}) {
   let bytes = 0;

@@ -61,12 +61,14 @@ struct session::second_part {
   std::thread thread;
 
   void run() {
+    bool stop = false;  // `stopped` as last seen under the lock
     for (;;) {
       std::string chunk;
       {
         std::unique_lock lock(m);
         cv.wait(lock, [&] { return stopped || ended || !queue.empty(); });
-        if (stopped || queue.empty()) break;
+        stop = stopped;
+        if (stop || queue.empty()) break;
         chunk = std::move(queue.front());
         queue.pop_front();
       }
@@ -81,7 +83,7 @@ struct session::second_part {
         failure = e.what();
       }
     }
-    if (failure.empty() && !stopped) {
+    if (failure.empty() && !stop) {
       try {
         rd->finish();
       } catch (const std::exception& e) {

@@ -633,6 +633,7 @@ bool string_pool::append_greater(const string_pool& o) {
     return false;
   }
   const uint32_t base = offsets_.back();
+  bytes_.reserve(bytes_.size() + o.offsets_.back());  // exactly: the part is the file's end
   bytes_.append(o.bytes_.data(), o.offsets_.back());
   offsets_.reserve(offsets_.size() + o.size() - 1);
   for (size_t i = 2; i < o.offsets_.size(); ++i) offsets_.push_back(base + o.offsets_[i]);
