@@ -367,6 +367,18 @@ TEST(Parts, JsonReadInTwoPartsReadsAsWhole) {
   EXPECT_NE(nd.inspect.find("coupon"), std::string::npos);
 }
 
+// The first part of a CSV file of 9,999 rows "1,2.50", opened and fed in `a`: its id.
+int first_part(session& a) {
+  static const std::string csv = [] {
+    std::string bytes = "id,total\n";
+    while (bytes.size() < 70000) bytes += "1,2.50\n";
+    return bytes;
+  }();
+  const int f = a.open("a.csv");
+  a.feed(f, csv);
+  return f;
+}
+
 // What cannot be read in parts says so with an empty spec, and a part that failed or is
 // corrupt is refused, so that its bytes are read again.
 TEST(Parts, WhatCannotBeSplitSaysSo) {
@@ -382,13 +394,6 @@ TEST(Parts, WhatCannotBeSplitSaysSo) {
   for (int i = 0; i < 800; ++i) s.feed(id, utf16);
   EXPECT_EQ(s.part_spec(id), "");
 
-  std::string csv = "id,total\n";
-  while (csv.size() < 70000) csv += "1,2.50\n";
-  auto first_part = [&](session& a) {
-    const int f = a.open("a.csv");
-    a.feed(f, csv);
-    return f;
-  };
   session probe;
   const std::string spec = probe.part_spec(first_part(probe));
   ASSERT_FALSE(spec.empty());
@@ -431,13 +436,6 @@ TEST(Parts, WhatCannotBeSplitSaysSo) {
 // removed or finished while it reads, its reader failed) stops without holding anything up.
 TEST(Parts, OnTheSecondThreadWhatCannotBeSplitSaysSo) {
   two_threads two;
-  std::string csv = "id,total\n";
-  while (csv.size() < 70000) csv += "1,2.50\n";
-  auto first_part = [&](session& a) {
-    const int f = a.open("a.csv");
-    a.feed(f, csv);
-    return f;
-  };
   {
     session s;
     const int id = s.open("orders.json");

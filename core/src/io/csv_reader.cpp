@@ -894,13 +894,7 @@ std::string csv_reader::part_end() const {
   w.put(decoding());
   w.put_string(info_.encoding);
   w.put(warned_after_quote_);
-  w.put<uint64_t>(info_.skipped);
-  w.put<uint64_t>(info_.warning_count);
-  w.put<uint64_t>(info_.warnings.size());
-  for (const warning& x : info_.warnings) {
-    w.put<uint64_t>(x.line);
-    w.put_string(x.reason);
-  }
+  info_.save_part(w);
   return w.take();
 }
 
@@ -919,24 +913,15 @@ uint64_t csv_reader::take_part(std::string_view end) {
   // nothing here had decided, and a part that decided otherwise read its bytes wrongly.
   if (theirs == 0 || (mine != 'a' && theirs != 'a' && theirs != mine)) return 0;
   const bool warned = r.get<bool>();
-  const auto skipped = r.get<uint64_t>();
-  auto count = r.get<uint64_t>();
-  const auto kept = r.get<uint64_t>();
-  const uint64_t shift = line_ - 1;
   bool drop_quote_warning = warned && warned_after_quote_;  // warned once per file
-  if (drop_quote_warning) --count;
-  for (uint64_t i = 0; i < kept; ++i) {
-    const auto line = r.get<uint64_t>();
-    std::string reason = r.get_string();
-    if (drop_quote_warning && reason.starts_with("text after a closing quote")) {
-      drop_quote_warning = false;
-      continue;
-    }
-    info_.warn(line + shift, std::move(reason));  // counts it, and keeps the first few
-    --count;
-  }
-  info_.warning_count += count;  // the part's warnings it did not keep
-  info_.skipped += skipped;
+  info_.take_part(r, line_ - 1, drop_quote_warning ? 1 : 0,
+                  [&](std::string reason) -> std::optional<std::string> {
+                    if (drop_quote_warning && reason.starts_with("text after a closing quote")) {
+                      drop_quote_warning = false;
+                      return std::nullopt;
+                    }
+                    return reason;
+                  });
   warned_after_quote_ = warned_after_quote_ || warned;
   if (mine == 'a' && theirs != 'a') {
     encoding_ = theirs == 'w' ? text_encoding::windows1252 : text_encoding::utf8;

@@ -392,13 +392,7 @@ class json_reader final : public reader {
     w.put<uint64_t>(paths_.size());
     w.put<uint64_t>(out_.columns());
     w.put(fields_capped_);
-    w.put<uint64_t>(info_.skipped);
-    w.put<uint64_t>(info_.warning_count);
-    w.put<uint64_t>(info_.warnings.size());
-    for (const warning& x : info_.warnings) {
-      w.put<uint64_t>(x.line);
-      w.put_string(x.reason);
-    }
+    info_.save_part(w);
     w.put_string(first_line_error_);
     w.put(broke_);
     w.put<uint64_t>(broken_record_);
@@ -429,15 +423,9 @@ class json_reader final : public reader {
       return 0;
     }
     const uint64_t shift = mode_ == mode::lines ? line_no_ : record_no_;
-    info_.skipped += r.get<uint64_t>();
-    uint64_t count = r.get<uint64_t>();
-    const auto kept = r.get<uint64_t>();
-    for (uint64_t i = 0; i < kept; ++i) {
-      const auto line = r.get<uint64_t>();
-      info_.warn(line + shift, shifted(r.get_string(), shift));
-      --count;
-    }
-    info_.warning_count += count;  // the part's warnings it did not keep
+    info_.take_part(r, shift, 0, [&](std::string reason) -> std::optional<std::string> {
+      return shifted(std::move(reason), shift);
+    });
     std::string first_error = r.get_string();
     if (first_line_error_.empty() && !first_error.empty()) {
       first_line_error_ = shifted(std::move(first_error), shift);

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,13 @@ struct read_info {
   std::vector<warning> warnings;        // the first MAX_WARNINGS
   std::string error;      // non-empty when the file cannot be read at all (fatal)
   void warn(uint64_t line, std::string reason);
+  // Reading a file in two parts (reader::part_end, reader::take_part): a part's skipped rows
+  // and warnings as bytes, then taken after this reader's own. Each kept warning's line is
+  // shifted by `shift` and its reason is what `reason` makes of it (std::nullopt drops it);
+  // `uncounted` of the part's warnings, those dropped included, are not counted.
+  void save_part(detail::byte_writer& w) const;
+  void take_part(detail::byte_reader& r, uint64_t shift, uint64_t uncounted,
+                 const std::function<std::optional<std::string>(std::string)>& reason);
 };
 
 inline constexpr size_t MAX_WARNINGS = 20;
