@@ -138,27 +138,20 @@ export async function feedFile(M, s, id, file, { progress = () => {}, stop = () 
   try {
     for (;;) {
       if (stop()) return 0;
-      if (second && (!first || s.secondWaiting(id) < M.SECOND_QUEUE)) {
-        const { done, value } = await second.next();
-        if (done) {
-          second = null;
-          continue;
-        }
-        partRows = s.feedSecond(id, value);
-        bytes += value.byteLength;
-        progress(bytes, rows + partRows);
-        continue;
-      }
-      if (!first) break;
-      const { done, value } = await first.next();
+      const later = second !== null && (!first || s.secondWaiting(id) < M.SECOND_QUEUE);
+      const source = later ? second : first;
+      if (!source) break;
+      const { done, value } = await source.next();
       if (done) {
-        first = null;
+        if (later) second = null;
+        else first = null;
         continue;
       }
-      rows = s.feed(id, value);
+      if (later) partRows = s.feedSecond(id, value);
+      else rows = s.feed(id, value);
       bytes += value.byteLength;
       progress(bytes, rows + partRows);
-      if (!splitTried && bytes >= SPLIT_AFTER) {
+      if (!later && !splitTried && bytes >= SPLIT_AFTER) {
         splitTried = true;
         const at = await secondPartAt(file, M.SECOND_AT);
         if (at > bytes && s.startSecond(id, file.size - at)) {

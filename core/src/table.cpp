@@ -589,9 +589,7 @@ uint32_t string_pool::intern(const char* data, size_t length) {
   if (s.empty()) return 0;
   if (slots_.empty()) {
     if (ascending_) {
-      const std::string_view last = get(size() - 1);
-      if (s.size() > last.size() ||
-          (s.size() == last.size() && std::memcmp(s.data(), last.data(), s.size()) > 0)) {
+      if (after(s, get(size() - 1))) {
         // Greater than every string so far: new.
         const uint32_t code = size();
         bytes_.append(s.data(), s.size());
@@ -627,11 +625,7 @@ bool string_pool::append_greater(const string_pool& o) {
   if (!slots_.empty() || !ascending_ || !o.slots_.empty() || !o.ascending_ || o.size() < 2) {
     return false;
   }
-  const std::string_view first = o.get(1), last = get(size() - 1);
-  if (!(first.size() > last.size() ||
-        (first.size() == last.size() && std::memcmp(first.data(), last.data(), first.size()) > 0))) {
-    return false;
-  }
+  if (!after(o.get(1), get(size() - 1))) return false;
   const uint32_t base = offsets_.back();
   bytes_.reserve(bytes_.size() + o.offsets_.back());  // exactly: the part is the file's end
   bytes_.append(o.bytes_.data(), o.offsets_.back());
@@ -1105,18 +1099,11 @@ void table_builder::append(table_builder&& b, uint64_t line_offset) {
   }
   // Each column is appended on its own (its cells, its pool, its deferred entries), so a big
   // part's columns go on two threads where there are two, the costliest first (see finish()).
-  auto one = [&](size_t i) {
-    const auto [col, from] = pairs[i];
-    append_column(col, b, from);
-    b.cols_[from] = column();  // freed as soon as copied: b holds the rows of half a file
-    b.deferred_[from] = deferred_cells();
-  };
+  auto one = [&](size_t i) { take_column(pairs[i].first, b, pairs[i].second); };
   if (n >= PARALLEL_FINISH_ROWS) {
-    auto cost = [&](size_t from) {
-      return b.deferred_[from].on ? 2 : b.direct_[from].p == phase::direct ? 0 : 1;
-    };
-    std::stable_sort(pairs.begin(), pairs.end(),
-                     [&](auto& x, auto& y) { return cost(x.second) > cost(y.second); });
+    std::stable_sort(pairs.begin(), pairs.end(), [&](auto& x, auto& y) {
+      return b.column_cost(x.second) > b.column_cost(y.second);
+    });
     detail::for_each_index(pairs.size(), one);
   } else {
     for (size_t i = 0; i < pairs.size(); ++i) one(i);
@@ -1151,11 +1138,15 @@ void table_builder::append_columns(table_builder& b, uint64_t line_offset, Next&
   reserve(lines_.size() + b.rows());
   std::vector<uint8_t> done(cols_.size(), 0);
   for (size_t from = 0; next(b, from); ++from) {
-    append_column(append_target(b.cols_[from].name, from, done), b, from);
-    b.cols_[from] = column();  // freed as soon as copied: b holds the rows of half a file
-    b.deferred_[from] = deferred_cells();
+    take_column(append_target(b.cols_[from].name, from, done), b, from);
   }
   append_rest(b, done, line_offset);
+}
+
+void table_builder::take_column(size_t col, table_builder& b, size_t from) {
+  append_column(col, b, from);
+  b.cols_[from] = column();  // freed as soon as copied: b holds the rows of half a file
+  b.deferred_[from] = deferred_cells();
 }
 
 void table_builder::append_column(size_t col, table_builder& b, size_t from) {
@@ -1163,7 +1154,7 @@ void table_builder::append_column(size_t col, table_builder& b, size_t from) {
   const column& c = b.cols_[from];
   direct_state& as = direct_[col];
   const direct_state& bs = b.direct_[from];
-  const size_t before = lines_.size(), n = b.rows();
+  const size_t before = lines_.size();
   if (as.p == phase::direct && bs.p == phase::direct && a.shape == c.shape) {
     // Both read the cells of one shape into their packed arrays, and kept the others.
     if (c.shape.k == cell_shape::kind::number) {
@@ -1256,17 +1247,12 @@ table table_builder::finish() {
   }
   const size_t n = t.lines.size();
   // Each column is typed and converted on its own, so a big table's columns go on two threads
-  // where there are two (kpi/threads.h), the costliest first: one of many distinct values,
-  // interned only now (ids: intern_entries), then one interned while read, then one read
-  // directly.
+  // where there are two (kpi/threads.h), the costliest first (column_cost).
   if (n >= PARALLEL_FINISH_ROWS) {
     std::vector<size_t> order(cols_.size());
     for (size_t col = 0; col < order.size(); ++col) order[col] = col;
-    auto cost = [&](size_t col) {
-      return deferred_[col].on ? 2 : direct_[col].p == phase::direct ? 0 : 1;
-    };
     std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return cost(a) > cost(b); });
+                     [&](size_t a, size_t b) { return column_cost(a) > column_cost(b); });
     detail::for_each_index(order.size(), [&](size_t i) { finish_column(order[i], n); });
   } else {
     for (size_t col = 0; col < cols_.size(); ++col) finish_column(col, n);

@@ -1,7 +1,7 @@
 // The threaded engine. scripts/serve sends COOP and COEP (as the site's _headers asks its host
 // to), so the page is cross-origin isolated: its engine worker loads gen/loupe-mt.*, which has
-// a second thread (a pool worker, loupe-mt.worker.js) and uses it to read a big CSV file's
-// later part (web/file-chunks.js, feedFile) and for a big table's finish() (core's
+// a second thread (a pool worker, loupe-mt.worker.js) and uses it to read a big file's later
+// part (web/file-chunks.js, feedFile) and for a big table's finish() (core's
 // kpi/threads.h). Served without them (--no-isolation, as on a host without the headers, or
 // the widget in a store's admin page), the page loads the single-threaded gen/loupe.*. Either
 // way the cards are the CLI's.

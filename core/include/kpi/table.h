@@ -177,6 +177,11 @@ class string_pool {
   friend class table_builder;
   void grow();
   void build_index();
+  // The order of an ascending pool (sorted ids): shorter first, then bytewise.
+  static bool after(std::string_view a, std::string_view b) {
+    return a.size() > b.size() ||
+           (a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) > 0);
+  }
   pod_vector<char> bytes_;
   std::vector<uint32_t> offsets_;  // size() + 1 entries
   // Open addressing: code + 1, 0 = free. Empty until needed: while every string added is
@@ -766,6 +771,14 @@ class table_builder {
   void finish_column(size_t col, size_t rows);
   // append(): b's column `from` onto this builder's column `col`.
   void append_column(size_t col, table_builder& b, size_t from);
+  // append_column(), then b's column `from` freed: b holds the rows of half a file.
+  void take_column(size_t col, table_builder& b, size_t from);
+  // What finish() (or append()) spends on a column, to hand out the costliest first: one of
+  // many distinct values, interned only at finish() (ids: intern_entries), then one interned
+  // while read, then one read directly.
+  int column_cost(size_t col) const {
+    return deferred_[col].on ? 2 : direct_[col].p == phase::direct ? 0 : 1;
+  }
   // append(): b's column `from`, row by row through set() and end_cell().
   void append_cells(size_t col, table_builder& b, size_t from);
   template <typename Next>

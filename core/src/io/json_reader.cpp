@@ -394,7 +394,6 @@ class json_reader final : public reader {
     w.put(fields_capped_);
     info_.save_part(w);
     w.put_string(first_line_error_);
-    w.put(broke_);
     w.put<uint64_t>(broken_record_);
     w.put_string(broken_reason_);
     return w.take();
@@ -431,10 +430,11 @@ class json_reader final : public reader {
       first_line_error_ = shifted(std::move(first_error), shift);
     }
     rows_kept_ += rows;
-    const bool broke = r.get<bool>();
     const auto broken_record = r.get<uint64_t>();
     std::string broken_reason = r.get_string();
-    if (broke) record_broken(broken_record + shift, shifted(std::move(broken_reason), shift));
+    if (!broken_reason.empty()) {
+      record_broken(broken_record + shift, shifted(std::move(broken_reason), shift));
+    }
     if (mode_ == mode::lines) {
       line_no_ += units;
     } else {
@@ -899,7 +899,6 @@ class json_reader final : public reader {
     reason.append(message_of(e));
     state_ = doc_state::failed;
     if (part_) {  // the first part's reader knows whether rows came before (take_part)
-      broke_ = true;
       broken_record_ = record;
       broken_reason_ = std::move(reason);
       return;
@@ -1467,8 +1466,7 @@ class json_reader final : public reader {
   mode mode_ = mode::detect;
   bool finished_ = false;
   bool part_ = false;  // a reader of a later part (see take_part)
-  bool broke_ = false;  // a part: broken() ended it, with this record and reason
-  uint64_t broken_record_ = 0;
+  uint64_t broken_record_ = 0;  // a part that broken() ended: where, and why ("" = it did not)
   std::string broken_reason_;
   std::string unit_ = "record";  // what a record number counts, for warnings
   uint64_t rows_kept_ = 0;       // records that produced rows
