@@ -1124,6 +1124,7 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   res.mean_p_alive = sum_alive / dn;
   res.mean_expected_spend = sum_spend / dn;
   res.mean_predicted_value = sum_value / dn;
+  if (options.fitted) options.fitted(res);  // nothing refuses past this point
   if (options.means_only) {
     res.ok = true;
     return res;

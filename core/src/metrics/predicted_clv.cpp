@@ -7,18 +7,24 @@ namespace kpi::detail {
 
 namespace {
 
-// Fits on valid orders dated before `to`; customers are those with such an order. The orders
-// are sorted by customer and time, so each customer's summary is built in one pass, with the
-// same arithmetic as summarize_customer (same-day purchases are one, revenue after the first
-// day summed in time order).
-clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
+// The summaries of the customers with a valid order dated before `to`, and each summary's
+// customer (unless means_only). The orders are sorted by customer and time, so each
+// customer's summary is built in one pass, with the same arithmetic as summarize_customer
+// (same-day purchases are one, revenue after the first day summed in time order).
+struct summaries {
   std::vector<uint32_t> ids;  // each summary's customer: 4 bytes, not a string, per customer
   std::vector<customer_rfm> rfm;
+};
+
+summaries summarize_until(const model& m, int64_t to, bool means_only) {
+  summaries out;
+  std::vector<uint32_t>& ids = out.ids;
+  std::vector<customer_rfm>& rfm = out.rfm;
   const int64_t last_day = to - 1;
   uint32_t current = UINT32_MAX;
   // At most one entry per customer: no regrowth (copies) while reading. Capacity that stays
   // unused is never touched, so it costs address space, not memory.
-  if (!options.means_only) ids.reserve(m.customers.size());
+  if (!means_only) ids.reserve(m.customers.size());
   rfm.reserve(m.customers.size());
   int64_t first = 0, last = 0, days = 0;
   double repeat_revenue = 0;
@@ -37,7 +43,7 @@ clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
       flush();
       current = o.customer;
       // People see the id or the e-mail.
-      if (!options.means_only) ids.push_back(current);
+      if (!means_only) ids.push_back(current);
       first = last = o.day;
       days = 1;
       repeat_revenue = 0;
@@ -48,43 +54,84 @@ clv_result fit_until(const model& m, int64_t to, const clv_options& options) {
     if (o.day != first) repeat_revenue += o.revenue;
   }
   flush();
-  const size_t id_count = ids.size();
+  return out;
+}
+
+// Fits the customers of `s` (see summarize_until).
+clv_result fit(const model& m, summaries s, const clv_options& options) {
+  const size_t id_count = s.ids.size();
   return fit_predicted_clv(
-      id_count, [&](size_t i) { return std::string(m.customers[ids[i]].key); }, std::move(rfm),
-      options);
+      id_count, [&](size_t i) { return std::string(m.customers[s.ids[i]].key); },
+      std::move(s.rfm), options);
 }
 
 }  // namespace
 
-void predicted_clv_kpi(const context& ctx, report_parts& out) {
+void predicted_clv_work::fit_now(const context& ctx) {
+  if (!ctx.m.has_orders) return;
+  // The per-customer records are written only in the customer table.
+  clv_options options;
+  options.all_customers = ctx.options.customers;
+  options.fitted = [this](const clv_result& r) {
+    hand_over(r.bgnbd_optimum, r.gamma_gamma_optimum);
+  };
+  try {
+    now_ = fit(ctx.m, summarize_until(ctx.m, ctx.P.to, false), options);
+  } catch (...) {
+    hand_over({}, {}, true);
+    throw;
+  }
+  hand_over({}, {});  // nothing once handed over; else the fit was refused: no starts
+}
+
+// The previous period's fit: only its mean is shown, so it needs neither standard errors nor
+// per-customer records. It starts from this period's optima, which are usually close to its
+// own: fewer iterations to the same optimum.
+void predicted_clv_work::fit_previous(const context& ctx) {
+  if (!ctx.m.has_orders) return;
+  summaries s = summarize_until(ctx.m, ctx.prev.to, true);
+  clv_options options;
+  options.means_only = true;
+  {
+#if LOUPE_HAS_THREADS
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [this] { return handed_; });
+#endif
+    if (failed_) return;  // fit_now threw: the report fails with its exception
+    options.bgnbd_start = std::move(bgnbd_start_);
+    options.gamma_gamma_start = std::move(gamma_gamma_start_);
+  }
+  const clv_result before = fit(ctx.m, std::move(s), options);
+  if (before.ok) previous_ = before.mean_predicted_value;
+}
+
+void predicted_clv_work::hand_over(fit_start bgnbd, fit_start gamma_gamma, bool failed) {
+  {
+#if LOUPE_HAS_THREADS
+    std::lock_guard lock(m_);
+#endif
+    if (handed_) return;
+    handed_ = true;
+    failed_ = failed;
+    bgnbd_start_ = std::move(bgnbd);  // moved, not copied: nothing here throws
+    gamma_gamma_start_ = std::move(gamma_gamma);
+  }
+#if LOUPE_HAS_THREADS
+  cv_.notify_all();
+#endif
+}
+
+void predicted_clv_work::write(const context& ctx, report_parts& out) const {
   if (!ctx.m.has_orders) {
     out.kpis["predicted_clv"] = unavailable_kpi("currency", {"orders"});
     return;
   }
-  // The per-customer records are written only in the customer table.
-  clv_options now_options;
-  now_options.all_customers = ctx.options.customers;
-  const clv_result now = fit_until(ctx.m, ctx.P.to, now_options);
-  // The previous period's fit: only its mean is shown, so it needs neither standard errors
-  // nor per-customer records. It starts from this period's parameters, which are usually
-  // close to its own: fewer iterations to the same optimum.
-  std::optional<double> previous;
-  {
-    clv_options before_options;
-    before_options.means_only = true;
-    if (now.ok) {
-      before_options.bgnbd_start = now.bgnbd_optimum;
-      before_options.gamma_gamma_start = now.gamma_gamma_optimum;
-    }
-    const clv_result before = fit_until(ctx.m, ctx.prev.to, before_options);
-    if (before.ok) previous = before.mean_predicted_value;
-  }
   json_writer w;
   w.begin_object();
-  write_predicted_clv(w, now, ctx.options.customers);
+  write_predicted_clv(w, now_, ctx.options.customers);
   w.key("previous");
-  if (previous) {
-    w.value(*previous);
+  if (previous_) {
+    w.value(*previous_);
   } else {
     w.null();
   }

@@ -345,9 +345,12 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
 
   // The predicted CLV's fits read only the model's orders and customers' keys, nothing the
   // other families fill in as they go (the order statistics' memo, the customer index): so
-  // with many orders they run on a second thread where there is one (kpi/threads.h), beside
-  // the other families. Each writes parts of its own.
-  report_parts parts, clv_parts;
+  // with many orders this period's fit runs on a second thread where there is one
+  // (kpi/threads.h), beside the other families, and the previous period's fit follows them
+  // on theirs, from this period's optima once known. The families write `parts`; the CLV is
+  // written there once both threads are done.
+  report_parts parts;
+  predicted_clv_work clv;
   auto families = [&] {
     if (m.has_orders) {
       // Every set of buckets the KPI families ask order statistics for, in one pass.
@@ -368,17 +371,18 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   if (m.orders.size() >= PARALLEL_REPORT_ORDERS) {
     for_each_index(2, [&](size_t i) {
       if (i == 0) {
-        predicted_clv_kpi(ctx, clv_parts);  // the longer of the two: first
+        clv.fit_now(ctx);  // first: fit_previous waits for it
       } else {
         families();
+        clv.fit_previous(ctx);
       }
     });
   } else {
     families();
-    predicted_clv_kpi(ctx, clv_parts);
+    clv.fit_now(ctx);
+    clv.fit_previous(ctx);
   }
-  parts.kpis.merge(clv_parts.kpis);
-  parts.series.merge(clv_parts.series);
+  clv.write(ctx, parts);
 
   json_writer w(pretty);
   w.begin_object();

@@ -16,6 +16,12 @@
 #include "kpi/json_writer.h"
 #include "kpi/metrics/clv_model.h"
 #include "kpi/session.h"
+#include "kpi/threads.h"
+
+#if LOUPE_HAS_THREADS
+#include <condition_variable>
+#include <mutex>
+#endif
 
 namespace kpi::detail {
 
@@ -276,7 +282,30 @@ void retention_kpis(const context& ctx, report_parts& out);    // churn, CRR, su
 void survey_kpis(const context& ctx, report_parts& out);       // nps, csat, ces
 void support_kpis(const context& ctx, report_parts& out);      // fcr, resolution time
 void social_kpis(const context& ctx, report_parts& out);       // social_sentiment
-void predicted_clv_kpi(const context& ctx, report_parts& out); // predicted_clv
+
+// predicted_clv, in steps so that the report can run the two periods' fits on two threads:
+// fit_now on one, fit_previous on the other (which summarizes its customers, then waits for
+// fit_now's optima to start from), then write. Or all three in that order on one thread.
+class predicted_clv_work {
+ public:
+  void fit_now(const context& ctx);
+  void fit_previous(const context& ctx);
+  void write(const context& ctx, report_parts& out) const;
+
+ private:
+  // Gives fit_previous its starts (empty: none), once; `failed`: fit_now threw. Taken by
+  // value, so that copying them (which may throw) is done before anything is handed over.
+  void hand_over(fit_start bgnbd, fit_start gamma_gamma, bool failed = false);
+
+  clv_result now_;
+  std::optional<double> previous_;
+  bool handed_ = false, failed_ = false;
+  fit_start bgnbd_start_, gamma_gamma_start_;
+#if LOUPE_HAS_THREADS
+  std::mutex m_;
+  std::condition_variable cv_;
+#endif
+};
 
 // fit_predicted_clv with the customer ids given one at a time, by position (each asked for at
 // most once besides the error message), rather than a string per customer held throughout.
