@@ -221,36 +221,43 @@ TEST(OutOfMemory, AnyAllocationWhileReadingMayFail) {
   }
 }
 
+// How many allocations counted by the hook one report of `s` makes.
+uint64_t allocations_of_report(session& s) {
+  armed count(SIZE_MAX);
+  (void)s.report_json(period());
+  return hook.count;
+}
+
+// The report of `s` with its allocation number k failing: either `expected` (the failure was
+// absorbed, or came after the report was written) or the error document; a test failure
+// otherwise, and when bad_alloc escapes. True when the report failed.
+bool report_failing_at(session& s, uint64_t k, const std::string& expected) {
+  std::string out;
+  {
+    armed fail(SIZE_MAX, k);
+    try {
+      out = s.report_json(period());
+    } catch (const std::bad_alloc&) {
+      ADD_FAILURE() << "bad_alloc escaped from report_json at allocation " << k;
+      return true;
+    }
+  }
+  if (out == expected) return false;
+  EXPECT_EQ(out.rfind("{\"error\":\"the report could not be computed: ", 0), 0u)
+      << "allocation " << k << ": " << out.substr(0, 200);
+  return true;
+}
+
 // A failure while computing the report gives an error document, not an exception.
 TEST(OutOfMemory, AnyAllocationWhileReportingMayFail) {
   session s;
   s.add("orders.csv", ORDERS);
   s.add("orders.json", ORDERS_JSON);
-  uint64_t total = 0;
-  {
-    armed count(SIZE_MAX);
-    (void)s.report_json(period());
-    total = hook.count;
-  }
+  const uint64_t total = allocations_of_report(s);
   ASSERT_GT(total, 10u);
   const std::string expected = s.report_json(period());
   // Every allocation up to 2000, then a sample: a report makes tens of thousands.
-  for (uint64_t k = 0; k < total; k += k < 2000 ? 1 : 97) {
-    std::string out;
-    {
-      armed fail(SIZE_MAX, k);
-      try {
-        out = s.report_json(period());
-      } catch (const std::bad_alloc&) {
-        ADD_FAILURE() << "bad_alloc escaped from report_json at allocation " << k;
-        continue;
-      }
-    }
-    if (out != expected) {
-      EXPECT_EQ(out.rfind("{\"error\":\"the report could not be computed: ", 0), 0u)
-          << "allocation " << k << ": " << out.substr(0, 200);
-    }
-  }
+  for (uint64_t k = 0; k < total; k += k < 2000 ? 1 : 97) report_failing_at(s, k, expected);
   EXPECT_EQ(s.report_json(period()), expected);
 }
 
@@ -273,37 +280,17 @@ TEST(OutOfMemory, AnyAllocationWhileReportingOnTwoThreadsMayFail) {
   } on_two;
   session s;
   s.add("orders.csv", csv);
-  uint64_t total = 0;
-  {
-    armed count(SIZE_MAX);
-    (void)s.report_json(period());
-    total = hook.count;
-  }
+  const uint64_t total = allocations_of_report(s);
   const std::string expected = s.report_json(period());
   // Both periods fitted: the KPI's value, and its previous value last in its object.
   const size_t clv = expected.find("\"predicted_clv\":{\"value\":");
   ASSERT_NE(clv, std::string::npos) << expected;
   const size_t previous = expected.find("\"previous\":", clv);
   ASSERT_NE(previous, std::string::npos);
-  ASSERT_NE(expected.compare(previous, 16, "\"previous\":null"), 0) << expected.substr(previous, 40);
+  ASSERT_NE(expected.compare(previous, 16, "\"previous\":null"), 0)
+      << expected.substr(previous, 40);
   uint64_t failed = 0;
-  for (uint64_t k = 0; k < total; k += total / 150 + 1) {
-    std::string out;
-    {
-      armed fail(SIZE_MAX, k);
-      try {
-        out = s.report_json(period());
-      } catch (const std::bad_alloc&) {
-        ADD_FAILURE() << "bad_alloc escaped from report_json at allocation " << k;
-        continue;
-      }
-    }
-    if (out != expected) {
-      ++failed;
-      EXPECT_EQ(out.rfind("{\"error\":\"the report could not be computed: ", 0), 0u)
-          << "allocation " << k << ": " << out.substr(0, 200);
-    }
-  }
+  for (uint64_t k = 0; k < total; k += total / 150 + 1) failed += report_failing_at(s, k, expected);
   EXPECT_GT(failed, 100u);
   EXPECT_EQ(s.report_json(period()), expected);
 }
