@@ -1124,11 +1124,9 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   res.mean_p_alive = sum_alive / dn;
   res.mean_expected_spend = sum_spend / dn;
   res.mean_predicted_value = sum_value / dn;
-  if (options.fitted) options.fitted(res);  // nothing refuses past this point
-  if (options.means_only) {
-    res.ok = true;
-    return res;
-  }
+  res.ok = true;  // nothing refuses past this point
+  if (options.fitted) options.fitted(res);
+  if (options.means_only) return res;
 
   // Top customers by predicted value (ties: input order, so the output is deterministic).
   {
@@ -1184,7 +1182,6 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   }
 
   res.distribution = histogram_of(values);
-  res.ok = true;
   return res;
 }
 

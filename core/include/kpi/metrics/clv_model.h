@@ -142,7 +142,7 @@ struct clv_options {
   // Where to start each fit first (see fit_start), e.g. from another period's fit of the
   // same store (clv_result::bgnbd_optimum); empty: the usual starts only.
   fit_start bgnbd_start, gamma_gamma_start;
-  // Called once the result is known to be ok, with its parameters and optima set, before the
+  // Called once the result is ok (`ok`, the parameters, optima and means set), before the
   // predictions' lists and distribution are built: so that another period's fit, on another
   // thread, can start from the optima meanwhile. Not called when the fit is refused.
   std::function<void(const clv_result&)> fitted;
