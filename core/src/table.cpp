@@ -1087,8 +1087,6 @@ void table_builder::decide(size_t col) {
   c.pool = std::move(others);
 }
 
-void table_builder::discard_row() { std::fill(touched_.begin(), touched_.end(), 0); }
-
 void table_builder::append(table_builder&& b, uint64_t line_offset) {
   const size_t n = b.rows();
   reserve(lines_.size() + n);

@@ -718,7 +718,6 @@ class table_builder {
   // Rows from which finish() types and converts columns on two threads where there are two:
   // below, starting a thread costs more than it saves.
   static constexpr size_t PARALLEL_FINISH_ROWS = 65536;
-  void discard_row();
   size_t rows() const { return lines_.size(); }
   size_t columns() const { return cols_.size(); }
   std::string_view column_name(size_t col) const { return cols_[col].name; }
