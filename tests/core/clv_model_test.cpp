@@ -1055,6 +1055,56 @@ TEST(ClvCdnow, AnotherPeriodsOptimumStartsAShorterFitToTheSameOptimum) {
   expect_relative(started.mean_predicted_value, from_scratch.mean_predicted_value, 1e-7);
 }
 
+TEST(ClvCdnow, StartsGivenByTheHookAreTheStartsOfTheFit) {
+  // The report's previous period gets this period's optima through clv_options::starts, once
+  // its customers are grouped: the same result, to the bit, as with the starts in the options.
+  cdnow_data d = read_cdnow();
+  const clv_result now = fit_predicted_clv(d.ids, d.rfm, clv_options{});
+  ASSERT_TRUE(now.ok) << now.reason;
+  const cdnow_data before = read_cdnow(days_from_civil(1997, 6, 30));
+  clv_options given;
+  given.means_only = true;
+  given.bgnbd_start = now.bgnbd_optimum;
+  given.gamma_gamma_start = now.gamma_gamma_optimum;
+  const clv_result direct = fit_predicted_clv({}, before.rfm, given);
+  ASSERT_TRUE(direct.ok) << direct.reason;
+
+  clv_options hooked;
+  hooked.means_only = true;
+  int calls = 0;
+  hooked.starts = [&](fit_start& bgnbd, fit_start& gamma_gamma) {
+    ++calls;
+    EXPECT_TRUE(bgnbd.params.empty());  // the options' own: none here
+    bgnbd = now.bgnbd_optimum;
+    gamma_gamma = now.gamma_gamma_optimum;
+    return true;
+  };
+  const clv_result via_hook = fit_predicted_clv({}, before.rfm, hooked);
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(via_hook.ok) << via_hook.reason;
+  EXPECT_EQ(via_hook.r, direct.r);
+  EXPECT_EQ(via_hook.q, direct.q);
+  EXPECT_EQ(via_hook.mean_predicted_value, direct.mean_predicted_value);
+  // Without them (the hook changes nothing), the fit from the usual starts.
+  hooked.starts = [&](fit_start&, fit_start&) { return ++calls > 0; };
+  clv_options plain;
+  plain.means_only = true;
+  EXPECT_EQ(fit_predicted_clv({}, before.rfm, hooked).r, fit_predicted_clv({}, before.rfm, plain).r);
+
+  // False calls the fit off: not ok, nothing fitted.
+  hooked.starts = [](fit_start&, fit_start&) { return false; };
+  const clv_result off = fit_predicted_clv({}, before.rfm, hooked);
+  EXPECT_FALSE(off.ok);
+  EXPECT_EQ(off.reason, "the fit was called off");
+  EXPECT_TRUE(std::isnan(off.r));
+  // Not called when the data is refused before any fitting.
+  calls = 0;
+  hooked.starts = [&](fit_start&, fit_start&) { return ++calls > 0; };
+  std::vector<customer_rfm> once(100, customer_rfm{0, 0, 20, 0});
+  EXPECT_FALSE(fit_predicted_clv({}, once, hooked).ok);
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(ClvJson, ListedCustomersOnlyWriteTheSameKpi) {
   // Without all_customers the result keeps only the top and at-risk records; the KPI object
   // without the customer table is the same, byte for byte.

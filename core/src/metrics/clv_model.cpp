@@ -992,9 +992,13 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   // The BG/NBD state keeps each customer's ranks of x, T and t_x: the predictions below
   // reuse them rather than ranking the values again.
   const std::shared_ptr<bgnbd_state> st = make_bgnbd_state(rfm, true);
+  fit_start bgnbd_start = options.bgnbd_start, gamma_gamma_start = options.gamma_gamma_start;
+  if (options.starts && !options.starts(bgnbd_start, gamma_gamma_start)) {
+    return refuse("the fit was called off");
+  }
   fit_options fit;
   fit.standard_errors = !options.means_only;
-  fit.start = options.bgnbd_start;
+  fit.start = std::move(bgnbd_start);
   bgnbd_fit bg = fit_bgnbd_state(st, rfm, fit);
   std::vector<bgnbd_state::group>().swap(st->groups);  // the fit's: the ranks stay
   res.r = bg.params.r;
@@ -1009,7 +1013,7 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
     return refuse("the BG/NBD model of repeat purchases did not converge on this data" +
                   runaway({{"r", res.r}, {"alpha", res.alpha}, {"a", res.a}, {"b", res.b}}));
   }
-  fit.start = options.gamma_gamma_start;
+  fit.start = std::move(gamma_gamma_start);
   gamma_gamma_fit gg = fit_gamma_gamma(rfm, fit);
   res.p = gg.params.p;
   res.q = gg.params.q;

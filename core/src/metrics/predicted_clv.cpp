@@ -86,22 +86,23 @@ void predicted_clv_work::fit_now(const context& ctx) {
 
 // The previous period's fit: only its mean is shown, so it needs neither standard errors nor
 // per-customer records. It starts from this period's optima, which are usually close to its
-// own: fewer iterations to the same optimum.
+// own: fewer iterations to the same optimum. It summarizes and groups its customers before
+// it waits for them.
 void predicted_clv_work::fit_previous(const context& ctx) {
   if (!ctx.m.has_orders) return;
-  summaries s = summarize_until(ctx.m, ctx.prev.to, true);
   clv_options options;
   options.means_only = true;
-  {
+  options.starts = [this](fit_start& bgnbd, fit_start& gamma_gamma) {
 #if LOUPE_HAS_THREADS
     std::unique_lock lock(m_);
     cv_.wait(lock, [this] { return handed_; });
 #endif
-    if (failed_) return;  // fit_now threw: the report fails with its exception
-    options.bgnbd_start = std::move(bgnbd_start_);
-    options.gamma_gamma_start = std::move(gamma_gamma_start_);
-  }
-  const clv_result before = fit(ctx.m, std::move(s), options);
+    if (failed_) return false;  // fit_now threw: the report fails with its exception
+    bgnbd = std::move(bgnbd_start_);
+    gamma_gamma = std::move(gamma_gamma_start_);
+    return true;
+  };
+  const clv_result before = fit(ctx.m, summarize_until(ctx.m, ctx.prev.to, true), options);
   if (before.ok) previous_ = before.mean_predicted_value;
 }
 

@@ -284,8 +284,9 @@ void support_kpis(const context& ctx, report_parts& out);      // fcr, resolutio
 void social_kpis(const context& ctx, report_parts& out);       // social_sentiment
 
 // predicted_clv, in steps so that the report can run the two periods' fits on two threads:
-// fit_now on one, fit_previous on the other (which summarizes its customers, then waits for
-// fit_now's optima to start from), then write. Or all three in that order on one thread.
+// fit_now on one, fit_previous on the other (which summarizes and groups its customers, then
+// waits for fit_now's optima to start from), then write. Or all three in that order on one
+// thread.
 class predicted_clv_work {
  public:
   void fit_now(const context& ctx);

@@ -142,6 +142,11 @@ struct clv_options {
   // Where to start each fit first (see fit_start), e.g. from another period's fit of the
   // same store (clv_result::bgnbd_optimum); empty: the usual starts only.
   fit_start bgnbd_start, gamma_gamma_start;
+  // Called once the customers are checked and grouped for the fit, before any fitting, with
+  // the two starts above to change: so that a fit on another thread can wait there for
+  // another period's optima while this one gets ready. False calls the fit off: the result
+  // is then not ok.
+  std::function<bool(fit_start& bgnbd, fit_start& gamma_gamma)> starts;
   // Called once the result is ok (`ok`, the parameters, optima and means set), before the
   // predictions' lists and distribution are built: so that another period's fit, on another
   // thread, can start from the optima meanwhile. Not called when the fit is refused.
