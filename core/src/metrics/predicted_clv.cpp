@@ -86,8 +86,8 @@ void predicted_clv_work::fit_now(const context& ctx) {
 
 // The previous period's fit: only its mean is shown, so it needs neither standard errors nor
 // per-customer records. It starts from this period's optima, which are usually close to its
-// own: fewer iterations to the same optimum. It summarizes and groups its customers before
-// it waits for them.
+// own: fewer iterations to the same optimum. It waits for them in clv_options::starts, once
+// it has summarized and grouped its customers.
 void predicted_clv_work::fit_previous(const context& ctx) {
   if (!ctx.m.has_orders) return;
   clv_options options;
