@@ -63,6 +63,27 @@ inline bool same_bytes(const char* a, const char* b, size_t n) {
   return true;
 }
 
+// A string of 1 to 16 bytes as string_pool::recent_ knows it: its first and last eight bytes
+// (of a shorter one, its first and last four, or its first, middle and last byte). These
+// cover every byte, so with the length they tell it from any other such string.
+inline void short_key(const char* p, size_t n, uint64_t& head, uint64_t& tail) {
+  if (n >= 8) {
+    std::memcpy(&head, p, 8);
+    std::memcpy(&tail, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    head = a;
+    tail = b;
+  } else {
+    head = uint64_t(static_cast<unsigned char>(p[0])) |
+           uint64_t(static_cast<unsigned char>(p[n / 2])) << 8 |
+           uint64_t(static_cast<unsigned char>(p[n - 1])) << 16;
+    tail = 0;
+  }
+}
+
 constexpr size_t MAX_BAD_ROWS = 20;
 
 constexpr double POW10[] = {1, 10, 100};
@@ -563,6 +584,7 @@ void time_array::set(size_t i, int64_t t) {
 string_pool::string_pool() : offsets_{0, 0}, hashes_{0} {}
 
 void string_pool::grow() {
+  if (size() > RECENT_UP_TO) std::vector<recent_string>().swap(recent_);
   std::vector<uint32_t> slots(slots_.size() * 2, 0);
   const size_t mask = slots.size() - 1;
   for (uint32_t code = 1; code < size(); ++code) {
@@ -581,6 +603,7 @@ void string_pool::build_index() {
   size_t n = 16;
   while (n < size_t(size()) * 2 + 2) n *= 2;
   slots_.assign(n / 2, 0);  // grow() doubles it and inserts every code
+  if (size() <= RECENT_UP_TO) recent_.assign(RECENT, recent_string());
   grow();
 }
 
@@ -599,6 +622,16 @@ uint32_t string_pool::intern(const char* data, size_t length) {
     }
     build_index();
   }
+  recent_string* recent = nullptr;
+  uint64_t head = 0, tail = 0;
+  if (length <= 16 && !recent_.empty()) {
+    short_key(data, length, head, tail);
+    recent = &recent_[(head * 0x9E3779B97F4A7C15ull + tail * 0xC2B2AE3D27D4EB4Full) >> 55];
+    static_assert(RECENT == size_t(1) << (64 - 55));
+    if (recent->length == length && recent->head == head && recent->tail == tail) {
+      return recent->code;
+    }
+  }
   const uint32_t h = hash_bytes(s);
   const size_t mask = slots_.size() - 1;
   size_t i = h & mask;
@@ -607,6 +640,7 @@ uint32_t string_pool::intern(const char* data, size_t length) {
     if (hashes_[code] == h) {
       std::string_view have = get(code);
       if (have.size() == s.size() && same_bytes(have.data(), s.data(), s.size())) {
+        if (recent) *recent = {head, tail, static_cast<uint32_t>(length), code};
         return code;
       }
     }
@@ -617,6 +651,7 @@ uint32_t string_pool::intern(const char* data, size_t length) {
   offsets_.push_back(static_cast<uint32_t>(bytes_.size()));
   hashes_.push_back(h);
   slots_[i] = code + 1;
+  if (recent) *recent = {head, tail, static_cast<uint32_t>(length), code};
   if (size_t(size()) * 2 > slots_.size()) grow();
   return code;
 }
@@ -637,13 +672,15 @@ bool string_pool::append_greater(const string_pool& o) {
 void string_pool::compact() {
   std::vector<uint32_t>().swap(slots_);
   std::vector<uint32_t>().swap(hashes_);
+  std::vector<recent_string>().swap(recent_);
   // One at a time, so that only one array is ever held twice.
   if (bytes_.capacity() - bytes_.size() > bytes_.size() / 8) bytes_.shrink_to_fit();
   if (offsets_.capacity() - offsets_.size() > offsets_.size() / 8) offsets_.shrink_to_fit();
 }
 
 size_t string_pool::memory_bytes() const {
-  return bytes_.capacity() + 4 * (offsets_.capacity() + slots_.capacity() + hashes_.capacity());
+  return bytes_.capacity() + 4 * (offsets_.capacity() + slots_.capacity() + hashes_.capacity()) +
+         recent_.capacity() * sizeof(recent_string);
 }
 
 void string_pool::adopt(pod_vector<char> bytes, std::vector<uint32_t> offsets) {
@@ -651,6 +688,7 @@ void string_pool::adopt(pod_vector<char> bytes, std::vector<uint32_t> offsets) {
   offsets_ = std::move(offsets);
   slots_.clear();
   hashes_.clear();
+  recent_.clear();
   ascending_ = false;
 }
 

@@ -788,6 +788,59 @@ TEST(Interning, ManyDistinctValuesGetTheCodesOfFirstAppearance) {
   }
 }
 
+// A pool of up to 2,048 strings finds strings of up to 16 bytes that it saw lately by their
+// first and last eight bytes and their length (string_pool::recent_). Strings alike but in
+// their last bytes, or but in length ("a" and "aaa" have the same first, middle and last
+// byte), must still get the codes of first appearance; and so must a pool that outgrows that
+// size halfway.
+TEST(Interning, ShortStringsThatLookAlikeGetTheCodesOfFirstAppearance) {
+  std::mt19937 rng(11);
+  std::vector<std::string> values;
+  const std::string letters("ab\0", 3);
+  for (size_t n = 1, total = 3; n <= 3; ++n, total *= 3) {  // every string of 1 to 3 of these
+    for (size_t i = 0; i < total; ++i) {
+      std::string v;
+      for (size_t k = 0, j = i; k < n; ++k, j /= 3) v += letters[j % 3];
+      values.push_back(v);
+    }
+  }
+  // Of 4 to 20 bytes, alike but in their last byte or bytes: up to 120 of each length, all
+  // with the same first eight bytes (of a shorter one, all but the last byte).
+  for (size_t n = 4; n <= 20; ++n) {
+    std::set<std::string> of_length;
+    for (int tries = 0; tries < 1000 && of_length.size() < 120; ++tries) {
+      std::string v(std::min<size_t>(n - 1, 8), 'x');
+      while (v.size() < n) v += static_cast<char>('a' + rng() % 26);
+      of_length.insert(v);
+    }
+    values.insert(values.end(), of_length.begin(), of_length.end());
+  }
+  const size_t few = values.size();
+  ASSERT_LE(few, 2048u);  // a pool of these has recent_
+  for (int i = 0; i < 3000; ++i) values.push_back("C" + std::to_string(1000000 + rng() % 9000000));
+  for (const size_t distinct : {few, values.size()}) {
+    SCOPED_TRACE(distinct);
+    string_pool pool;
+    std::unordered_map<std::string, uint32_t> code_of;
+    std::vector<std::string> texts = {""};
+    for (int i = 0; i < 300000; ++i) {
+      // The first `few` values throughout; the others only from halfway.
+      const size_t pick = i < 150000 ? rng() % few : rng() % distinct;
+      const std::string& v = values[pick];
+      auto [it, added] = code_of.try_emplace(v, static_cast<uint32_t>(texts.size()));
+      if (added) texts.push_back(v);
+      ASSERT_EQ(pool.intern(v), it->second) << "draw " << i << ", value " << pick;
+    }
+    ASSERT_EQ(pool.size(), texts.size());
+    if (distinct > few) {
+      ASSERT_GT(texts.size(), 2048u + 1);  // past the size that has recent_
+    }
+    for (uint32_t code = 1; code < texts.size(); ++code) {
+      ASSERT_EQ(pool.get(code), texts[code]) << "code " << code;
+    }
+  }
+}
+
 // ---- a file read in two parts ----
 
 // Rows of cells by column name: a column may start late (JSON keys that appear further on),

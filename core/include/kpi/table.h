@@ -190,6 +190,18 @@ class string_pool {
   std::vector<uint32_t> slots_;
   std::vector<uint32_t> hashes_;   // hash of each code, to rehash without rereading
   bool ascending_ = true;          // no index yet and the strings are in increasing order
+  // Strings of up to 16 bytes looked up lately, by their first and last eight bytes and their
+  // length (short_key in table.cpp), in a place their bytes choose. In a pool of a few dozen
+  // strings (channel, status, country, product) most cells find their code here in one load,
+  // where the index takes a chain of four (slot, hash, offsets, bytes). Kept while the pool
+  // has an index and at most RECENT_UP_TO strings.
+  struct recent_string {
+    uint64_t head = 0, tail = 0;
+    uint32_t length = 0, code = 0;  // length 0: free
+  };
+  static constexpr size_t RECENT = 512;
+  static constexpr uint32_t RECENT_UP_TO = 4 * RECENT;
+  std::vector<recent_string> recent_;
 };
 
 // Walks an array that reads by index (code_array, line_array) as values of type T.
