@@ -556,6 +556,79 @@ TEST(ClvGammaGamma, GradientMatchesFiniteDifferences) {
   EXPECT_NEAR(expect_gradient_matches(f, theta), -ll / 4, 1e-12);
 }
 
+// The objectives take the logs of many factors as the log of their product (log_product).
+TEST(ClvModel, LogOfAProductIsTheSumOfTheFactorsLogs) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> near_one(1, 2), wide(-7, 14);
+  for (const bool spread : {false, true}) {
+    detail::log_product product;
+    long double sum = 0;
+    for (int i = 0; i < 1000000; ++i) {
+      // (1, 2] as BG/NBD's 1 + e^-|u-v|; or 1e-7 to 1e14 as Gamma-Gamma's gamma + x m_x.
+      const double f = spread ? std::pow(10.0, wide(rng)) : 1 + (2 - near_one(rng));
+      product.times(f);
+      sum += std::log(static_cast<long double>(f));
+    }
+    ASSERT_FALSE(product.failed);
+    expect_relative(product.log(), static_cast<double>(sum), 1e-12);
+  }
+  // Tiny and huge factors, while the product stays within the doubles.
+  detail::log_product small;
+  for (double f : {1e-300, 1e-300, 1e300, 1e300, 1e-200}) small.times(f);
+  ASSERT_FALSE(small.failed);
+  expect_relative(small.log(), -200 * std::log(10.0), 1e-14);
+  // Not a positive normal number, or a product past the doubles: the caller takes each log.
+  const double max = std::numeric_limits<double>::max();
+  for (const std::vector<double>& factors : std::vector<std::vector<double>>{
+           {3, 0}, {3, -2}, {3, std::numeric_limits<double>::infinity()}, {3, std::nan("")},
+           {std::numeric_limits<double>::denorm_min()}, {max, max}}) {
+    detail::log_product p;
+    for (double f : factors) p.times(f);
+    EXPECT_TRUE(p.failed) << factors.back();
+  }
+}
+
+// And with thousands of customers, those of one x and those grouped alike, each objective must
+// still be the mean of the customers' own log-likelihoods, summed here in long double; also
+// when two spends are so large that their product leaves the doubles, and the Gamma-Gamma sum
+// takes those customers' logs one by one.
+TEST(ClvModel, ObjectivesOfManyCustomersAreTheMeanOfTheirOwnLikelihoods) {
+  std::vector<customer_rfm> cs =
+      whole_days(test_support::simulate_customers(5, 20000, {0.5, 4, 0.8, 2.5}, {6, 4, 15}, 2, 60));
+  const bgnbd_params bg{0.4, 3.0, 0.9, 2.0};
+  const gamma_gamma_params gg{4, 3, 20};
+  for (const bool huge : {false, true}) {
+    SCOPED_TRACE(huge);
+    if (huge) {
+      int made = 0;
+      for (auto& c : cs) {
+        if (c.x == 1 && made < 2) c.m = std::numeric_limits<double>::max(), ++made;
+      }
+      ASSERT_EQ(made, 2);
+    }
+    long double ll_bg = 0, ll_gg = 0;
+    size_t repeat = 0;
+    for (const auto& c : cs) {
+      ll_bg += bgnbd_log_likelihood(bg, c);
+      if (c.x > 0 && c.m > 0) {
+        ll_gg += gamma_gamma_log_likelihood(gg, c.x, c.m);
+        ++repeat;
+      }
+    }
+    ASSERT_GT(repeat, 5000u);
+    ASSERT_TRUE(std::isfinite(static_cast<double>(ll_gg)));
+    std::vector<double> grad_bg(4), grad_gg(3);
+    const double f_bg = detail::bgnbd_objective(cs)(
+        std::vector<double>{std::log(bg.r), std::log(bg.alpha), std::log(bg.a), std::log(bg.b)},
+        grad_bg);
+    const double f_gg = detail::gamma_gamma_objective(cs)(
+        std::vector<double>{std::log(gg.p), std::log(gg.q), std::log(gg.gamma)}, grad_gg);
+    expect_relative(f_bg, static_cast<double>(-ll_bg / static_cast<long double>(cs.size())),
+                    1e-13);
+    expect_relative(f_gg, static_cast<double>(-ll_gg / static_cast<long double>(repeat)), 1e-13);
+  }
+}
+
 // The standard errors come from analytic second derivatives: the Hessian they give must be
 // that of central differences of the analytic gradient, away from the optimum too (where the
 // gradient's share of the Hessian's diagonal is not ~0), on customers grouped by whole days

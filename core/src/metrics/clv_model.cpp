@@ -296,6 +296,7 @@ double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<
     st.log_ratio_x[k] = log_a - std::log(b + x - 1);
     st.inv_bx[k] = 1 / (b + x - 1);
   }
+  detail::log_product ones;
   for (const auto& g : st.groups) {
     const double x = st.xs[g.x], rx = r + x, w = g.weight;
     const double lt = st.log_t[g.T], u = -rx * lt;  // ln A3
@@ -306,26 +307,35 @@ double bgnbd_evaluate(bgnbd_state& st, std::span<const double> theta, std::span<
       continue;
     }
     const double ltx = st.log_tx[g.t_x], v = st.log_ratio_x[g.x] - rx * ltx;  // ln A4
-    // ln(e^u + e^v) without overflow; wv = A4 / (A3 + A4). With 0 < e <= 1, rounding 1 + e
-    // errs by at most 1.1e-16 in ln(1 + e), below the rounding of the sum over customers; so
-    // log1p, five times the cost of log in wasm's musl, would buy nothing.
-    double lse, wv;
+    // ln(e^u + e^v) = max(u, v) + ln s without overflow, s = 1 + e^-|u-v| in (1, 2]; wv =
+    // A4 / (A3 + A4). With 0 < e <= 1, rounding 1 + e errs by at most 1.1e-16 in ln s, below
+    // the rounding of the sum over customers; so log1p, five times the cost of log in wasm's
+    // musl, would buy nothing. A group of one customer (most groups) multiplies `ones` by its
+    // s instead: one log for all of them (log_product).
+    double top, s, wv;
     if (u >= v) {
-      const double e = std::exp(v - u), s = 1 + e;
-      lse = u + std::log(s);
+      const double e = std::exp(v - u);
+      top = u, s = 1 + e;
       wv = e / s;
     } else {
-      const double e = std::exp(u - v), s = 1 + e;
-      lse = v + std::log(s);
+      const double e = std::exp(u - v);
+      top = v, s = 1 + e;
       wv = 1 / s;
     }
     const double wu = 1 - wv;
-    ll += w * lse;
+    if (w == 1) {
+      ll += top;
+      ones.times(s);
+    } else {
+      ll += w * (top + std::log(s));
+    }
     d_r -= w * (wu * lt + wv * ltx);
     d_alpha -= w * rx * (wu * st.inv_t[g.T] + wv * st.inv_tx[g.t_x]);
     d_a += w * wv / a;
     d_b -= w * wv * st.inv_bx[g.x];
   }
+  // Every s is in (1, 2] but a NaN one (u or v NaN), whose log the sum would have been.
+  ll += ones.failed ? NaN : ones.log();
   const double scale = -1 / st.customers;
   if (!grad.empty()) {
     grad[0] = scale * r * d_r;
@@ -409,7 +419,8 @@ void bgnbd_second(bgnbd_state& st, std::span<const double> theta, std::span<doub
 // gamma functions depend on x alone and are computed once per distinct x.
 struct gamma_gamma_state {
   std::vector<double> xs, weight, log_x, sum_log_m;  // per distinct x
-  std::vector<double> x, xm;                         // per customer: x and x m_x
+  std::vector<double> x, xm;  // per customer, by x (those of xs[k] from starts[k]): x, x m_x
+  std::vector<size_t> starts;  // xs.size() + 1 entries
   double customers = 0;
 };
 
@@ -429,10 +440,26 @@ std::shared_ptr<gamma_gamma_state> make_gamma_gamma_state(std::span<const custom
   st->sum_log_m.assign(st->xs.size(), 0);
   st->log_x.resize(st->xs.size());
   for (size_t k = 0; k < st->xs.size(); ++k) st->log_x[k] = std::log(st->xs[k]);
+  if (!ranked) xr.resize(st->x.size());
   for (size_t i = 0; i < st->x.size(); ++i) {
-    uint32_t k = ranked ? xr[i] : index_in(st->xs, st->x[i]);
+    if (!ranked) xr[i] = index_in(st->xs, st->x[i]);
+    const uint32_t k = xr[i];
     st->weight[k] += 1;
     st->sum_log_m[k] += std::log(st->xm[i] / st->x[i]);
+  }
+  // The customers grouped by x, in their order within each group.
+  st->starts.assign(st->xs.size() + 1, 0);
+  for (uint32_t k : xr) ++st->starts[k + 1];
+  for (size_t k = 1; k < st->starts.size(); ++k) st->starts[k] += st->starts[k - 1];
+  {
+    std::vector<size_t> next(st->starts.begin(), st->starts.end() - 1);
+    std::vector<double> xm(st->xm.size());
+    for (size_t i = 0; i < xr.size(); ++i) xm[next[xr[i]]++] = st->xm[i];
+    st->xm = std::move(xm);
+    for (size_t k = 0; k < st->xs.size(); ++k) {
+      std::fill(st->x.begin() + static_cast<std::ptrdiff_t>(st->starts[k]),
+                st->x.begin() + static_cast<std::ptrdiff_t>(st->starts[k + 1]), st->xs[k]);
+    }
   }
   st->customers = static_cast<double>(st->x.size());
   return st;
@@ -453,13 +480,25 @@ double gamma_gamma_evaluate(const gamma_gamma_state& st, std::span<const double>
     d_q += w * (psi_pxq - psi_q + log_g);
     d_g += w * q / g;
   }
+  // Per x: the sum of ln(gamma + x m_x) over its customers, as the log of their product.
   double sum_l = 0, sum_xl = 0, sum_inv = 0, sum_xinv = 0;
-  for (size_t i = 0; i < st.x.size(); ++i) {
-    const double l = std::log(g + st.xm[i]), inv = 1 / (g + st.xm[i]);
+  for (size_t k = 0; k < st.xs.size(); ++k) {
+    detail::log_product product;
+    double l = 0, inv = 0;
+    for (size_t i = st.starts[k]; i < st.starts[k + 1]; ++i) {
+      const double f = g + st.xm[i];
+      product.times(f);
+      inv += 1 / f;
+    }
+    if (!product.failed) {
+      l = product.log();
+    } else {
+      for (size_t i = st.starts[k]; i < st.starts[k + 1]; ++i) l += std::log(g + st.xm[i]);
+    }
     sum_l += l;
-    sum_xl += st.x[i] * l;
+    sum_xl += st.xs[k] * l;
     sum_inv += inv;
-    sum_xinv += st.x[i] * inv;
+    sum_xinv += st.xs[k] * inv;
   }
   ll -= p * sum_xl + q * sum_l;
   d_p -= sum_xl;
