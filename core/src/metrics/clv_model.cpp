@@ -419,49 +419,42 @@ void bgnbd_second(bgnbd_state& st, std::span<const double> theta, std::span<doub
 // gamma functions depend on x alone and are computed once per distinct x.
 struct gamma_gamma_state {
   std::vector<double> xs, weight, log_x, sum_log_m;  // per distinct x
-  std::vector<double> x, xm;  // per customer, by x (those of xs[k] from starts[k]): x, x m_x
+  std::vector<double> xm;      // x m_x per customer, by x: those of xs[k] from starts[k]
   std::vector<size_t> starts;  // xs.size() + 1 entries
   double customers = 0;
 };
 
 std::shared_ptr<gamma_gamma_state> make_gamma_gamma_state(std::span<const customer_rfm> cs) {
   auto st = std::make_shared<gamma_gamma_state>();
+  std::vector<double> x, xm;  // per repeat customer, in their order
   for (const auto& c : cs) {
     if (c.x > 0 && c.m > 0 && std::isfinite(c.m)) {
-      st->x.push_back(c.x);
-      st->xm.push_back(c.x * c.m);
+      x.push_back(c.x);
+      xm.push_back(c.x * c.m);
     }
   }
   std::vector<uint32_t> xr;
-  const bool ranked = rank_values(
-      st->x.size(), [&](size_t i) { return st->x[i]; }, st->xs, xr);
-  if (!ranked) st->xs = distinct_sorted(st->x);
+  const bool ranked = rank_values(x.size(), [&](size_t i) { return x[i]; }, st->xs, xr);
+  if (!ranked) st->xs = distinct_sorted(x);
   st->weight.assign(st->xs.size(), 0);
   st->sum_log_m.assign(st->xs.size(), 0);
   st->log_x.resize(st->xs.size());
   for (size_t k = 0; k < st->xs.size(); ++k) st->log_x[k] = std::log(st->xs[k]);
-  if (!ranked) xr.resize(st->x.size());
-  for (size_t i = 0; i < st->x.size(); ++i) {
-    if (!ranked) xr[i] = index_in(st->xs, st->x[i]);
+  if (!ranked) xr.resize(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!ranked) xr[i] = index_in(st->xs, x[i]);
     const uint32_t k = xr[i];
     st->weight[k] += 1;
-    st->sum_log_m[k] += std::log(st->xm[i] / st->x[i]);
+    st->sum_log_m[k] += std::log(xm[i] / x[i]);
   }
   // The customers grouped by x, in their order within each group.
   st->starts.assign(st->xs.size() + 1, 0);
   for (uint32_t k : xr) ++st->starts[k + 1];
   for (size_t k = 1; k < st->starts.size(); ++k) st->starts[k] += st->starts[k - 1];
-  {
-    std::vector<size_t> next(st->starts.begin(), st->starts.end() - 1);
-    std::vector<double> xm(st->xm.size());
-    for (size_t i = 0; i < xr.size(); ++i) xm[next[xr[i]]++] = st->xm[i];
-    st->xm = std::move(xm);
-    for (size_t k = 0; k < st->xs.size(); ++k) {
-      std::fill(st->x.begin() + static_cast<std::ptrdiff_t>(st->starts[k]),
-                st->x.begin() + static_cast<std::ptrdiff_t>(st->starts[k + 1]), st->xs[k]);
-    }
-  }
-  st->customers = static_cast<double>(st->x.size());
+  std::vector<size_t> next(st->starts.begin(), st->starts.end() - 1);
+  st->xm.resize(xm.size());
+  for (size_t i = 0; i < xr.size(); ++i) st->xm[next[xr[i]]++] = xm[i];
+  st->customers = static_cast<double>(x.size());
   return st;
 }
 
@@ -534,14 +527,19 @@ void gamma_gamma_second(const gamma_gamma_state& st, std::span<const double> the
     h[1][1] += w * (t1_pxq - t1_q);
     weight += w;
   }
-  // -(p x + q) ln(gamma + x m) per customer.
+  // -(p x + q) ln(gamma + x m) per customer, by x.
   double sum_inv = 0, sum_xinv = 0, sum_inv2 = 0, sum_xinv2 = 0;
-  for (size_t i = 0; i < st.x.size(); ++i) {
-    const double inv = 1 / (g + st.xm[i]), inv2 = inv * inv;
-    sum_inv += inv;
-    sum_xinv += st.x[i] * inv;
-    sum_inv2 += inv2;
-    sum_xinv2 += st.x[i] * inv2;
+  for (size_t k = 0; k < st.xs.size(); ++k) {
+    double inv_k = 0, inv2_k = 0;
+    for (size_t i = st.starts[k]; i < st.starts[k + 1]; ++i) {
+      const double inv = 1 / (g + st.xm[i]);
+      inv_k += inv;
+      inv2_k += inv * inv;
+    }
+    sum_inv += inv_k;
+    sum_xinv += st.xs[k] * inv_k;
+    sum_inv2 += inv2_k;
+    sum_xinv2 += st.xs[k] * inv2_k;
   }
   h[0][2] = -sum_xinv;
   h[1][2] = weight / g - sum_inv;  // with q ln gamma
