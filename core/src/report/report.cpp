@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 
 #include "kpi/detail/report_parts.h"
 #include "kpi/json_writer.h"
@@ -345,22 +346,27 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
 
   // The predicted CLV's fits read only the model's orders and customers' keys, nothing the
   // other families fill in as they go (the order statistics' memo, the customer index): so
-  // with many orders this period's fit runs on a second thread where there is one
-  // (kpi/threads.h), beside the other families, and the previous period's fit follows them
-  // on theirs, from this period's optima once known. The families write `parts`; the CLV is
-  // written there once both threads are done.
+  // with many orders the fits run beside the other families where there is a second thread
+  // (kpi/threads.h). The pieces go to the two threads in this order, each taking the next:
+  // this period's fit (the longest), the order statistics, the previous period's fit (which
+  // waits for this period's optima once it has summarized its customers), and the families,
+  // which need the statistics. At 5M rows the thread of this period's fit, done first, then
+  // writes the families while the other fits the previous period: the previous fit after the
+  // families on one thread was the report's last 140 ms, with the other thread idle. The
+  // families write `parts`; the CLV is written there once both threads are done.
   report_parts parts;
   predicted_clv_work clv;
+  auto stats = [&] {
+    if (!m.has_orders) return;
+    // Every set of buckets the KPI families ask order statistics for, in one pass.
+    std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},
+                                                {before_previous(ctx), prev.from, P.from, P.to},
+                                                clv_window_bounds(P.to),
+                                                clv_window_bounds(prev.to)};
+    if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
+    ctx.prepare_stats(bounds);
+  };
   auto families = [&] {
-    if (m.has_orders) {
-      // Every set of buckets the KPI families ask order statistics for, in one pass.
-      std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},
-                                                  {before_previous(ctx), prev.from, P.from, P.to},
-                                                  clv_window_bounds(P.to),
-                                                  clv_window_bounds(prev.to)};
-      if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
-      ctx.prepare_stats(bounds);
-    }
     sales_kpis(ctx, parts);
     acquisition_kpis(ctx, parts);
     retention_kpis(ctx, parts);
@@ -369,15 +375,21 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
     social_kpis(ctx, parts);
   };
   if (m.orders.size() >= PARALLEL_REPORT_ORDERS) {
-    for_each_index(2, [&](size_t i) {
+    std::once_flag stats_done;
+    for_each_index(4, [&](size_t i) {
       if (i == 0) {
         clv.fit_now(ctx);  // first: fit_previous waits for it
-      } else {
-        families();
+      } else if (i == 1) {
+        std::call_once(stats_done, stats);
+      } else if (i == 2) {
         clv.fit_previous(ctx);
+      } else {
+        std::call_once(stats_done, stats);  // waits for the other thread's, if it is at it
+        families();
       }
     });
   } else {
+    stats();
     families();
     clv.fit_now(ctx);
     clv.fit_previous(ctx);
