@@ -432,6 +432,15 @@ class number_array {
       default: return w8_[i];
     }
   }
+  // std::isnan((*this)[i]) without the division.
+  bool missing(size_t i) const {
+    switch (width_) {
+      case 1: return w1_[i] == INT8_MIN;
+      case 2: return w2_[i] == INT16_MIN;
+      case 4: return w4_[i] == INT32_MIN;
+      default: return std::isnan(w8_[i]);
+    }
+  }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   int width() const { return width_; }  // 1, 2, 4, or 8 for doubles
