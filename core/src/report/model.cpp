@@ -983,9 +983,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   std::vector<uint32_t>().swap(place);
   std::vector<uint8_t>().swap(flags);
   std::vector<orders_source>().swap(sources);
+  return m;
+}
 
-  // The last pass: each customer's first valid order, and the sums that would otherwise take
-  // passes of their own (see model::first_valid_day and until_P).
+// One pass over the valid orders, in their order (see the declaration).
+void first_valid_orders(model& m, period P, period prev) {
   uint32_t current = UINT32_MAX;
   bool counted = false, prev_counted = false;
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
@@ -1011,7 +1013,6 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       if (!prev_counted) m.until_prev.customers += 1, prev_counted = true;
     }
   }
-  return m;
 }
 
 }  // namespace kpi::detail

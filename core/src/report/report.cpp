@@ -345,18 +345,20 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   if (any_date) ctx.series = make_buckets(first_day, last_day, options.gran);
 
   // The predicted CLV's fits read only the model's orders and customers' keys, nothing the
-  // other families fill in as they go (the order statistics' memo, the customer index): so
-  // with many orders the fits run beside the other families where there is a second thread
-  // (kpi/threads.h). The pieces go to the two threads in this order, each taking the next:
-  // this period's fit (the longest), the order statistics, the previous period's fit (which
-  // waits for this period's optima once it has summarized its customers), and the families,
-  // which need the statistics. At 5M rows the thread of this period's fit, done first, then
-  // writes the families while the other fits the previous period: the previous fit after the
-  // families on one thread was the report's last 140 ms, with the other thread idle. The
-  // families write `parts`; the CLV is written there once both threads are done.
+  // other families fill in as they go (the customers' first orders, the order statistics'
+  // memo, the customer index): so with many orders the fits run beside the other families
+  // where there is a second thread (kpi/threads.h). The pieces go to the two threads in this
+  // order, each taking the next: this period's fit (the longest), the customers' first orders
+  // and the order statistics, the previous period's fit (which waits for this period's optima
+  // once it has summarized its customers), and the families, which need the statistics. At
+  // 5M rows the thread of this period's fit, done first, then writes the families while the
+  // other fits the previous period: the previous fit after the families on one thread was the
+  // report's last 140 ms, with the other thread idle. The families write `parts`; the CLV is
+  // written there once both threads are done.
   report_parts parts;
   predicted_clv_work clv;
   auto stats = [&] {
+    first_valid_orders(m, P, prev);
     if (!m.has_orders) return;
     // Every set of buckets the KPI families ask order statistics for, in one pass.
     std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},

@@ -109,8 +109,8 @@ struct customer_ref_hash {
 // apart (most stores have no such file).
 struct customer_info {
   std::string_view key;  // the id, or the lower-cased e-mail when by_email (see customer_ref)
-  int64_t first_day = std::numeric_limits<int64_t>::max();  // first valid order's day
-  uint32_t first_order = UINT32_MAX;  // index of the first valid order
+  int64_t first_day = std::numeric_limits<int64_t>::max();  // first valid order's day, and
+  uint32_t first_order = UINT32_MAX;  // its index (both set by first_valid_orders)
   uint32_t profile : 31 = 0;  // 1 + index into model::profiles; 0 = in no customers dataset
   uint32_t by_email : 1 = 0;
   customer_ref ref() const { return {key, by_email != 0}; }
@@ -130,8 +130,8 @@ struct model {
   bool has_customers_dataset = false;
   std::vector<order> orders;          // sorted by (customer, time, id)
   product_units_sums product_units;   // over the orders' line rows (product, SKU, quantity)
-  // Summed in the model's last pass over the valid orders, in their order: the first and
-  // last day (INT64_MAX and INT64_MIN when none), and historical_clv's realised revenue and
+  // Summed by first_valid_orders over the valid orders, in their order: the first and last
+  // day (INT64_MAX and INT64_MIN when none), and historical_clv's realised revenue and
   // customers with a valid order before the end of P (until_P) and of P' (until_prev).
   int64_t first_valid_day = std::numeric_limits<int64_t>::max();
   int64_t last_valid_day = std::numeric_limits<int64_t>::min();
@@ -179,8 +179,13 @@ struct model {
 };
 
 // Builds the model from every usable orders and customers dataset in `sets`; product_units
-// is summed over P and `prev`.
+// is summed over P and `prev`. The customers' first valid orders and the sums over the valid
+// orders are left to first_valid_orders.
 model build_model(const std::vector<const dataset*>& sets, period P, period prev);
+// Sets each customer's first_order and first_day, and the model's first_valid_day,
+// last_valid_day, until_P and until_prev. Apart from build_model so that the report can run it
+// beside the CLV fits, which read none of these (and write nothing it reads).
+void first_valid_orders(model& m, period P, period prev);
 
 // True for status values that make an order invalid (METRICS.md + INPUTS.md).
 bool invalid_status(std::string_view status);
