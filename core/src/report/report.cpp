@@ -357,7 +357,9 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   // written there once both threads are done.
   report_parts parts;
   predicted_clv_work clv;
-  auto stats = [&] {
+  // What the families read besides the model as built: the customers' first orders and the
+  // order statistics.
+  auto prepare = [&] {
     first_valid_orders(m, P, prev);
     if (!m.has_orders) return;
     // Every set of buckets the KPI families ask order statistics for, in one pass.
@@ -377,21 +379,21 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
     social_kpis(ctx, parts);
   };
   if (m.orders.size() >= PARALLEL_REPORT_ORDERS) {
-    std::once_flag stats_done;
+    std::once_flag prepared;
     for_each_index(4, [&](size_t i) {
       if (i == 0) {
         clv.fit_now(ctx);  // first: fit_previous waits for it
       } else if (i == 1) {
-        std::call_once(stats_done, stats);
+        std::call_once(prepared, prepare);
       } else if (i == 2) {
         clv.fit_previous(ctx);
       } else {
-        std::call_once(stats_done, stats);  // waits for the other thread's, if it is at it
+        std::call_once(prepared, prepare);  // waits for the other thread's, if it is at it
         families();
       }
     });
   } else {
-    stats();
+    prepare();
     families();
     clv.fit_now(ctx);
     clv.fit_previous(ctx);
