@@ -47,7 +47,9 @@ bool rank_values(size_t n, Value value, std::vector<double>& distinct,
     double top = 0;
     size_t i = 0;
     for (; i < n; ++i) {
-      const double v = value(i), k = std::round(v * 7);
+      // nearbyint, not round: one instruction in wasm where round is a call, and any k
+      // that passes the check below is the same.
+      const double v = value(i), k = std::nearbyint(v * 7);
       if (!(k >= 0 && k < SEVENTHS_LIMIT) || k / 7 != v) break;
       rank[i] = static_cast<uint32_t>(k);
       top = std::max(top, k);
