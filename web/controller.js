@@ -168,26 +168,43 @@ export class Loupe extends EventTarget {
     if (f.status === 'queued' || f.status === 'reading') return this.cancel(key);
     this.files.delete(key);
     this.#emit('files');
-    if (f.inspect) {
-      await this.client.remove(f.inspect.id);
-      await this.recompute();
-    }
+    if (f.inspect) await this.#changeAndRecompute(() => this.client.remove(f.inspect.id));
   }
 
   /** Forces a file's kind ('' = detect again). Returns '' or the engine's error message. */
   async setKind(key, kind) {
     const f = this.files.get(key);
-    const { error } = await this.client.setKind(f.inspect.id, kind);
-    await this.recompute();
+    const { error } = await this.#changeAndRecompute(() => this.client.setKind(f.inspect.id, kind));
     return error;
   }
 
   /** Maps a role to a column ('' column = unmap). Returns '' or the engine's error message. */
   async setRole(key, role, column) {
     const f = this.files.get(key);
-    const { error } = await this.client.setRole(f.inspect.id, role, column);
-    await this.recompute();
+    const { error } = await this.#changeAndRecompute(() => this.client.setRole(f.inspect.id, role, column));
     return error;
+  }
+
+  /**
+   * Sends a change to the engine (a file removed, a kind or a role set), then recomputes. The
+   * report no longer matches the files from the moment the change is asked for: it counts as
+   * being computed from then (computing, the dashboard busy), not only once the engine has
+   * taken the change. Returns what the change returned.
+   */
+  async #changeAndRecompute(change) {
+    this.computing = true;
+    this.#emit('report');
+    let result;
+    try {
+      result = await change();
+    } catch (e) {
+      this.computing = false;
+      this.#emit('report');
+      throw e;
+    }
+    this.computing = false;
+    await this.recompute();  // sets computing again before anything else runs
+    return result;
   }
 
   /** Changes analysis options: {preset, custom: {from, to}, granularity, lifespanYears}. */
