@@ -47,6 +47,9 @@ export class Loupe extends EventTarget {
     this.dirty = false;
   }
 
+  /** Requests the engine is taking that the next report must include (see recompute). */
+  #changes = new Set();
+
   async #start() {
     try {
       this.client ??= new EngineClient(this.workerUrl);
@@ -168,43 +171,27 @@ export class Loupe extends EventTarget {
     if (f.status === 'queued' || f.status === 'reading') return this.cancel(key);
     this.files.delete(key);
     this.#emit('files');
-    if (f.inspect) await this.#changeAndRecompute(() => this.client.remove(f.inspect.id));
+    if (f.inspect) {
+      const removed = this.client.remove(f.inspect.id);
+      await this.recompute(removed);
+      await removed;
+    }
   }
 
   /** Forces a file's kind ('' = detect again). Returns '' or the engine's error message. */
   async setKind(key, kind) {
     const f = this.files.get(key);
-    const { error } = await this.#changeAndRecompute(() => this.client.setKind(f.inspect.id, kind));
-    return error;
+    const changed = this.client.setKind(f.inspect.id, kind);
+    await this.recompute(changed);
+    return (await changed).error;
   }
 
   /** Maps a role to a column ('' column = unmap). Returns '' or the engine's error message. */
   async setRole(key, role, column) {
     const f = this.files.get(key);
-    const { error } = await this.#changeAndRecompute(() => this.client.setRole(f.inspect.id, role, column));
-    return error;
-  }
-
-  /**
-   * Sends a change to the engine (a file removed, a kind or a role set), then recomputes. The
-   * report no longer matches the files from the moment the change is asked for: it counts as
-   * being computed from then (computing, the dashboard busy), not only once the engine has
-   * taken the change. Returns what the change returned.
-   */
-  async #changeAndRecompute(change) {
-    this.computing = true;
-    this.#emit('report');
-    let result;
-    try {
-      result = await change();
-    } catch (e) {
-      this.computing = false;
-      this.#emit('report');
-      throw e;
-    }
-    this.computing = false;
-    await this.recompute();  // sets computing again before anything else runs
-    return result;
+    const changed = this.client.setRole(f.inspect.id, role, column);
+    await this.recompute(changed);
+    return (await changed).error;
   }
 
   /** Changes analysis options: {preset, custom: {from, to}, granularity, lifespanYears}. */
@@ -225,9 +212,17 @@ export class Loupe extends EventTarget {
 
   /**
    * Recomputes the report for every read file. Calls that arrive while one is running
-   * coalesce into one more run with the latest options.
+   * coalesce into one more run with the latest options. `change` is a request the engine is
+   * taking (a file removed, a kind or a role set): the report is out of date from the moment
+   * it is asked for, so the run counts as computing (the dashboard busy) while it waits for
+   * every such change to settle, and only then asks for the report.
    */
-  async recompute() {
+  async recompute(change) {
+    if (change) {
+      this.#changes.add(change);
+      const settled = () => this.#changes.delete(change);
+      change.then(settled, settled);
+    }
     if (this.recomputing) {
       this.dirty = true;
       return this.recomputing;
@@ -246,9 +241,15 @@ export class Loupe extends EventTarget {
   }
 
   async #computeOnce() {
+    if (this.#changes.size) {
+      this.computing = true;
+      this.#emit('report');
+      await Promise.allSettled([...this.#changes]);
+    }
     // Files the engine could not read give no data: alone, they make no report.
     const done = this.fileList().filter((f) => f.inspect && f.status === 'done');
     if (!done.length) {
+      this.computing = false;
       this.report = null;
       this.reportError = null;
       this.#emit('report');

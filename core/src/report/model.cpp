@@ -810,6 +810,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         std::memcpy(reinterpret_cast<char*>(&m.orders[at]) + 4,
                     reinterpret_cast<const char*>(&o) + 4, sizeof(order) - 4);
       };
+      auto refunded_in = [&](size_t r) { return refunded ? refunded_at(r) : NaN; };
       if (!src.by_code || rows < PARALLEL_MODEL_ROWS || threads() < 2) {
         for (size_t r = 0; r < rows; ++r) {
           fetch_ahead(src, oid, r, rows);
@@ -818,14 +819,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
           const uint32_t ch = channel_at(r);
           if (at & DROPPED) continue;
           const order o = order_at(r, ch, valid_at(r));
-          double revenue = o.revenue;  // as the refunds below will leave it
-          if (refunded) {
-            if (const double v = refunded_at(r); !std::isnan(v)) {
-              refund[at] = v;
-              revenue -= v;
-            }
-          }
+          const double v = refunded_in(r);
+          if (!std::isnan(v)) refund[at] = v;
           store(at, o);
+          // The revenue as the refunds below will leave it.
+          const double revenue = std::isnan(v) ? o.revenue : o.revenue - v;
           if (lines_here) add_line(src, lines, r, oi, o, revenue);
         }
         continue;
@@ -840,13 +838,14 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         channel_at(r);
         valid_at(r);
       }
+      // channel_at and valid_at without their first-use branch, so that the threads below can
+      // only read what was resolved above.
       auto channel_known = [&](size_t r) -> uint32_t {
         return !chan || chan->empty_at(r) ? 0 : channel_of_code[chan->codes[r]];
       };
       auto valid_known = [&](size_t r) -> bool {
         return !status || status->empty_at(r) || invalid_of_code[status->codes[r]] == 0;
       };
-      auto refunded_in = [&](size_t r) { return refunded ? refunded_at(r) : NaN; };
       constexpr size_t CHUNK = size_t{1} << 16;
       const size_t chunks = (rows + CHUNK - 1) / CHUNK;
       for_each_index(1 + chunks, [&](size_t i) {
