@@ -222,6 +222,40 @@ TEST(CsvReader, TheFirstByteAbove127Decides) {
   }
 }
 
+// The scans for a delimiter or line break, a byte above 127 and a NUL take 16 bytes a step
+// where there are vectors (wasm SIMD, SSE2), 8 otherwise, then single bytes: what they look
+// for is found at every place in a step and in the bytes after the last whole step.
+TEST(CsvReader, ScansFindBytesAtEveryPlace) {
+  const std::string pad(70000, 'x');  // past the sniffed start: the chunk is scanned in place
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string field;
+    for (size_t i = 0; i < len; ++i) field.push_back(static_cast<char>('a' + i % 26));
+    const std::string text = "id,name,note\n1," + pad + ",n\n2," + field + ",\"q" + field +
+                             "\"\n3,\"" + field + "\"," + field + "\r\n";
+    const result r = read_csv(text);
+    EXPECT_EQ(r.info.error, "") << len;
+    EXPECT_EQ(cells(r.t), (rows_t{{"1", pad, "n"}, {"2", field, "q" + field}, {"3", field, field}}))
+        << len;
+
+    const std::string start = "id,name\n1," + pad + "\n2,";
+    std::string nul = start + field;
+    nul.push_back('\0');
+    nul += "b\n3,c\n";
+    const result n = read_csv(nul);
+    EXPECT_EQ(n.info.error, "a NUL byte at line 3: this does not look like a CSV text file") << len;
+    EXPECT_EQ(n.t.rows(), 1u) << len;
+
+    const result high = read_csv(start + field + "\xEB\n3,c\n");
+    EXPECT_EQ(high.info.encoding, "windows-1252") << len;
+    ASSERT_EQ(high.t.rows(), 3u) << len;
+    EXPECT_EQ(high.t.columns[1].text(1), field + "ë") << len;
+    const result utf8 = read_csv(start + field + "ë\n3,c\n");
+    EXPECT_EQ(utf8.info.encoding, "utf-8") << len;
+    ASSERT_EQ(utf8.t.rows(), 3u) << len;
+    EXPECT_EQ(utf8.t.columns[1].text(1), field + "ë") << len;
+  }
+}
+
 TEST(CsvReader, ABadByteAfterUtf8StaysAsWritten) {
   // Once a valid sequence settled UTF-8, later bytes are not reinterpreted (the report
   // shows an invalid byte as U+FFFD).
