@@ -506,6 +506,22 @@ TEST(CsvBadInput, TooManyColumnsFailsCleanly) {
   EXPECT_EQ(r.t.columns.size(), 0u);
 }
 
+TEST(CsvBadInput, TooManyColumnsInALaterRowFails) {
+  // Rows of a plain file are read 16 bytes a step (plain_record); the limit holds there too,
+  // also after a wide row left room for more fields than the limit.
+  auto row = [](size_t fields) {
+    std::string s = "1";
+    for (size_t i = 1; i < fields; ++i) s += ",1";
+    return s + "\n";
+  };
+  std::string rest;  // rows after: the wide rows are not at the end of the text
+  for (int i = 0; i < 20; ++i) rest += "3,4\n";
+  const result r = read_csv("a,b\n1,2\n" + row(100000) + row(100000) + row(100001) + rest);
+  EXPECT_EQ(r.info.error, "more than 100000 columns at line 5: is this a CSV file?");
+  EXPECT_EQ(r.info.skipped, 2u);  // the rows of 100,000 fields: ragged
+  EXPECT_EQ(r.t.rows(), 1u);
+}
+
 TEST(CsvBadInput, ExactlyTheColumnLimitIsFine) {
   std::string header = "c";
   for (int i = 1; i < 100000; ++i) header += ",c";
@@ -660,6 +676,39 @@ TEST(CsvChunking, UnevenChunksOfABigFile) {
   }
   r->finish();
   expect_same({builder.finish(), r->info()}, whole);
+}
+
+// Records of a plain file are read 16 bytes a step (plain_record), but only when they lie
+// whole in the text read: byte by byte, every record takes the general parser. Random files
+// whose stretches of plain records (LF and CRLF, blank lines, ragged rows, fields of 0-40
+// bytes, tabs as delimiters) alternate with quoted fields, lone CRs and doubled quotes read
+// the same either way.
+TEST(CsvChunking, PlainRecordsReadAsTheGeneralParserReadsThem) {
+  std::mt19937 rng(20261124);
+  auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  for (int file = 0; file < 12; ++file) {
+    const char d = file % 3 == 2 ? '\t' : ',';
+    std::string text = std::string("id") + d + "name" + d + "note\n";
+    while (text.size() < 90000) {
+      const bool plain_stretch = (text.size() / 3000) % 3 != 1;
+      const uint32_t fields = pick(10) == 0 ? 1 + pick(5) : 3;
+      for (uint32_t f = 0; f < fields; ++f) {
+        if (f > 0) text.push_back(d);
+        if (!plain_stretch && pick(4) == 0) {
+          text += "\"a" + std::string(pick(20), 'q') + (pick(2) ? "\"\"" : "\n") + "b\"";
+        } else {
+          for (uint32_t k = pick(41); k > 0; --k) text.push_back(static_cast<char>('a' + pick(26)));
+        }
+      }
+      const uint32_t end = pick(20);
+      text += end < 12 ? "\n" : end < 18 ? "\r\n" : end < 19 ? "\n\n" : plain_stretch ? "\n" : "\r";
+    }
+    const result whole = read_csv(text);
+    EXPECT_EQ(whole.info.error, "") << file;
+    EXPECT_GT(whole.t.rows(), 1000u) << file;
+    expect_same(read_csv(text, 1), whole);
+    expect_same(read_csv(text, 7), whole);
+  }
 }
 
 TEST(CsvChunking, BigUtf16FileInOddChunks) {

@@ -31,6 +31,7 @@ namespace {
 constexpr size_t SNIFF_BYTES = 64 * 1024;
 constexpr size_t MAX_FIELD_BYTES = 64 * 1024 * 1024;
 constexpr size_t MAX_COLUMNS = 100000;
+constexpr uint32_t PLAIN_REST = 64;  // see csv_reader::plain_record
 
 // ---- scanning ----
 
@@ -78,8 +79,27 @@ inline uint32_t nul16(const char* p) {
       _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_setzero_si128())));
 #endif
 }
+// For plain_record: bits of the delimiter d, and of a line break or quote, in the 16 at p.
+inline void record16(const char* p, char d, uint32_t& delims, uint32_t& stops) {
+#if defined(__wasm_simd128__)
+  const v128_t v = wasm_v128_load(p);
+  delims = wasm_i8x16_bitmask(wasm_i8x16_eq(v, wasm_i8x16_splat(d)));
+  stops = wasm_i8x16_bitmask(
+      wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(v, wasm_i8x16_splat('\n')),
+                                wasm_i8x16_eq(v, wasm_i8x16_splat('\r'))),
+                   wasm_i8x16_eq(v, wasm_i8x16_splat('"'))));
+#else
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  delims = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d))));
+  stops = static_cast<uint32_t>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))));
+#endif
+}
 #else
 constexpr bool VECTORS = false;
+inline void record16(const char*, char, uint32_t&, uint32_t&) {}
 inline uint32_t match16(const char*, char, char, char) { return 0; }
 inline uint32_t high16(const char*) { return 0; }
 inline uint32_t nul16(const char*) { return 0; }
@@ -362,6 +382,7 @@ class csv_reader final : public reader {
     fields_.push_back({static_cast<size_t>(begin - rec), static_cast<size_t>(end - rec), kind});
     return true;
   }
+  const char* plain_record(const char* rec, const char* end, bool& plain);
   void fail_limit(size_t field_bytes);
   void end_record(const char* rec);
   void take_header(const char* rec);
@@ -395,13 +416,14 @@ class csv_reader final : public reader {
   // Parsing.
   char delim_ = ',';
   std::string carry_;  // the bytes of the record cut by the end of the last chunk
-  std::vector<field_span> fields_;
+  pod_vector<field_span> fields_;
   scan state_ = scan::record_start;
   size_t resume_ = 0;       // where to resume scanning carry_
   size_t field_begin_ = 0;  // where the current field starts in carry_
   bool escaped_ = false;
   bool skip_lf_ = false;  // the last record ended with CR: an LF right after belongs to it
   bool warned_after_quote_ = false;
+  uint32_t plain_rest_ = 0;  // records left to read without trying plain_record
   uint64_t line_ = 1;  // physical line of the byte being scanned
   uint64_t record_line_ = 1;
   std::string scratch_;  // an escaped field, undoubled
@@ -674,6 +696,66 @@ void csv_reader::fail_limit(size_t field_bytes) {
   }
 }
 
+// The record at rec, read 16 bytes a step, when it is plain: with no quote, ending in LF or
+// CRLF (a record of a file without quotes, most of them), and whole at least 16 bytes before
+// `end`. Then its fields are in fields_, as the general parser below would push them, and the
+// result is where the next record starts. Otherwise nullptr with fields_ empty, and the
+// general parser reads the record. When the record is not plain (`plain` set false; not when
+// it only came too near the end), the general parser also reads the next PLAIN_REST records:
+// a file with quotes would otherwise have each of its records scanned twice.
+const char* csv_reader::plain_record(const char* rec, const char* end, bool& plain) {
+  const char d = delim_;
+  size_t begin = 0;
+  // Fields are written into fields_'s room, past its size (kept 0 until the record ends), with
+  // no capacity check per field: a step makes at most 16.
+  size_t count = 0;
+  for (const char* b = rec; end - b >= 16; b += 16) {
+    if (count > MAX_COLUMNS - 32) [[unlikely]] {  // near the limit: the general parser decides
+      plain = false;
+      break;
+    }
+    if (fields_.capacity() - count < 17) [[unlikely]] {
+      fields_.resize(count);
+      fields_.reserve(2 * count + 32);
+    }
+    field_span* const out = fields_.data();
+    uint32_t delims, stops;
+    record16(b, d, delims, stops);
+    const size_t base = static_cast<size_t>(b - rec);
+    if (stops == 0) {
+      for (; delims != 0; delims &= delims - 1) {
+        const size_t at = base + std::countr_zero(delims);
+        out[count++] = {begin, at, field_kind::plain};
+        begin = at + 1;
+      }
+      continue;
+    }
+    const int first = std::countr_zero(stops);
+    for (delims &= (1u << first) - 1; delims != 0; delims &= delims - 1) {
+      const size_t at = base + std::countr_zero(delims);
+      out[count++] = {begin, at, field_kind::plain};
+      begin = at + 1;
+    }
+    const char* stop = b + first;
+    const char* next = stop + 1;
+    if (*stop == '\r' && next != end && *next == '\n') {
+      ++next;
+    } else if (*stop != '\n') {
+      plain = next == end;  // a quote, or a CR alone; or a CR at the end: cut
+      break;
+    }
+    if (stop - rec > static_cast<ptrdiff_t>(MAX_FIELD_BYTES)) [[unlikely]] {
+      plain = false;
+      break;
+    }
+    out[count++] = {begin, static_cast<size_t>(stop - rec), field_kind::plain};
+    fields_.resize(count);
+    return next;
+  }
+  fields_.truncate(0);
+  return nullptr;
+}
+
 // Parses the records of buf[0, n), resuming the saved state when buf is carry_. Returns
 // where the record cut by the end of buf starts (n when none); its state is saved. With
 // `final`, the end of buf is the end of the file.
@@ -701,7 +783,22 @@ size_t csv_reader::parse(const char* buf, size_t n, bool final) {
         }
         rec = p;
         record_line_ = line_;
-        fields_.clear();
+        fields_.truncate(0);
+        if constexpr (VECTORS) {
+          if (plain_rest_ == 0) {
+            bool plain = true;
+            if (const char* next = plain_record(rec, end, plain); next != nullptr) {
+              p = next;
+              ++line_;
+              end_record(rec);
+              if (failed()) return n;
+              continue;
+            }
+            if (!plain) plain_rest_ = PLAIN_REST;
+          } else {
+            --plain_rest_;
+          }
+        }
         [[fallthrough]];
       case scan::field_start:
         if (p == end) {
