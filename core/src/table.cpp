@@ -148,7 +148,9 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
 
   // Hashes, and a stable scatter of the entries by partition, each with what its lookup
   // needs so that the partition pass reads them in sequence.
-  std::vector<uint32_t> hashes(n);
+  // Not value-initialized (pod_vector): every element is written before it is read.
+  pod_vector<uint32_t> hashes;
+  hashes.resize(n);
   std::vector<uint32_t> starts((size_t(1) << bits) + 1, 0);
   for (size_t e = 0; e < n; ++e) {
     hashes[e] = hash_bytes(entry(e));
@@ -165,7 +167,8 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
     uint32_t e, len;
     uint64_t w;
   };
-  std::vector<record> order(n);
+  pod_vector<record> order;
+  order.resize(n);
   {
     std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
     uint32_t begin = 0;
@@ -186,7 +189,7 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
 
   // first[e]: the first entry equal to e (e itself when it is the first). Slots hold the
   // hash and the index of the partition's distinct value + 1.
-  std::vector<uint32_t>& first = hashes;  // reused: every hash is in `order` now
+  pod_vector<uint32_t>& first = hashes;  // reused: every hash is in `order` now
   std::vector<uint64_t> slots;
   std::vector<record> local;  // the partition's distinct values: their first entry
   for (size_t p = 0; p + 1 < starts.size(); ++p) {
@@ -226,11 +229,11 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
       first[r.e] = found;
     }
   }
-  std::vector<record>().swap(order);
+  pod_vector<record>().swap(order);
 
   // Number the first occurrences in entry order and compact their bytes in place; each
   // entry's first entry comes before it, so first[] turns into the codes in place.
-  std::vector<uint32_t>& code_of = first;
+  pod_vector<uint32_t>& code_of = first;
   size_t distinct = 0;
   for (size_t e = 0; e < n; ++e) distinct += first[e] == e;
   std::vector<uint32_t> offsets;
@@ -251,7 +254,7 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
   }
   std::vector<uint32_t>().swap(ends);
   c.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
-  std::vector<uint32_t>().swap(hashes);
+  pod_vector<uint32_t>().swap(hashes);
   bytes_in.truncate(out);
   bytes_in.shrink_to_fit();
   c.pool.adopt(std::move(bytes_in), std::move(offsets));
