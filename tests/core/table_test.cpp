@@ -224,6 +224,66 @@ TEST(DirectColumns, GiveTheTableThatInterningEveryCellGives) {
   EXPECT_GT(direct_columns, 100u);
 }
 
+// add_row (the CSV reader's way: a row's cells in column order, in one pass) makes the table
+// that set() of each cell and end_row() make: in columns read directly (with cells of other
+// shapes, and empty ones), interned, and deferred past DEFER_AFTER distinct values; in rows
+// that give fewer cells than there are columns; with either builder.
+TEST(DirectColumns, AddRowGivesTheTableOfSetAndEndRow) {
+  std::mt19937 rng(20261124);
+  static const char* const HEADERS[] = {"total", "created_at", "value", "paid at", "qty",
+                                        "order_id", "channel"};
+  size_t direct_columns = 0, deferred_columns = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    const bool direct_on = trial % 4 != 3;
+    table_builder by_set(direct_on), by_row(direct_on);
+    const int columns = 2 + static_cast<int>(rng() % 4);
+    std::vector<int> kind(columns), noise_every(columns);
+    for (int c = 0; c < columns; ++c) {
+      kind[c] = static_cast<int>(rng() % 8);  // 7: a distinct id per row
+      static const int NOISE_EVERY[] = {0, 0, 200, 12, 2};
+      noise_every[c] = NOISE_EVERY[rng() % std::size(NOISE_EVERY)];
+      const std::string name = HEADERS[rng() % std::size(HEADERS)];
+      by_set.add_column(name);
+      by_row.add_column(name);
+    }
+    const int rows = trial % 3 == 0 ? 40000 : 1 + static_cast<int>(rng() % 3000);
+    std::vector<std::string> cells(columns);
+    for (int r = 0; r < rows; ++r) {
+      // Now and then a short row: the columns past its cells are empty.
+      const size_t count = rng() % 50 == 0 ? rng() % static_cast<unsigned>(columns) : columns;
+      for (int c = 0; c < columns; ++c) {
+        const bool noise = noise_every[c] != 0 && rng() % static_cast<unsigned>(noise_every[c]) == 0;
+        cells[c] = kind[c] == 7 && !noise ? "C" + std::to_string(r * 7919 % 1000003)
+                                          : random_cell(rng, noise ? 6 : kind[c]);
+        if (static_cast<size_t>(c) < count && !cells[c].empty()) by_set.set(c, cells[c]);
+      }
+      by_set.end_row(static_cast<uint64_t>(r + 2));
+      by_row.add_row(
+          count,
+          [&](size_t c, const char*& data, size_t& size) {
+            data = cells[c].data();
+            size = cells[c].size();
+          },
+          static_cast<uint64_t>(r + 2));
+    }
+    table a = by_set.finish();
+    table b = by_row.finish();
+    ASSERT_EQ(a.lines, b.lines);
+    ASSERT_EQ(a.columns.size(), b.columns.size());
+    for (size_t c = 0; c < a.columns.size(); ++c) {
+      SCOPED_TRACE("trial " + std::to_string(trial) + " column " + std::to_string(c));
+      ASSERT_EQ(a.columns[c].direct(), b.columns[c].direct());
+      direct_columns += b.columns[c].direct();
+      deferred_columns += b.columns[c].pool.size() > table_builder::DEFER_AFTER;
+      expect_same_column(a.columns[c], b.columns[c]);
+      EXPECT_EQ(a.columns[c].codes, b.columns[c].codes);
+      EXPECT_EQ(a.columns[c].pool.size(), b.columns[c].pool.size());
+    }
+  }
+  EXPECT_GT(direct_columns, 10u);
+  EXPECT_GT(deferred_columns, 2u);
+}
+
 // Reserving rows (from the file's size) changes no cell, whether the estimate is short or
 // long, and columns that appear later (JSON) get room too.
 TEST(DirectColumns, ReservingRowsChangesNothing) {

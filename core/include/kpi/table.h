@@ -733,6 +733,12 @@ class table_builder {
   // per cell, and in wasm every call also reloads the memory base and spills around it.
   void set(size_t col, const char* data, size_t size);
   void end_row(uint64_t line);
+  // A whole row whose cells come in column order, one per column (a CSV record): what set()
+  // of each cell and end_row(line) make, in one pass over the columns, with no pending cell
+  // in between. cell(i, data, size) gives column i's bytes for i < count (size 0: empty);
+  // the columns from `count` on are empty. Inline, as set() is.
+  template <typename Cell>
+  void add_row(size_t count, Cell&& cell, uint64_t line);
   // Distinct values after which a column's interning is left to finish() (see
   // deferred_cells): its hash table then no longer fits in the L1/L2 cache.
   static constexpr uint32_t DEFER_AFTER = 32768;
@@ -788,6 +794,7 @@ class table_builder {
   void defer(size_t col);
   void decide(size_t col);
   void end_cell(size_t col, uint32_t row);
+  void add_cell(size_t col, const char* data, size_t size, uint32_t row);
   void finish_column(size_t col, size_t rows);
   // append(): b's column `from` onto this builder's column `col`.
   void append_column(size_t col, table_builder& b, size_t from);
@@ -867,6 +874,65 @@ class table_builder {
   string_pool& pool = cols_[col].pool;
   pending_[col] = pool.intern(data, size);
   if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
+}
+
+// set(col, data, size) then end_cell(col, row), for a column set once in the row (size 0:
+// not set), with the same reading and interning in the same order.
+[[gnu::always_inline]] inline void table_builder::add_cell(size_t col, const char* data,
+                                                           size_t size, uint32_t row) {
+  column& c = cols_[col];
+  direct_state& ds = direct_[col];
+  if (ds.p == phase::direct) {
+    const bool number = c.shape.k == cell_shape::kind::number;
+    if (size != 0) {
+      int64_t v;
+      if (number ? c.shape.read_scaled(data, size, v) : c.shape.read_date(data, size, v)) {
+        if (number) {
+          c.numbers.push_scaled(v, c.shape.fraction);
+        } else {
+          c.times.push_back(v);
+        }
+        ++ds.hits;
+        return;
+      }
+      c.others.emplace_back(row, c.pool.intern(data, size));
+    }
+    if (number) {
+      c.numbers.push_missing();
+    } else {
+      c.times.push_back(MISSING_TIME);
+    }
+    return;
+  }
+  uint32_t code = 0;
+  if (size != 0) {
+    deferred_cells& d = deferred_[col];
+    if (d.on) {
+      d.bytes.append(data, size);
+      d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
+      code = static_cast<uint32_t>(d.ends.size());
+    } else {
+      code = c.pool.intern(data, size);
+      if (c.pool.size() > DEFER_AFTER && !c.pool.slots_.empty()) defer(col);
+    }
+  }
+  c.codes.push_back(code);
+  if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(col);
+}
+
+template <typename Cell>
+[[gnu::always_inline]] inline void table_builder::add_row(size_t count, Cell&& cell,
+                                                          uint64_t line) {
+  const auto row = static_cast<uint32_t>(lines_.size());
+  if (reserved_ != 0 && row == lines_.capacity()) reserve(row + row / 4 + 1024);
+  const size_t n = cols_.size();
+  for (size_t col = 0; col < n; ++col) {
+    const char* data = nullptr;
+    size_t size = 0;
+    if (col < count) cell(col, data, size);
+    add_cell(col, data, size, row);
+  }
+  lines_.push_back(line);
 }
 
 }  // namespace kpi

@@ -386,6 +386,12 @@ class csv_reader final : public reader {
   void fail_limit(size_t field_bytes);
   void end_record(const char* rec);
   void take_header(const char* rec);
+  void order_columns() {
+    columns_in_order_ = out_.columns() == columns_.size();
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      columns_in_order_ = columns_in_order_ && columns_[i] == i;
+    }
+  }
   std::string_view field_text(const char* rec, const field_span& f) {
     if (f.kind != field_kind::escaped) [[likely]] {
       return {rec + f.begin, f.end - f.begin};
@@ -430,6 +436,7 @@ class csv_reader final : public reader {
 
   // Header.
   bool have_header_ = false;
+  bool columns_in_order_ = false;  // columns_[i] == i, and the builder has no other column
   std::vector<size_t> columns_;
   size_t required_ = 0;  // fields a row needs: up to the last named header column
 };
@@ -957,6 +964,7 @@ void csv_reader::take_header(const char* rec) {
     columns_.push_back(out_.add_column(name));
     taken.insert(std::move(name));
   }
+  order_columns();
 }
 
 void csv_reader::end_record(const char* rec) {
@@ -985,6 +993,25 @@ void csv_reader::end_record(const char* rec) {
     }
   }
   const size_t k = std::min(n, m);
+  if (columns_in_order_) [[likely]] {
+    // Field i is column i's: the row in one pass (table_builder::add_row).
+    const field_span* const fields = fields_.data();
+    out_.add_row(
+        k,
+        [&](size_t i, const char*& data, size_t& size) {
+          const field_span& f = fields[i];
+          if (f.kind != field_kind::escaped) [[likely]] {
+            data = rec + f.begin;
+            size = f.end - f.begin;
+          } else {
+            const std::string_view v = field_text(rec, f);
+            data = v.data();
+            size = v.size();
+          }
+        },
+        record_line_);
+    return;
+  }
   for (size_t i = 0; i < k; ++i) {
     const field_span& f = fields_[i];
     if (f.begin == f.end) continue;
@@ -1057,6 +1084,7 @@ csv_reader::csv_reader(table_builder& out, std::string_view spec) : csv_reader(o
   required_ = static_cast<size_t>(r.get<uint64_t>());
   const auto n = r.get<uint64_t>();
   for (uint64_t i = 0; i < n; ++i) columns_.push_back(out_.add_column(r.get_string()));
+  order_columns();
   have_header_ = true;
   sniffed_ = true;
   raw_start_ = std::string(8, ' ');  // the file's start was the first part's to check
