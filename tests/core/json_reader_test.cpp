@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -65,6 +66,69 @@ read_result read_fixture(const std::string& name, size_t chunk = 0) {
 }
 
 using strings = std::vector<std::string>;
+
+// A record whose keys come in the columns' order goes into the table in one pass
+// (table_builder::add_row); any other through set() per cell. Records of numbers, dates, ids
+// and text (with empty strings and nulls, past the 64 cells after which columns are read
+// directly) give the same table either way: written with every record's keys in the first
+// record's order, and with each later record's keys shuffled or some left out.
+TEST(JsonReader, RecordsInColumnOrderReadAsAnyOther) {
+  std::mt19937 rng(20261124);
+  auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  const strings keys = {"id", "total", "created_at", "customer", "note"};
+  for (const bool drop : {false, true}) {
+    std::string ordered = "[", shuffled = "[";
+    for (int r = 0; r < 3000; ++r) {
+      std::vector<std::pair<std::string, std::string>> fields;
+      for (const std::string& k : keys) {
+        std::string v;
+        if (k == "id") {
+          v = std::to_string(100000 + r);
+        } else if (k == "total") {
+          v = pick(20) == 0 ? "\"n/a\"" : std::to_string(pick(500)) + "." + std::to_string(10 + pick(90));
+        } else if (k == "created_at") {
+          v = pick(30) == 0 ? "null" : "\"2024-0" + std::to_string(1 + pick(9)) + "-1" + std::to_string(pick(10)) + "\"";
+        } else if (k == "customer") {
+          v = "\"C" + std::to_string(pick(700)) + "\"";
+        } else {
+          v = pick(5) == 0 ? "\"\"" : "\"note " + std::to_string(pick(40)) + "\"";
+        }
+        fields.emplace_back(k, v);
+      }
+      auto record = [&](const std::vector<std::pair<std::string, std::string>>& f) {
+        std::string out = "{";
+        for (size_t i = 0; i < f.size(); ++i) {
+          out += (i ? ", \"" : "\"") + f[i].first + "\": " + f[i].second;
+        }
+        return out + "}";
+      };
+      const std::string sep = r == 0 ? "" : ",\n";
+      ordered += sep + record(fields);
+      if (r > 0 && pick(3) == 0) {
+        std::shuffle(fields.begin(), fields.end(), rng);
+        if (drop && pick(2) == 0) fields.erase(fields.begin() + pick(fields.size()));
+      }
+      shuffled += sep + record(fields);
+      if (drop && r > 0 && fields.size() < keys.size()) {
+        // ordered must hold the same cells: the dropped one empty there
+        const auto missing = std::find_if(keys.begin(), keys.end(), [&](const std::string& k) {
+          return std::none_of(fields.begin(), fields.end(), [&](const auto& f) { return f.first == k; });
+        });
+        const size_t from = ordered.rfind("\"" + *missing + "\": ");
+        const size_t value = from + missing->size() + 4;
+        const size_t end = ordered.find_first_of(",}", value);
+        ordered.replace(value, end - value, "null");
+      }
+    }
+    ordered += "]";
+    shuffled += "]";
+    const read_result a = read_json(ordered), b = read_json(shuffled);
+    EXPECT_EQ(a.info.error, "");
+    EXPECT_EQ(a.t.rows(), 3000u);
+    ASSERT_EQ(a.names(), keys);
+    testing_support::expect_same_read(a.info, a.t, b.info, b.t);
+  }
+}
 
 TEST(JsonReader, ArrayOfObjects) {
   const read_result r = read_fixture("array.json");
