@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -800,6 +801,40 @@ TEST(LineArray, TakesAboutAByteARowForPlainFiles) {
 // Values differ in their ninth byte or only by trailing NULs, and have every length 1-20.
 // About a million distinct values give about a hundred pairs of equal 32-bit hashes, so
 // that the byte comparisons behind a hash match decide too.
+// A pool takes strings greater than its last (shorter first, then bytewise: sorted ids) as
+// new without a lookup, comparing them in words. Strings of 1-20 bytes that differ from one
+// another in one or two bytes (above 127 too), in both orders, again right after themselves,
+// and after shorter ones, get the codes of their first appearance.
+TEST(Interning, AscendingStringsComparedInWords) {
+  auto expect_codes = [](const std::vector<const std::string*>& seq, const std::string& why) {
+    string_pool pool;
+    std::map<std::string, uint32_t> first;
+    for (const std::string* v : seq) {
+      const uint32_t want =
+          first.emplace(*v, static_cast<uint32_t>(first.size() + 1)).first->second;
+      ASSERT_EQ(pool.intern(*v), want) << why;
+    }
+  };
+  for (size_t n = 1; n <= 20; ++n) {
+    for (size_t k = 0; k < n; ++k) {
+      for (const bool high : {false, true}) {
+        std::string s(n, ' ');
+        for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + i % 7);
+        std::string t = s;
+        t[k] = high ? '\xF0' : static_cast<char>(s[k] + 1);
+        if (k + 1 < n) t[k + 1] = static_cast<char>(s[k + 1] - 1);
+        const std::string longer = s + "a";
+        const std::string why = std::to_string(n) + " " + std::to_string(k) + (high ? " high" : "");
+        expect_codes({&s, &t, &s, &t}, why);
+        expect_codes({&t, &s, &t, &s}, why);
+        expect_codes({&s, &s, &t, &t, &s}, why);
+        expect_codes({&s, &longer, &s, &longer}, why);
+        expect_codes({&t, &t, &longer, &s}, why);
+      }
+    }
+  }
+}
+
 TEST(Interning, ManyDistinctValuesGetTheCodesOfFirstAppearance) {
   std::mt19937 rng(7);
   for (const size_t rows : {120000u, 1500000u}) {
