@@ -997,25 +997,14 @@ void table_builder::reserve(size_t rows) {
   direct_state& ds = direct_[c];
   if (ds.p == phase::direct) {
     const pending_kind k = touched_[c] ? pending_kind_[c] : pending_kind::empty;
-    if (col.shape.k == cell_shape::kind::number) {
-      if (k == pending_kind::value) {
-        col.numbers.push_scaled(static_cast<int64_t>(pending_bits_[c]), col.shape.fraction);
-      } else {
-        col.numbers.push_missing();
-      }
-    } else {
-      col.times.push_back(k == pending_kind::value ? static_cast<int64_t>(pending_bits_[c])
-                                                   : MISSING_TIME);
-    }
+    push_direct(col, k == pending_kind::value, static_cast<int64_t>(pending_bits_[c]));
     if (k == pending_kind::value) {
       ++ds.hits;
     } else if (k == pending_kind::other) {
       col.others.emplace_back(row, pending_[c]);
     }
   } else {
-    const uint32_t code = touched_[c] ? pending_[c] : 0;
-    col.codes.push_back(code);
-    if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(c);
+    push_code(c, touched_[c] ? pending_[c] : 0);
   }
   touched_[c] = 0;
 }

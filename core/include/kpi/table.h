@@ -826,6 +826,10 @@ class table_builder {
   void decide(size_t col);
   void end_cell(size_t col, uint32_t row);
   void add_cell(size_t col, const char* data, size_t size, uint32_t row);
+  static bool read_direct(const column& c, const char* data, size_t size, int64_t& v);
+  static void push_direct(column& c, bool value, int64_t v);
+  uint32_t code_cell(size_t col, const char* data, size_t size);
+  void push_code(size_t col, uint32_t code);
   void finish_column(size_t col, size_t rows);
   // append(): b's column `from` onto this builder's column `col`.
   void append_column(size_t col, table_builder& b, size_t from);
@@ -863,6 +867,53 @@ class table_builder {
   line_array lines_;
 };
 
+// The pieces of a cell's way into its column, shared by set() and end_cell() (a cell held
+// until the row ends) and add_cell() (a cell put in its column at once).
+// A direct column's cell read through its shape: true with its value when it has the shape.
+[[gnu::always_inline]] inline bool table_builder::read_direct(const column& c, const char* data,
+                                                              size_t size, int64_t& v) {
+  return c.shape.k == cell_shape::kind::number ? c.shape.read_scaled(data, size, v)
+                                               : c.shape.read_date(data, size, v);
+}
+
+// A direct column's value for the row: the value read (`value`), else missing.
+[[gnu::always_inline]] inline void table_builder::push_direct(column& c, bool value,
+                                                              int64_t v) {
+  if (c.shape.k == cell_shape::kind::number) {
+    if (value) {
+      c.numbers.push_scaled(v, c.shape.fraction);
+    } else {
+      c.numbers.push_missing();
+    }
+  } else {
+    c.times.push_back(value ? v : MISSING_TIME);
+  }
+}
+
+// A cell of a column that is not direct: its entry in the deferred bytes + 1 (0 when empty),
+// else its code, the column deferred once it has too many values.
+[[gnu::always_inline]] inline uint32_t table_builder::code_cell(size_t col, const char* data,
+                                                                size_t size) {
+  deferred_cells& d = deferred_[col];
+  if (d.on) {
+    if (size == 0) return 0;
+    d.bytes.append(data, size);
+    d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
+    return static_cast<uint32_t>(d.ends.size());
+  }
+  string_pool& pool = cols_[col].pool;
+  const uint32_t code = pool.intern(data, size);
+  if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
+  return code;
+}
+
+// The row's code in a column that is not direct; the column decides after SAMPLE of them.
+[[gnu::always_inline]] inline void table_builder::push_code(size_t col, uint32_t code) {
+  cols_[col].codes.push_back(code);
+  direct_state& ds = direct_[col];
+  if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(col);
+}
+
 [[gnu::always_inline]] inline void table_builder::set(size_t col, const char* data,
                                                       size_t size) {
   touched_[col] = 1;
@@ -872,83 +923,37 @@ class table_builder {
       pending_kind_[col] = pending_kind::empty;
       return;
     }
-    if (c.shape.k == cell_shape::kind::number) {
-      int64_t k;
-      if (c.shape.read_scaled(data, size, k)) {
-        pending_bits_[col] = static_cast<uint64_t>(k);
-        pending_kind_[col] = pending_kind::value;
-        return;
-      }
-    } else {
-      int64_t t;
-      if (c.shape.read_date(data, size, t)) {
-        pending_bits_[col] = static_cast<uint64_t>(t);
-        pending_kind_[col] = pending_kind::value;
-        return;
-      }
+    int64_t v;
+    if (read_direct(c, data, size, v)) {
+      pending_bits_[col] = static_cast<uint64_t>(v);
+      pending_kind_[col] = pending_kind::value;
+      return;
     }
     pending_[col] = c.pool.intern(data, size);
     pending_kind_[col] = pending_kind::other;
     return;
   }
-  deferred_cells& d = deferred_[col];
-  if (d.on) {
-    if (size == 0) {
-      pending_[col] = 0;
-      return;
-    }
-    d.bytes.append(data, size);
-    d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
-    pending_[col] = static_cast<uint32_t>(d.ends.size());
-    return;
-  }
-  string_pool& pool = cols_[col].pool;
-  pending_[col] = pool.intern(data, size);
-  if (pool.size() > DEFER_AFTER && !pool.slots_.empty()) defer(col);
+  pending_[col] = code_cell(col, data, size);
 }
 
 // set(col, data, size) then end_cell(col, row), for a column set once in the row (size 0:
-// not set), with the same reading and interning in the same order.
+// not set): the same pieces in the same order.
 [[gnu::always_inline]] inline void table_builder::add_cell(size_t col, const char* data,
                                                            size_t size, uint32_t row) {
   column& c = cols_[col];
   direct_state& ds = direct_[col];
-  if (ds.p == phase::direct) {
-    const bool number = c.shape.k == cell_shape::kind::number;
-    if (size != 0) {
-      int64_t v;
-      if (number ? c.shape.read_scaled(data, size, v) : c.shape.read_date(data, size, v)) {
-        if (number) {
-          c.numbers.push_scaled(v, c.shape.fraction);
-        } else {
-          c.times.push_back(v);
-        }
-        ++ds.hits;
-        return;
-      }
-      c.others.emplace_back(row, c.pool.intern(data, size));
-    }
-    if (number) {
-      c.numbers.push_missing();
-    } else {
-      c.times.push_back(MISSING_TIME);
-    }
+  if (ds.p != phase::direct) {
+    push_code(col, code_cell(col, data, size));
     return;
   }
-  uint32_t code = 0;
-  if (size != 0) {
-    deferred_cells& d = deferred_[col];
-    if (d.on) {
-      d.bytes.append(data, size);
-      d.ends.push_back(static_cast<uint32_t>(d.bytes.size()));
-      code = static_cast<uint32_t>(d.ends.size());
-    } else {
-      code = c.pool.intern(data, size);
-      if (c.pool.size() > DEFER_AFTER && !c.pool.slots_.empty()) defer(col);
-    }
+  int64_t v = 0;
+  if (size != 0 && read_direct(c, data, size, v)) {
+    push_direct(c, true, v);
+    ++ds.hits;
+    return;
   }
-  c.codes.push_back(code);
-  if (ds.p == phase::sampling && code != 0 && ++ds.sampled == SAMPLE) decide(col);
+  push_direct(c, false, 0);
+  if (size != 0) c.others.emplace_back(row, c.pool.intern(data, size));
 }
 
 template <typename Cell>

@@ -748,7 +748,7 @@ const char* csv_reader::plain_record(const char* rec, const char* end, bool& pla
     if (*stop == '\r' && next != end && *next == '\n') {
       ++next;
     } else if (*stop != '\n') {
-      plain = next == end;  // a quote, or a CR alone; or a CR at the end: cut
+      plain = next == end;  // a quote or a lone CR; at the text's very end only cut
       break;
     }
     if (stop - rec > static_cast<ptrdiff_t>(MAX_FIELD_BYTES)) [[unlikely]] {
