@@ -240,18 +240,19 @@ TEST(CsvReader, ScansFindBytesAtEveryPlace) {
     const std::string start = "id,name\n1," + pad + "\n2,";
     std::string nul = start + field;
     nul.push_back('\0');
-    nul += "b\n3,c\n";
+    nul += "b\n3,c\n4," + std::string(40, 'd') + "\n";  // the NUL not among the last bytes
     const result n = read_csv(nul);
     EXPECT_EQ(n.info.error, "a NUL byte at line 3: this does not look like a CSV text file") << len;
     EXPECT_EQ(n.t.rows(), 1u) << len;
 
-    const result high = read_csv(start + field + "\xEB\n3,c\n");
+    const std::string after = "\n3,c\n4," + std::string(40, 'd') + "\n";
+    const result high = read_csv(start + field + "\xEB" + after);
     EXPECT_EQ(high.info.encoding, "windows-1252") << len;
-    ASSERT_EQ(high.t.rows(), 3u) << len;
+    ASSERT_EQ(high.t.rows(), 4u) << len;
     EXPECT_EQ(high.t.columns[1].text(1), field + "ë") << len;
-    const result utf8 = read_csv(start + field + "ë\n3,c\n");
+    const result utf8 = read_csv(start + field + "ë" + after);
     EXPECT_EQ(utf8.info.encoding, "utf-8") << len;
-    ASSERT_EQ(utf8.t.rows(), 3u) << len;
+    ASSERT_EQ(utf8.t.rows(), 4u) << len;
     EXPECT_EQ(utf8.t.columns[1].text(1), field + "ë") << len;
   }
 }

@@ -45,7 +45,8 @@ inline uint64_t zero_bytes(uint64_t w) { return (w - ONES) & ~w & HIGHS; }
 // 16 bytes a step where there is vector support (wasm SIMD, SSE2), else 8 (SWAR); the loops
 // below end with bytes one at a time. The parser spends most of its time in find_any, between
 // two interesting bytes; find_high and find_nul look at every byte of the file once.
-#if defined(__wasm_simd128__) || defined(__SSE2__)
+// LOUPE_SCALAR_SCANS takes the 8-byte way anyway: the sanitizer build tests it with it.
+#if !defined(LOUPE_SCALAR_SCANS) && (defined(__wasm_simd128__) || defined(__SSE2__))
 constexpr bool VECTORS = true;
 // Bit i is set when byte i of the 16 at p is a, b or c.
 inline uint32_t match16(const char* p, char a, char b, char c) {
@@ -105,68 +106,50 @@ inline uint32_t high16(const char*) { return 0; }
 inline uint32_t nul16(const char*) { return 0; }
 #endif
 
-// The first byte in [p, end) equal to a, b or c, or end.
-inline const char* find_any(const char* p, const char* end, char a, char b, char c) {
+// The first byte in [p, end) that `byte` holds true for, or end: `vec16` gives the bits of
+// such bytes among 16 (where there are vectors), else `swar8` sets the high bit of such bytes
+// in a word of 8 (the lowest flag counts), and the last bytes go one at a time.
+template <typename Vec16, typename Swar8, typename Byte>
+[[gnu::always_inline]] inline const char* find_first(const char* p, const char* end,
+                                                     Vec16 vec16, Swar8 swar8, Byte byte) {
   if constexpr (VECTORS) {
     for (; end - p >= 16; p += 16) {
-      if (const uint32_t hit = match16(p, a, b, c); hit != 0) return p + std::countr_zero(hit);
+      if (const uint32_t hit = vec16(p); hit != 0) return p + std::countr_zero(hit);
     }
   } else if constexpr (std::endian::native == std::endian::little) {
-    const uint64_t ma = ONES * static_cast<uint8_t>(a);
-    const uint64_t mb = ONES * static_cast<uint8_t>(b);
-    const uint64_t mc = ONES * static_cast<uint8_t>(c);
-    while (end - p >= 8) {
+    for (; end - p >= 8; p += 8) {
       uint64_t w;
       std::memcpy(&w, p, 8);
-      const uint64_t hit = zero_bytes(w ^ ma) | zero_bytes(w ^ mb) | zero_bytes(w ^ mc);
-      if (hit != 0) return p + (std::countr_zero(hit) >> 3);
-      p += 8;
+      if (const uint64_t hit = swar8(w); hit != 0) return p + (std::countr_zero(hit) >> 3);
     }
   }
   for (; p < end; ++p) {
-    if (*p == a || *p == b || *p == c) return p;
+    if (byte(*p)) return p;
   }
   return end;
+}
+
+// The first byte in [p, end) equal to a, b or c, or end.
+inline const char* find_any(const char* p, const char* end, char a, char b, char c) {
+  const uint64_t ma = ONES * static_cast<uint8_t>(a);
+  const uint64_t mb = ONES * static_cast<uint8_t>(b);
+  const uint64_t mc = ONES * static_cast<uint8_t>(c);
+  return find_first(
+      p, end, [&](const char* q) { return match16(q, a, b, c); },
+      [&](uint64_t w) { return zero_bytes(w ^ ma) | zero_bytes(w ^ mb) | zero_bytes(w ^ mc); },
+      [&](char ch) { return ch == a || ch == b || ch == c; });
 }
 
 // The first byte >= 0x80 in [p, end), or end.
 inline const char* find_high(const char* p, const char* end) {
-  if constexpr (VECTORS) {
-    for (; end - p >= 16; p += 16) {
-      if (const uint32_t hit = high16(p); hit != 0) return p + std::countr_zero(hit);
-    }
-  } else if constexpr (std::endian::native == std::endian::little) {
-    while (end - p >= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      if ((w & HIGHS) != 0) return p + (std::countr_zero(w & HIGHS) >> 3);
-      p += 8;
-    }
-  }
-  for (; p < end; ++p) {
-    if (static_cast<unsigned char>(*p) >= 0x80) return p;
-  }
-  return end;
+  return find_first(
+      p, end, high16, [](uint64_t w) { return w & HIGHS; },
+      [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
 }
 
 // The first NUL byte in [p, end), or end. (memchr in wasm's libc takes 4 bytes a step.)
 inline const char* find_nul(const char* p, const char* end) {
-  if constexpr (VECTORS) {
-    for (; end - p >= 16; p += 16) {
-      if (const uint32_t hit = nul16(p); hit != 0) return p + std::countr_zero(hit);
-    }
-  } else if constexpr (std::endian::native == std::endian::little) {
-    while (end - p >= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      if (const uint64_t hit = zero_bytes(w); hit != 0) return p + (std::countr_zero(hit) >> 3);
-      p += 8;
-    }
-  }
-  for (; p < end; ++p) {
-    if (*p == '\0') return p;
-  }
-  return end;
+  return find_first(p, end, nul16, zero_bytes, [](char ch) { return ch == '\0'; });
 }
 
 enum class utf8_check : uint8_t { valid, invalid, cut };
