@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -497,6 +498,15 @@ TEST(CsvBadInput, EndlessQuotedFieldFailsBeforeTheEnd) {
   EXPECT_EQ(r->info().error, "a field longer than 64 MB at line 3: is this a CSV file?");
   r->finish();
   EXPECT_EQ(builder.rows(), 1u);
+}
+
+TEST(CsvReader, FillsOnlyAnEmptyTable) {
+  // Field i goes to column i: a builder that already has columns is refused, not misfilled.
+  table_builder builder;
+  builder.add_column("other");
+  EXPECT_THROW(make_csv_reader(builder), std::logic_error);
+  table_builder empty;
+  EXPECT_NO_THROW(make_csv_reader(empty));
 }
 
 TEST(CsvBadInput, TooManyColumnsFailsCleanly) {

@@ -10,6 +10,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -319,6 +320,8 @@ struct field_span {
 class csv_reader final : public reader {
  public:
   explicit csv_reader(table_builder& out) : out_(out) {
+    // Its header's columns are the builder's first, field i in column i (end_record).
+    if (out.columns() != 0) throw std::logic_error("the CSV reader fills an empty table");
     info_.format = "csv";
     info_.encoding = "utf-8";
     info_.delimiter = ',';
@@ -369,12 +372,6 @@ class csv_reader final : public reader {
   void fail_limit(size_t field_bytes);
   void end_record(const char* rec);
   void take_header(const char* rec);
-  void order_columns() {
-    columns_in_order_ = out_.columns() == columns_.size();
-    for (size_t i = 0; i < columns_.size(); ++i) {
-      columns_in_order_ = columns_in_order_ && columns_[i] == i;
-    }
-  }
   std::string_view field_text(const char* rec, const field_span& f) {
     if (f.kind != field_kind::escaped) [[likely]] {
       return {rec + f.begin, f.end - f.begin};
@@ -419,8 +416,7 @@ class csv_reader final : public reader {
 
   // Header.
   bool have_header_ = false;
-  bool columns_in_order_ = false;  // columns_[i] == i, and the builder has no other column
-  std::vector<size_t> columns_;
+  size_t columns_ = 0;  // the header's: the builder's columns 0 .. columns_ - 1, field i in i
   size_t required_ = 0;  // fields a row needs: up to the last named header column
 };
 
@@ -931,7 +927,6 @@ void csv_reader::take_header(const char* rec) {
   std::unordered_set<std::string> taken;
   // The next suffix to try per repeated name, so a header of 100,000 equal names is linear.
   std::unordered_map<std::string, size_t> next_suffix;
-  columns_.reserve(fields_.size());
   for (size_t i = 0; i < fields_.size(); ++i) {
     const std::string_view trimmed = trim(field_text(rec, fields_[i]));
     if (!trimmed.empty()) required_ = i + 1;
@@ -944,10 +939,10 @@ void csv_reader::take_header(const char* rec) {
       } while (taken.contains(candidate));
       name = std::move(candidate);
     }
-    columns_.push_back(out_.add_column(name));
+    out_.add_column(name);
     taken.insert(std::move(name));
   }
-  order_columns();
+  columns_ = fields_.size();
 }
 
 void csv_reader::end_record(const char* rec) {
@@ -961,7 +956,7 @@ void csv_reader::end_record(const char* rec) {
     return;
   }
   const size_t n = fields_.size();
-  const size_t m = columns_.size();
+  const size_t m = columns_;
   if (n != m) {
     // Spreadsheets pad rows (and headers) with empty cells up to the widest row: accept
     // that, but never drop a value or shift one into the wrong column.
@@ -975,36 +970,22 @@ void csv_reader::end_record(const char* rec) {
       return;
     }
   }
-  const size_t k = std::min(n, m);
-  if (columns_in_order_) [[likely]] {
-    // Field i is column i's: the row in one pass (table_builder::add_row).
-    const field_span* const fields = fields_.data();
-    out_.add_row(
-        k,
-        [&](size_t i, const char*& data, size_t& size) {
-          const field_span& f = fields[i];
-          if (f.kind != field_kind::escaped) [[likely]] {
-            data = rec + f.begin;
-            size = f.end - f.begin;
-          } else {
-            const std::string_view v = field_text(rec, f);
-            data = v.data();
-            size = v.size();
-          }
-        },
-        record_line_);
-    return;
-  }
-  for (size_t i = 0; i < k; ++i) {
-    const field_span& f = fields_[i];
-    if (f.begin == f.end) continue;
-    if (f.kind != field_kind::escaped) [[likely]] {
-      out_.set(columns_[i], rec + f.begin, f.end - f.begin);  // no string_view: see set()
-    } else {
-      out_.set(columns_[i], field_text(rec, f));
-    }
-  }
-  out_.end_row(record_line_);
+  // Field i is column i's: the row in one pass (table_builder::add_row).
+  const field_span* const fields = fields_.data();
+  out_.add_row(
+      std::min(n, m),
+      [&](size_t i, const char*& data, size_t& size) {
+        const field_span& f = fields[i];
+        if (f.kind != field_kind::escaped) [[likely]] {
+          data = rec + f.begin;
+          size = f.end - f.begin;
+        } else {
+          const std::string_view v = field_text(rec, f);
+          data = v.data();
+          size = v.size();
+        }
+      },
+      record_line_);
 }
 
 void csv_reader::finish() {
@@ -1051,8 +1032,8 @@ std::string csv_reader::part_spec() const {
   w.put(d);
   w.put_string(info_.encoding);
   w.put<uint64_t>(required_);
-  w.put<uint64_t>(columns_.size());
-  for (size_t col : columns_) w.put_string(out_.column_name(col));
+  w.put<uint64_t>(columns_);
+  for (size_t col = 0; col < columns_; ++col) w.put_string(out_.column_name(col));
   return w.take();
 }
 
@@ -1066,8 +1047,8 @@ csv_reader::csv_reader(table_builder& out, std::string_view spec) : csv_reader(o
   utf8_settled_ = d != 'a';
   required_ = static_cast<size_t>(r.get<uint64_t>());
   const auto n = r.get<uint64_t>();
-  for (uint64_t i = 0; i < n; ++i) columns_.push_back(out_.add_column(r.get_string()));
-  order_columns();
+  for (uint64_t i = 0; i < n; ++i) out_.add_column(r.get_string());
+  columns_ = static_cast<size_t>(n);
   have_header_ = true;
   sniffed_ = true;
   raw_start_ = std::string(8, ' ');  // the file's start was the first part's to check

@@ -72,10 +72,11 @@ class reader {
 // UTF-8). The first record is the header. A record with a different number of fields than
 // the header is ragged: skipped, warned with its starting line number. Blank lines are
 // ignored. An unterminated quote at the end of the file is warned and its record skipped.
+// `out` has no columns yet (std::logic_error otherwise): the header's become its columns.
 std::unique_ptr<reader> make_csv_reader(table_builder& out);
 // A reader of a later part of a CSV file, starting at a line start, with the header, the
 // delimiter and the encoding that `spec` (reader::part_spec of the first part's reader) gives.
-// Its lines count from 1 at the part's first byte.
+// Its lines count from 1 at the part's first byte. `out` has no columns yet, as above.
 std::unique_ptr<reader> make_csv_part_reader(table_builder& out, std::string_view spec);
 
 // JSON: an array of objects, an object holding one such array (the first array-of-objects
