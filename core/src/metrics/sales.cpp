@@ -1,6 +1,7 @@
 // Sales and loyalty KPIs, historical CLV and the CLV formula (METRICS.md "Sales and loyalty",
 // "Customer lifetime value").
 #include <algorithm>
+#include <type_traits>
 #include <unordered_map>
 
 #include "kpi/detail/report_parts.h"
@@ -37,8 +38,17 @@ struct bucket_finder {
 
 }  // namespace
 
-std::vector<std::vector<bucket_stats>> order_stats(const model& m,
-                                                   const std::vector<std::vector<int64_t>>& all) {
+namespace {
+
+// order_stats' pass. With a `model` (not const) it also does first_valid_orders' work in the
+// same pass, with the same arithmetic in the same order: set the customer's first valid order
+// at the first one met (its orders are sorted by time, so before the statistics read it) and
+// sum over the valid orders what the model keeps (P and prev are for those sums only).
+template <typename Model>
+std::vector<std::vector<bucket_stats>> stats_pass(Model& m,
+                                                  const std::vector<std::vector<int64_t>>& all,
+                                                  period P = {}, period prev = {}) {
+  constexpr bool first_valid = !std::is_const_v<Model>;
   struct state {
     const std::vector<int64_t>* bounds;
     bucket_finder find;
@@ -54,13 +64,25 @@ std::vector<std::vector<bucket_stats>> order_stats(const model& m,
     out[k].resize(n);
     if (n > 0) sets.push_back({&bounds, bucket_finder(bounds), &out[k]});
   }
-  if (sets.empty()) return out;
+  if (sets.empty() && !first_valid) return out;
+  int64_t first_day = m.first_valid_day, last_day = m.last_valid_day;
+  model::realised until_P = m.until_P, until_prev = m.until_prev;
+  bool counted = false, prev_counted = false;
   uint32_t current = UINT32_MAX;
   int64_t prev_day = 0;
   bool has_prev = false;
   for (uint32_t i = 0; i < m.orders.size(); ++i) {
     const order& o = m.orders[i];
     if (!o.valid) continue;
+    auto& c = m.customers[o.customer];
+    if constexpr (first_valid) {
+      if (c.first_order == UINT32_MAX) {
+        c.first_order = i;
+        c.first_day = o.day;
+      }
+      first_day = std::min<int64_t>(first_day, o.day);
+      last_day = std::max<int64_t>(last_day, o.day);
+    }
     if (o.customer != current) {
       current = o.customer;
       for (state& st : sets) {
@@ -68,8 +90,18 @@ std::vector<std::vector<bucket_stats>> order_stats(const model& m,
         st.count_in_bucket = 0;
       }
       has_prev = false;
+      counted = prev_counted = false;
     }
-    const customer_info& c = m.customers[o.customer];
+    if constexpr (first_valid) {
+      if (o.day < P.to) {
+        until_P.revenue += o.revenue;
+        if (!counted) until_P.customers += 1, counted = true;
+      }
+      if (o.day < prev.to) {
+        until_prev.revenue += o.revenue;
+        if (!prev_counted) until_prev.customers += 1, prev_counted = true;
+      }
+    }
     for (state& st : sets) {
       const int b = st.find(o.day);
       if (b < 0) continue;
@@ -97,7 +129,39 @@ std::vector<std::vector<bucket_stats>> order_stats(const model& m,
     prev_day = o.day;
     has_prev = true;
   }
+  if constexpr (first_valid) {
+    m.first_valid_day = first_day;
+    m.last_valid_day = last_day;
+    m.until_P = until_P;
+    m.until_prev = until_prev;
+  }
   return out;
+}
+
+// The bounds among `all` whose statistics ctx has not computed yet, each once.
+std::vector<std::vector<int64_t>> new_bounds(const context& ctx,
+                                             const std::vector<std::vector<int64_t>>& all) {
+  std::vector<std::vector<int64_t>> missing;
+  for (const std::vector<int64_t>& b : all) {
+    bool known = std::find(missing.begin(), missing.end(), b) != missing.end();
+    for (const auto& [bounds, stats] : ctx.stats_memo) known = known || bounds == b;
+    if (!known) missing.push_back(b);
+  }
+  return missing;
+}
+
+void remember(const context& ctx, std::vector<std::vector<int64_t>>& bounds,
+              std::vector<std::vector<bucket_stats>>& stats) {
+  for (size_t k = 0; k < bounds.size(); ++k) {
+    ctx.stats_memo.emplace_back(std::move(bounds[k]), std::move(stats[k]));
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<bucket_stats>> order_stats(const model& m,
+                                                   const std::vector<std::vector<int64_t>>& all) {
+  return stats_pass(m, all);
 }
 
 std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>& bounds) {
@@ -105,17 +169,17 @@ std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>
 }
 
 void context::prepare_stats(const std::vector<std::vector<int64_t>>& all_bounds) const {
-  std::vector<std::vector<int64_t>> missing;
-  for (const std::vector<int64_t>& b : all_bounds) {
-    bool known = std::find(missing.begin(), missing.end(), b) != missing.end();
-    for (const auto& [bounds, stats] : stats_memo) known = known || bounds == b;
-    if (!known) missing.push_back(b);
-  }
+  std::vector<std::vector<int64_t>> missing = new_bounds(*this, all_bounds);
   if (missing.empty()) return;
   std::vector<std::vector<bucket_stats>> computed = order_stats(m, missing);
-  for (size_t k = 0; k < missing.size(); ++k) {
-    stats_memo.emplace_back(std::move(missing[k]), std::move(computed[k]));
-  }
+  remember(*this, missing, computed);
+}
+
+void first_valid_orders(model& m, const context& ctx,
+                        const std::vector<std::vector<int64_t>>& stats_bounds) {
+  std::vector<std::vector<int64_t>> missing = new_bounds(ctx, stats_bounds);
+  std::vector<std::vector<bucket_stats>> computed = stats_pass(m, missing, ctx.P, ctx.prev);
+  remember(ctx, missing, computed);
 }
 
 const std::vector<bucket_stats>& context::stats(const std::vector<int64_t>& bounds) const {

@@ -986,33 +986,4 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   return m;
 }
 
-// One pass over the valid orders, in their order (see the declaration).
-void first_valid_orders(model& m, period P, period prev) {
-  uint32_t current = UINT32_MAX;
-  bool counted = false, prev_counted = false;
-  for (uint32_t i = 0; i < m.orders.size(); ++i) {
-    const order& o = m.orders[i];
-    if (!o.valid) continue;
-    customer_info& c = m.customers[o.customer];
-    if (c.first_order == UINT32_MAX) {
-      c.first_order = i;
-      c.first_day = o.day;
-    }
-    m.first_valid_day = std::min<int64_t>(m.first_valid_day, o.day);
-    m.last_valid_day = std::max<int64_t>(m.last_valid_day, o.day);
-    if (o.customer != current) {
-      current = o.customer;
-      counted = prev_counted = false;
-    }
-    if (o.day < P.to) {
-      m.until_P.revenue += o.revenue;
-      if (!counted) m.until_P.customers += 1, counted = true;
-    }
-    if (o.day < prev.to) {
-      m.until_prev.revenue += o.revenue;
-      if (!prev_counted) m.until_prev.customers += 1, prev_counted = true;
-    }
-  }
-}
-
 }  // namespace kpi::detail

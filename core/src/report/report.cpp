@@ -360,15 +360,16 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   // What the families read besides the model as built: the customers' first orders and the
   // order statistics.
   auto prepare = [&] {
-    first_valid_orders(m, P, prev);
-    if (!m.has_orders) return;
-    // Every set of buckets the KPI families ask order statistics for, in one pass.
-    std::vector<std::vector<int64_t>> bounds = {{prev.from, P.from, P.to},
-                                                {before_previous(ctx), prev.from, P.from, P.to},
-                                                clv_window_bounds(P.to),
-                                                clv_window_bounds(prev.to)};
-    if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
-    ctx.prepare_stats(bounds);
+    // Every set of buckets the KPI families ask order statistics for, in the same pass.
+    std::vector<std::vector<int64_t>> bounds;
+    if (m.has_orders) {
+      bounds = {{prev.from, P.from, P.to},
+                {before_previous(ctx), prev.from, P.from, P.to},
+                clv_window_bounds(P.to),
+                clv_window_bounds(prev.to)};
+      if (ctx.series.size() > 0) bounds.push_back(ctx.series.starts);
+    }
+    first_valid_orders(m, ctx, bounds);
   };
   auto families = [&] {
     sales_kpis(ctx, parts);

@@ -182,10 +182,6 @@ struct model {
 // is summed over P and `prev`. The customers' first valid orders and the sums over the valid
 // orders are left to first_valid_orders.
 model build_model(const std::vector<const dataset*>& sets, period P, period prev);
-// Sets each customer's first_order and first_day, and the model's first_valid_day,
-// last_valid_day, until_P and until_prev. Apart from build_model so that the report can run it
-// beside the CLV fits, which read none of these (and write nothing it reads).
-void first_valid_orders(model& m, period P, period prev);
 
 // True for status values that make an order invalid (METRICS.md + INPUTS.md).
 bool invalid_status(std::string_view status);
@@ -268,6 +264,15 @@ std::vector<bucket_stats> order_stats(const model& m, const std::vector<int64_t>
 // bit, as order_stats of its bounds alone.
 std::vector<std::vector<bucket_stats>> order_stats(const model& m,
                                                    const std::vector<std::vector<int64_t>>& all);
+
+// Sets each customer's first_order and first_day, and the model's first_valid_day,
+// last_valid_day, until_P and until_prev (over the valid orders, in their order), and computes
+// ctx's order statistics of every `stats_bounds` (see context::prepare_stats): all in one pass
+// over the orders, which the statistics need the first orders of. `ctx` is over `m`, and this
+// runs once, before any family. Apart from build_model so that the report can run it beside
+// the CLV fits, which read none of these (and write nothing it reads).
+void first_valid_orders(model& m, const context& ctx,
+                        const std::vector<std::vector<int64_t>>& stats_bounds);
 
 // Marketing spend in `p`, rows spread evenly over the days they cover; optionally per folded
 // channel name (with display names). Returns NaN when there is no usable spend dataset.
