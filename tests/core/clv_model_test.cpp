@@ -947,6 +947,95 @@ std::vector<std::string> numbered_ids(size_t n) {
   return ids;
 }
 
+// ---- Lists ----
+
+// The lists and cuts of a result, worked out again by sorting every value: the top customers
+// by predicted value (ties by position), the at-risk cut (the smallest of the top fifth of the
+// repeat customers' historical values) and list, and the histogram's upper edge (numpy's 99th
+// percentile, or the largest value when that is not above the smallest).
+void expect_lists_by_sorting(const clv_result& res) {
+  const size_t n = res.per_customer.size();
+  ASSERT_EQ(n, res.customers);
+  std::vector<double> values(n);
+  for (size_t i = 0; i < n; ++i) values[i] = res.per_customer[i].predicted_value;
+  std::vector<size_t> by_value(n);
+  std::iota(by_value.begin(), by_value.end(), 0);
+  std::stable_sort(by_value.begin(), by_value.end(),
+                   [&](size_t i, size_t j) { return values[i] > values[j]; });
+  by_value.resize(std::min<size_t>(n, 10));
+  EXPECT_EQ(res.top, by_value);
+
+  std::vector<double> historical;
+  std::vector<size_t> repeaters;
+  for (size_t i = 0; i < n; ++i) {
+    const customer_rfm& c = res.per_customer[i].rfm;
+    if (c.x > 0) {
+      historical.push_back((c.x + 1) * c.m);
+      repeaters.push_back(i);
+    }
+  }
+  std::vector<double> descending = historical;
+  std::sort(descending.begin(), descending.end(), std::greater<>());
+  const double cut = descending[(descending.size() + 4) / 5 - 1];
+  EXPECT_EQ(res.at_risk_threshold, cut);
+  std::vector<size_t> risk;
+  for (size_t k = 0; k < repeaters.size(); ++k) {
+    if (historical[k] >= cut && res.per_customer[repeaters[k]].p_alive < 0.5) risk.push_back(k);
+  }
+  std::stable_sort(risk.begin(), risk.end(),
+                   [&](size_t u, size_t v) { return historical[u] > historical[v]; });
+  risk.resize(std::min<size_t>(risk.size(), 10));
+  std::vector<size_t> at_risk;
+  for (size_t k : risk) at_risk.push_back(repeaters[k]);
+  EXPECT_EQ(res.at_risk, at_risk);
+
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  const double pos = 0.99 * static_cast<double>(n - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos)), hi = std::min(lo + 1, n - 1);
+  double top = sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  if (!(top > sorted.front())) top = sorted.back();
+  ASSERT_EQ(res.distribution.edges.size(), 21u);
+  EXPECT_EQ(res.distribution.edges.front(), sorted.front());
+  EXPECT_EQ(res.distribution.edges.back(), top);
+  EXPECT_EQ(res.distribution.above,
+            static_cast<uint64_t>(sorted.end() - std::upper_bound(sorted.begin(), sorted.end(), top)));
+}
+
+TEST(ClvLists, AreThoseOfSortingEveryValue) {
+  // 20,000 simulated customers, each three times (so values tie, at every cut too).
+  const auto simulated = test_support::simulate_customers(20261124, 20000, {0.6, 4.0, 0.8, 2.5},
+                                                          {5.0, 4.0, 20.0}, 8, 60);
+  std::vector<customer_rfm> cs;
+  for (const customer_rfm& c : simulated) cs.insert(cs.end(), 3, c);
+  clv_options options;
+  options.all_customers = true;
+  const clv_result res = fit_predicted_clv(numbered_ids(cs.size()), cs, options);
+  ASSERT_TRUE(res.ok) << res.reason;
+  expect_lists_by_sorting(res);
+
+  // The same customers placed so that every 16th holds the largest values (the cuts are
+  // taken from every 16th value: here they first come out too high), then the other way
+  // round (every 16th the smallest: too low).
+  for (const bool largest_sampled : {true, false}) {
+    std::vector<size_t> order(cs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) {
+      const double a = res.per_customer[i].predicted_value, b = res.per_customer[j].predicted_value;
+      return largest_sampled ? a > b : a < b;
+    });
+    std::vector<customer_rfm> placed(cs.size());
+    const size_t sampled = (cs.size() + 15) / 16;
+    for (size_t k = 0; k < order.size(); ++k) {
+      const size_t at = k < sampled ? 16 * k : 1 + (k - sampled) + (k - sampled) / 15;
+      placed[at] = cs[order[k]];
+    }
+    const clv_result again = fit_predicted_clv(numbered_ids(placed.size()), placed, options);
+    ASSERT_TRUE(again.ok) << again.reason;
+    expect_lists_by_sorting(again);
+  }
+}
+
 TEST(ClvRefusal, TooFewRepeatCustomers) {
   std::vector<customer_rfm> cs(200, customer_rfm{0, 0, 30, 0});
   for (size_t i = 0; i < 10; ++i) cs[i] = {2, 10 + static_cast<double>(i), 30, 25};
