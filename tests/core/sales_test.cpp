@@ -426,9 +426,13 @@ std::string mixed_store(int rows, bool blank_first_id = false) {
   csv << "order_id,customer_id,created_at,total,cost,refunded_amount,channel,status,product,"
          "quantity,unit_price\n";
   for (int i = 0; i < rows; ++i) {
+    // From 2022 to 2025, around P (2024) and the period before (2023); some at their edges.
+    static const char* const EDGES[] = {"2022-12-31T23:59:59", "2023-01-01T00:00:00",
+                                        "2024-12-31T23:59:59", "2025-01-01T00:00:00"};
     char date[40];
-    std::snprintf(date, sizeof date, "%d-%02d-%02dT%02d:00:00", 2023 + pick(2), 1 + pick(12),
+    std::snprintf(date, sizeof date, "%d-%02d-%02dT%02d:00:00", 2022 + pick(4), 1 + pick(12),
                   1 + pick(28), pick(3));
+    if (i % 101 == 50) std::snprintf(date, sizeof date, "%s", EDGES[(i / 101) % 4]);
     csv << (i == 0 && blank_first_id ? " " : "") << 1000 + i << ',';
     if (i % 1009 != 5 && i % 211 != 3) csv << 'C' << (i % 97 == 0 ? 0 : 1 + pick(4000));
     csv << ',' << (i % 1013 == 7 ? "someday" : date) << ',';
