@@ -822,12 +822,9 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
           const double v = refunded_in(r);
           if (!std::isnan(v)) refund[at] = v;
           store(at, o);
-          // The revenue as the refunds below will leave it. A row dated outside P and prev
-          // adds to no sum.
+          // The revenue as the refunds below will leave it.
           const double revenue = std::isnan(v) ? o.revenue : o.revenue - v;
-          if (lines_here && (P.contains(o.day) || prev.contains(o.day))) {
-            add_line(src, lines, r, oi, o, revenue);
-          }
+          if (lines_here) add_line(src, lines, r, oi, o, revenue);
         }
         continue;
       }
@@ -853,18 +850,12 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       const size_t chunks = (rows + CHUNK - 1) / CHUNK;
       for_each_index(1 + chunks, [&](size_t i) {
         if (i == 0) {
-          // A row dated outside P and prev adds to no sum: skipped on its time (the day of a
-          // time is in [from, to) exactly when the time is in [from, to) days of seconds).
-          const int64_t P_from = P.from * 86400, P_to = P.to * 86400;
-          const int64_t prev_from = prev.from * 86400, prev_to = prev.to * 86400;
           for (size_t r = 0; lines_here && r < rows; ++r) {
-            const int64_t t = date->time(r);
-            if (!(t >= P_from && t < P_to) && !(t >= prev_from && t < prev_to)) continue;
             const uint32_t oi = src.first + oid->codes[r] - 1;
             if (place[oi] & DROPPED) continue;
             order o;
             o.valid = valid_known(r);
-            o.day = static_cast<int32_t>(day_of(t));
+            o.day = static_cast<int32_t>(day_of(date->time(r)));
             const double v = refunded_in(r);
             add_line(src, lines, r, oi, o, std::isnan(v) ? total_at(r) : total_at(r) - v);
           }
