@@ -128,6 +128,31 @@ void expect_same_column(const column& a, const column& b) {
   }
 }
 
+// A number shape's cells as table.h defines them, digit by digit: [-]D[.F], D 1-8 digits
+// without a leading zero (at most 7 without a fraction), F exactly `fraction` digits, never a
+// negative zero. Apart from read_scaled, which cell_shape::of itself uses.
+bool scaled_by_definition(uint8_t fraction, std::string_view s, int64_t& k) {
+  size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  const bool negative = i == 1;
+  const size_t d0 = i;
+  uint64_t m = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') m = m * 10 + static_cast<uint64_t>(s[i++] - '0');
+  const size_t digits = i - d0;
+  if (digits == 0 || digits > (fraction == 0 ? 7u : 8u) || (digits > 1 && s[d0] == '0')) {
+    return false;
+  }
+  if (fraction > 0) {
+    if (s.size() - i != fraction + 1u || s[i] != '.') return false;
+    for (++i; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      m = m * 10 + static_cast<uint64_t>(s[i] - '0');
+    }
+  }
+  if (i != s.size() || (negative && m == 0)) return false;
+  k = negative ? -static_cast<int64_t>(m) : static_cast<int64_t>(m);
+  return true;
+}
+
 // finish() counts a value into the number shape of the value before when that shape reads it,
 // and converts ids through that shape: both rest on a number shape reading exactly the cells
 // whose shape it is, to the double parse_number gives them.
@@ -137,9 +162,9 @@ TEST(CellShape, ANumberShapeReadsExactlyItsCellsAsParseNumberDoes) {
   for (int kind = 0; kind <= 6; ++kind) {
     for (int i = 0; i < 3000; ++i) cells.push_back(random_cell(rng, kind));
   }
-  // Strings of digits, signs, points and a letter, up to 12 long: leading zeros, 8+ digits,
-  // three decimals, points in odd places.
-  static const char ALPHABET[] = "0123456789-.a";
+  // Strings of digits, signs, points, a letter and the bytes either side of the digits, up to
+  // 12 long: leading zeros, 8+ digits, three decimals, points in odd places.
+  static const char ALPHABET[] = "0123456789-.a/:";
   for (int i = 0; i < 200000; ++i) {
     std::string s(rng() % 13, ' ');
     for (char& ch : s) ch = ALPHABET[rng() % (sizeof ALPHABET - 1)];
@@ -151,8 +176,13 @@ TEST(CellShape, ANumberShapeReadsExactlyItsCellsAsParseNumberDoes) {
     shape.k = cell_shape::kind::number;
     shape.fraction = fraction;
     for (const std::string& s : cells) {
-      int64_t k = 0;
+      int64_t k = 0, expected = 0;
       ASSERT_EQ(shape.read_scaled(s, k), cell_shape::of(s) == shape) << '"' << s << '"';
+      ASSERT_EQ(shape.read_scaled(s, k), scaled_by_definition(fraction, s, expected))
+          << '"' << s << '"';
+      if (scaled_by_definition(fraction, s, expected)) {
+        ASSERT_EQ(k, expected) << s;
+      }
       double mine = 0;
       if (!shape.read_number(s, mine)) continue;
       ++read;
