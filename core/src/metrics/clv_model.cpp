@@ -679,60 +679,23 @@ double p_alive_of(double log_ratio, double r_plus_x, double log_t, double log_tx
   return 1 / (1 + std::exp(v));
 }
 
-// Every value at or above a cut that at least `count` values reach: so the `count` largest
-// and maybe a few more, in no order. The cut is taken from every 16th value, a little below
-// where `count` would put it. Empty when that keeps fewer than `count` or more than half of
-// the values, or when there are few values or `count` is over a quarter of them: then
-// selecting among all of them costs about as much. (Selecting among all 1.3M predicted values
-// at 5M rows, twice, and among the repeat customers' values was ~40 ms in wasm.)
-std::vector<double> largest_values(const std::vector<double>& values, size_t count) {
-  constexpr size_t STEP = 16;
-  const size_t n = values.size();
-  if (n < 64 * STEP || count == 0 || count > n / 4) return {};
-  std::vector<double> sample;
-  sample.reserve(n / STEP + 1);
-  for (size_t i = 0; i < n; i += STEP) sample.push_back(values[i]);
-  const size_t want = std::min(sample.size(), (count + count / 4) / STEP + 8);
-  std::nth_element(sample.begin(), sample.end() - want, sample.end());
-  const double cut = *(sample.end() - want);
-  std::vector<double> out;
-  out.reserve(want * STEP + STEP);
-  for (const double v : values) {
-    if (v >= cut) out.push_back(v);
-  }
-  if (out.size() < count || out.size() > n / 2) return {};
-  return out;
-}
-
 // The 80th percentile cut: the smallest of the top ceil(20%) values.
-double top_fifth_threshold(const std::vector<double>& values) {
+double top_fifth_threshold(std::vector<double> values) {
   if (values.empty()) return NaN;
-  const size_t k = (values.size() + 4) / 5;
-  std::vector<double> pool = largest_values(values, k);  // holds the k largest
-  if (pool.empty()) pool = values;
-  std::nth_element(pool.begin(), pool.begin() + (k - 1), pool.end(), std::greater<>());
-  return pool[k - 1];
+  size_t k = (values.size() + 4) / 5;
+  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<>());
+  return values[k - 1];
 }
 
 // Percentile with linear interpolation between order statistics (numpy's default). Selects
-// the two order statistics rather than sorting everything, among the largest values when
-// they hold both.
-double percentile(const std::vector<double>& values, double pct) {
-  const size_t n = values.size();
-  const double pos = pct / 100 * static_cast<double>(n - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, n - 1);
-  // The values from rank lo up, or more: rank lo of all is rank `at` of the pool.
-  std::vector<double> pool = largest_values(values, n - lo);
-  size_t at = lo;
-  if (pool.empty()) {
-    pool = values;
-  } else {
-    at = lo - (n - pool.size());
-  }
-  std::nth_element(pool.begin(), pool.begin() + at, pool.end());
-  const double v_lo = pool[at];
-  const double v_hi = hi == lo ? v_lo : *std::min_element(pool.begin() + at + 1, pool.end());
+// the two order statistics rather than sorting everything.
+double percentile(std::vector<double> values, double pct) {
+  double pos = pct / 100 * static_cast<double>(values.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, values.size() - 1);
+  std::nth_element(values.begin(), values.begin() + lo, values.end());
+  const double v_lo = values[lo];
+  const double v_hi = hi == lo ? v_lo : *std::min_element(values.begin() + hi, values.end());
   return v_lo + (pos - static_cast<double>(lo)) * (v_hi - v_lo);
 }
 
@@ -1237,12 +1200,10 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
       const size_t i = repeaters[k];
       if (historical[k] >= res.at_risk_threshold && p_alive_at(i) < 0.5) risk.push_back(k);
     }
-    // The order is total (ties by position), so the first top_n are those a full sort gives.
-    const size_t listed = std::min(risk.size(), options.top_n);
-    std::partial_sort(risk.begin(), risk.begin() + listed, risk.end(), [&](size_t u, size_t v) {
+    std::sort(risk.begin(), risk.end(), [&](size_t u, size_t v) {
       return historical[u] != historical[v] ? historical[u] > historical[v] : u < v;
     });
-    risk.resize(listed);
+    if (risk.size() > options.top_n) risk.resize(options.top_n);
     for (size_t k : risk) res.at_risk.push_back(repeaters[k]);
   }
   if (!options.all_customers) {
