@@ -1,0 +1,76 @@
+// Two builds of the wasm engine compared on one file, for changes too small for whole runs
+// to show (whole runs under node vary by 3-5% from one to the next): the read, or the report,
+// repeated in one process, warmed up as the page warms up. Run each build in turn, twice or
+// more, and compare the medians.
+//
+//   node tests/bench/repeat.mjs DIR FILE read|report [N]
+//
+// DIR holds loupe.js and loupe.wasm (the single-threaded module: the file is fed from memory
+// in 1 MiB chunks, as the page's worker feeds a File) or loupe-mt.js, loupe-mt.wasm and
+// loupe-mt.worker.js (the threaded one: read with web/file-chunks.js' feedFile, in two parts
+// when it is big enough, as the cross-origin isolated page reads it). `read` times open, feed
+// and finish N times (default 5), a new session each; `report` reads once, then times N
+// reports of that file. Prints {module, what, min, median, seconds} as JSON.
+import { openAsBlob, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, join, resolve } from 'node:path';
+
+const [dirArg, file, what, nArg = '5'] = process.argv.slice(2);
+if (!dirArg || !file || !['read', 'report'].includes(what)) {
+  console.error('usage: node tests/bench/repeat.mjs DIR FILE read|report [N]');
+  process.exit(2);
+}
+const dir = resolve(dirArg);
+const name = existsSync(join(dir, 'loupe.js')) ? 'loupe' : 'loupe-mt';
+const threaded = name === 'loupe-mt';
+globalThis.__dirname ??= dir;
+globalThis.require ??= createRequire(join(dir, `${name}.js`));
+globalThis.self ??= globalThis;  // the threaded glue looks for a worker's global
+const { default: create } = await import(join(dir, `${name}.js`));
+const M = await create({
+  wasmBinary: readFileSync(join(dir, `${name}.wasm`)),
+  mainScriptUrlOrBlob: join(dir, `${name}.js`),  // where its threads load it from
+});
+await (await import('../../web/warm-up.js')).warmUp(M, () => false);
+const { feedFile } = await import('../../web/file-chunks.js');
+const bytes = threaded ? null : readFileSync(file);
+const size = threaded ? (await openAsBlob(file)).size : bytes.length;
+
+async function read(s) {
+  const id = s.open(basename(file), size);
+  if (threaded) {
+    await feedFile(M, s, id, await openAsBlob(file));
+  } else {
+    const CHUNK = 1 << 20;
+    for (let at = 0; at < size; at += CHUNK) s.feed(id, bytes.subarray(at, Math.min(size, at + CHUNK)));
+  }
+  const info = JSON.parse(s.finish(id));
+  if (info.error) throw new Error(info.error);
+}
+
+const seconds = [];
+const n = Number(nArg);
+if (what === 'read') {
+  for (let i = 0; i < n; i++) {
+    const s = new M.Session();
+    const t = performance.now();
+    await read(s);
+    seconds.push((performance.now() - t) / 1000);
+    s.delete();
+  }
+} else {
+  const s = new M.Session();
+  await read(s);
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    s.report('{}');
+    seconds.push((performance.now() - t) / 1000);
+  }
+}
+const sorted = [...seconds].sort((a, b) => a - b);
+const round = (x) => Math.round(x * 1000) / 1000;
+console.log(JSON.stringify({
+  module: name, what, min: round(sorted[0]), median: round(sorted[sorted.length >> 1]),
+  seconds: seconds.map(round),
+}));
+process.exit(0);  // the threaded module's pool would keep node alive
