@@ -11,8 +11,9 @@
 // when it is big enough, as the cross-origin isolated page reads it). `read` times open, feed
 // and finish N times (default 5), a new session each; `report` reads once, then times N
 // reports of that file. Prints {module, what, min, median, seconds} as JSON.
-import { openAsBlob, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, openAsBlob, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 const [dirArg, file, what, nArg = '5'] = process.argv.slice(2);
@@ -20,9 +21,18 @@ if (!dirArg || !file || !['read', 'report'].includes(what)) {
   console.error('usage: node tests/bench/repeat.mjs DIR FILE read|report [N]');
   process.exit(2);
 }
-const dir = resolve(dirArg);
-const name = existsSync(join(dir, 'loupe.js')) ? 'loupe' : 'loupe-mt';
+const name = existsSync(join(resolve(dirArg), 'loupe.js')) ? 'loupe' : 'loupe-mt';
 const threaded = name === 'loupe-mt';
+// The threaded glue starts its thread from loupe-mt.worker.js, a CommonJS script, which
+// node would take for an ES module inside this repository (package.json says "module"):
+// the three files are loaded from a copy outside it.
+let dir = resolve(dirArg);
+let copy = null;
+if (threaded) {
+  copy = mkdtempSync(join(tmpdir(), 'loupe-repeat-'));
+  for (const f of ['loupe-mt.js', 'loupe-mt.wasm', 'loupe-mt.worker.js']) copyFileSync(join(dir, f), join(copy, f));
+  dir = copy;
+}
 globalThis.__dirname ??= dir;
 globalThis.require ??= createRequire(join(dir, `${name}.js`));
 globalThis.self ??= globalThis;  // the threaded glue looks for a worker's global
@@ -73,4 +83,5 @@ console.log(JSON.stringify({
   module: name, what, min: round(sorted[0]), median: round(sorted[sorted.length >> 1]),
   seconds: seconds.map(round),
 }));
+if (copy) rmSync(copy, { recursive: true, force: true });
 process.exit(0);  // the threaded module's pool would keep node alive
