@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
 const [dirArg, file, what, nArg = '5'] = process.argv.slice(2);
-if (!dirArg || !file || !['read', 'report'].includes(what)) {
-  console.error('usage: node tests/bench/repeat.mjs DIR FILE read|report [N]');
-  process.exit(2);
+const n = Number(nArg);
+if (!dirArg || !file || !['read', 'report'].includes(what) || !(Number.isInteger(n) && n > 0)) {
+  throw new Error('usage: node tests/bench/repeat.mjs DIR FILE read|report [N > 0]');
 }
 const name = existsSync(join(resolve(dirArg), 'loupe.js')) ? 'loupe' : 'loupe-mt';
 const threaded = name === 'loupe-mt';
@@ -59,7 +59,6 @@ async function read(s) {
 }
 
 const seconds = [];
-const n = Number(nArg);
 if (what === 'read') {
   for (let i = 0; i < n; i++) {
     const s = new M.Session();
@@ -76,6 +75,7 @@ if (what === 'read') {
     s.report('{}');
     seconds.push((performance.now() - t) / 1000);
   }
+  s.delete();
 }
 const sorted = [...seconds].sort((a, b) => a - b);
 const round = (x) => Math.round(x * 1000) / 1000;
@@ -83,5 +83,6 @@ console.log(JSON.stringify({
   module: name, what, min: round(sorted[0]), median: round(sorted[sorted.length >> 1]),
   seconds: seconds.map(round),
 }));
+// The threaded module's thread is a worker that would keep node running: ended here.
+if (threaded) M.PThread.terminateAllThreads();
 if (copy) rmSync(copy, { recursive: true, force: true });
-process.exit(0);  // the threaded module's pool would keep node alive

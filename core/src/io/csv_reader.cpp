@@ -64,7 +64,7 @@ inline uint32_t match16(const char* p, char a, char b, char c) {
                    _mm_cmpeq_epi8(v, _mm_set1_epi8(c)))));
 #endif
 }
-// Bit i is set when byte i of the 16 at p is >= 0x80 (high16) or 0 (nul16).
+// Bit i is set when byte i of the 16 at p is >= 0x80.
 inline uint32_t high16(const char* p) {
 #if defined(__wasm_simd128__)
   return wasm_i8x16_bitmask(wasm_v128_load(p));
@@ -73,39 +73,19 @@ inline uint32_t high16(const char* p) {
       _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 #endif
 }
-inline uint32_t nul16(const char* p) {
-#if defined(__wasm_simd128__)
-  return wasm_i8x16_bitmask(wasm_i8x16_eq(wasm_v128_load(p), wasm_i8x16_splat(0)));
-#else
-  return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_setzero_si128())));
-#endif
-}
-// For plain_record: bits of the delimiter d, and of a line break or quote, in the 16 at p.
-inline void record16(const char* p, char d, uint32_t& delims, uint32_t& stops) {
-#if defined(__wasm_simd128__)
-  const v128_t v = wasm_v128_load(p);
-  delims = wasm_i8x16_bitmask(wasm_i8x16_eq(v, wasm_i8x16_splat(d)));
-  stops = wasm_i8x16_bitmask(
-      wasm_v128_or(wasm_v128_or(wasm_i8x16_eq(v, wasm_i8x16_splat('\n')),
-                                wasm_i8x16_eq(v, wasm_i8x16_splat('\r'))),
-                   wasm_i8x16_eq(v, wasm_i8x16_splat('"'))));
-#else
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  delims = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d))));
-  stops = static_cast<uint32_t>(_mm_movemask_epi8(
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))),
-                   _mm_cmpeq_epi8(v, _mm_set1_epi8('"')))));
-#endif
-}
 #else
 constexpr bool VECTORS = false;
-inline void record16(const char*, char, uint32_t&, uint32_t&) {}
 inline uint32_t match16(const char*, char, char, char) { return 0; }
 inline uint32_t high16(const char*) { return 0; }
-inline uint32_t nul16(const char*) { return 0; }
 #endif
+// Bit i is set when byte i of the 16 at p is 0 (a repeated byte costs nothing: the compiler
+// merges the equal compares, as it does the loads of record16).
+inline uint32_t nul16(const char* p) { return match16(p, '\0', '\0', '\0'); }
+// For plain_record: bits of the delimiter d, and of a line break or quote, in the 16 at p.
+inline void record16(const char* p, char d, uint32_t& delims, uint32_t& stops) {
+  delims = match16(p, d, d, d);
+  stops = match16(p, '\n', '\r', '"');
+}
 
 // The first byte in [p, end) that `byte` holds true for, or end: `vec16` gives the bits of
 // such bytes among 16 (where there are vectors), else `swar8` sets the high bit of such bytes

@@ -36,10 +36,6 @@ struct bucket_finder {
   }
 };
 
-}  // namespace
-
-namespace {
-
 // order_stats' pass. With a `model` (not const) it also does first_valid_orders' work in the
 // same pass, with the same arithmetic in the same order: set the customer's first valid order
 // at the first one met (its orders are sorted by time, so before the statistics read it) and
