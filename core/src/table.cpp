@@ -1327,6 +1327,15 @@ void table_builder::finish_column(size_t col, size_t n) {
     std::vector<shape_group> groups;
     constexpr size_t MAX_GROUPS = 8;
     size_t last = MAX_GROUPS;  // the group of the value before, if any
+    // Rows of unreadable values (see unreadable_value): once they are more than a tenth of
+    // the rows with a value, infer_format can only say text, so a column of names, e-mails
+    // or ids like "C0014469" is decided after a tenth of its rows rather than after all of
+    // its distinct values. The values are checked while they tend to be unreadable (at
+    // first, and while at least half of those checked were).
+    const uint64_t with_value = c.codes.size() - counts[0];
+    uint64_t unreadable_rows = 0;
+    uint32_t checked = 0, unreadable = 0;
+    bool text = false;
     for (uint32_t code = 1; code < c.pool.size(); ++code) {
       const std::string_view v = c.pool.get(code);
       if (direct_on_ && counts[code] > 0) {
@@ -1355,14 +1364,30 @@ void table_builder::finish_column(size_t col, size_t n) {
           }
         }
       }
+      if (direct_on_ && counts[code] > 0 && (checked < 64 || 2 * unreadable >= checked)) {
+        ++checked;
+        if (unreadable_value(v)) {
+          ++unreadable;
+          unreadable_rows += counts[code];
+          if (unreadable_rows * 10 > with_value) {
+            text = true;
+            break;
+          }
+        }
+      }
       values.push_back(v);
       value_counts.push_back(counts[code]);
     }
-    for (const shape_group& g : groups) {
-      values.push_back(g.first);
-      value_counts.push_back(g.rows);
+    if (text) {
+      c.format = value_format();
+      c.format.type = value_type::text;
+    } else {
+      for (const shape_group& g : groups) {
+        values.push_back(g.first);
+        value_counts.push_back(g.rows);
+      }
+      c.format = infer_format(c.name, values, value_counts);
     }
-    c.format = infer_format(c.name, values, value_counts);
   }
 
   if (c.is_number() || c.is_date()) {

@@ -569,6 +569,19 @@ std::optional<int64_t> parse_time(std::string_view text, const value_format& for
   return resolve_date(s, format);
 }
 
+bool unreadable_value(std::string_view value) {
+  const char* b = value.data();
+  const char* e = b + value.size();
+  trim(b, e);
+  if (b == e) return false;
+  const std::string_view v(b, static_cast<size_t>(e - b));
+  number_scan dot, comma;
+  if (scan_number(v, '.', dot) && !dot.phone) return false;
+  if (scan_number(v, ',', comma) && !comma.phone) return false;
+  date_scan s;
+  return !scan_date(b, e, s);
+}
+
 value_format infer_format(std::string_view header, std::span<const std::string_view> values,
                           std::span<const uint32_t> counts) {
   const bool date_header = date_like_header(header);
@@ -603,6 +616,7 @@ value_format infer_format(std::string_view header, std::span<const std::string_v
     const std::string_view v(b, static_cast<size_t>(e - b));
 
     // Phone numbers in E.164 form would make a phone column numeric: they count as text.
+    // (What counts as unreadable below is what unreadable_value says.)
     number_scan dot, comma;
     const bool ok_dot = scan_number(v, '.', dot) && !dot.phone;
     const bool ok_comma = scan_number(v, ',', comma) && !comma.phone;

@@ -369,6 +369,34 @@ TEST(DirectColumns, TurnBackIntoTextWhenMostCellsAreText) {
   EXPECT_EQ(c.pool.size(), 1u + 100u + 7u);
 }
 
+// A column whose unreadable values (ids like "C0014469", names) come first is decided text
+// once they hold more than a tenth of the rows with a value, and not before: at exactly a
+// tenth it is a number column with bad cells, as infer_format over every value says.
+TEST(DirectColumns, AreTextPastATenthOfUnreadableRows) {
+  for (int words : {79, 80, 81}) {
+    SCOPED_TRACE(words);
+    table_builder direct, interned(false);
+    for (table_builder* b : {&direct, &interned}) b->add_column("value");
+    // 1000 rows: 200 empty, then `words` distinct ids, then numbers: 800 rows with a value.
+    for (int r = 0; r < 1000; ++r) {
+      std::string cell;
+      if (r >= 200) {
+        cell = r < 200 + words ? "C" + std::to_string(1000000 + r) : std::to_string(r) + ".5";
+      }
+      for (table_builder* b : {&direct, &interned}) {
+        if (!cell.empty()) b->set(0, cell);
+        b->end_row(static_cast<uint64_t>(r + 2));
+      }
+    }
+    table a = interned.finish(), b = direct.finish();
+    const value_type expected = words * 10 > 800 ? value_type::text : value_type::decimal;
+    EXPECT_EQ(a.columns[0].format.type, expected);
+    EXPECT_EQ(b.columns[0].format.type, expected);
+    expect_same_column(a.columns[0], b.columns[0]);
+    if (expected == value_type::decimal) EXPECT_EQ(b.columns[0].bad, static_cast<uint64_t>(words));
+  }
+}
+
 // A date column read directly keeps its unreadable cells' text for the warnings, and knows
 // an empty cell from a bad one.
 TEST(DirectColumns, KeepBadCellsForWarnings) {

@@ -584,6 +584,48 @@ TEST(ValuesInferFormatBadValues, MissingCountsWeighOne) {
   EXPECT_EQ(infer_format("n", values, {}).type, value_type::integer);
 }
 
+// unreadable_value is what infer_format weighs against every type: an unreadable value alone
+// makes a text column, and no number (with either mark) or date-shaped value is unreadable.
+TEST(ValuesUnreadable, AreTheValuesThatCountAgainstEveryType) {
+  for (std::string_view v : {"C0014469", "alice@example.com", "word 5", "N/A", "-", "+16135550114",
+                             "12 apples", "1.2.3.4", "$"}) {
+    EXPECT_TRUE(unreadable_value(v)) << v;
+    const std::vector<std::string_view> one = {v};
+    EXPECT_EQ(infer_format("x", one, {}).type, value_type::text) << v;
+  }
+  for (std::string_view v :
+       {"", "   ", "12", " 12 ", "1.234,50", "12,5", "$12.00", "12 \xE2\x82\xAC", "(3.00)", "1e5",
+        "2024-01-05", "2024-13-45", "05/01/2024", "2024-01-05T10:00:00Z", "20240105", "2024-01",
+        "01/2024"}) {
+    EXPECT_FALSE(unreadable_value(v)) << v;
+  }
+  // Random values: a number with either mark is never unreadable, and an unreadable value on
+  // its own is a text column.
+  const std::string_view pieces[] = {"1", "0", ".", ",", " ", "-", "+", "(", ")", "e",
+                                     "$", "\xE2\x82\xAC", "'", "/", ":", "T", "Z", "x", "2024",
+                                     "12", "31", "EUR"};
+  std::mt19937 rng(20261124);
+  size_t unreadable = 0, numbers = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string v;
+    const int n = static_cast<int>(rng() % 7);
+    for (int k = 0; k < n; ++k) v += pieces[rng() % std::size(pieces)];
+    const bool number =
+        (parse_number(v, '.') || parse_number(v, ',')) && v.find('+') == std::string::npos;
+    numbers += number;
+    if (number) {
+      EXPECT_FALSE(unreadable_value(v)) << v;
+    }
+    if (unreadable_value(v)) {
+      ++unreadable;
+      const std::vector<std::string_view> one = {v};
+      EXPECT_EQ(infer_format("x", one, {}).type, value_type::text) << v;
+    }
+  }
+  EXPECT_GT(unreadable, 1000u);
+  EXPECT_GT(numbers, 1000u);
+}
+
 // Whatever bytes a file holds, the parsers answer without reading out of bounds (run under
 // the sanitizers) and never return a non-finite number.
 TEST(ValuesRobustness, RandomBytes) {

@@ -69,6 +69,12 @@ std::optional<int64_t> parse_time(std::string_view text, const value_format& for
 value_format infer_format(std::string_view header, std::span<const std::string_view> values,
                           std::span<const uint32_t> counts);
 
+// Whether a value counts against every type in infer_format: not blank, neither a number
+// (with either decimal mark; E.164 phone numbers are not numbers) nor shaped like a date.
+// When such values hold more than a tenth of a column's non-empty rows, the column is text
+// whatever its other values are.
+bool unreadable_value(std::string_view value);
+
 // Whether y-m-d is a day of the proleptic Gregorian calendar (2024-02-29 is, 2023-02-29 not).
 bool valid_date(int y, int m, int d);
 // Days since 1970-01-01 for a civil date, and back (proleptic Gregorian).
