@@ -350,7 +350,8 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   // where there is a second thread (kpi/threads.h). The pieces go to the two threads in this
   // order, each taking the next: this period's fit (the longest), the customers' first orders
   // and the order statistics, the previous period's fit (which waits for this period's optima
-  // once it has summarized its customers), and the families, which need the statistics. At
+  // once it has summarized its customers, and reads the count of them that the first orders'
+  // pass made), and the families, which need the statistics. At
   // 5M rows the thread of this period's fit, done first, then writes the families while the
   // other fits the previous period: the previous fit after the families on one thread was the
   // report's last 140 ms, with the other thread idle. The families write `parts`; the CLV is
@@ -387,6 +388,7 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
       } else if (i == 1) {
         std::call_once(prepared, prepare);
       } else if (i == 2) {
+        std::call_once(prepared, prepare);  // done by now, as it came first
         clv.fit_previous(ctx);
       } else {
         std::call_once(prepared, prepare);  // waits for the other thread's, if it is at it

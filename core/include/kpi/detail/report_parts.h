@@ -296,7 +296,7 @@ void social_kpis(const context& ctx, report_parts& out);       // social_sentime
 // predicted_clv, in steps so that the report can run the two periods' fits on two threads:
 // fit_now on one, fit_previous on the other (which summarizes and groups its customers, then
 // waits for fit_now's optima to start from), then write. Or all three in that order on one
-// thread.
+// thread. fit_previous runs after first_valid_orders (it reads model::until_prev).
 class predicted_clv_work {
  public:
   void fit_now(const context& ctx);
