@@ -400,6 +400,92 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       }
       return r;
     };
+    // When every row is usual (each order id's code is its row + 1, and each row has a
+    // customer id), usual_rows' work but for the new customers is the same for each row, so
+    // on two threads the rows are taken in chunks, while the customers are made in the order
+    // of their id codes (which number the ids in order of first appearance, the order
+    // usual_rows makes them in). The products are resolved first, in the order of their codes:
+    // the order in which they first appear too. At 5M rows pass 1 was ~70 ms of the threaded
+    // report in wasm, with the other core idle.
+    if (rows >= PARALLEL_MODEL_ROWS && threads() >= 2 && src.by_code && direct && code_order &&
+        cid && !sku && extra_rows.empty() && m.customers.empty()) {
+      constexpr size_t CHUNK = size_t{1} << 16;
+      const size_t chunks = (rows + CHUNK - 1) / CHUNK;
+      // Per chunk of rows of a code column: its largest code, and the largest code that the
+      // chunks before must have for each code to be at most one above every code before it
+      // (0, an empty cell, aside): which codes that number values in order of first
+      // appearance are, and which makes every code from 1 to the largest appear.
+      struct code_run {
+        uint32_t max = 0, needs = 0;
+        void add(uint32_t v) {
+          if (v <= max) return;
+          if (v > max + 1) needs = v - 1;  // the runs' maxima only grow
+          max = v;
+        }
+      };
+      auto in_order = [&](const std::vector<code_run>& runs, const column* c) {
+        uint32_t before = 0;
+        for (const code_run& run : runs) {
+          if (run.needs > before) return false;
+          before = std::max(before, run.max);
+        }
+        return before + 1 == c->pool.size();
+      };
+      std::vector<uint8_t> usual(chunks, 1);
+      std::vector<code_run> customers(chunks), products(product ? chunks : 0);
+      for_each_index(chunks, [&](size_t i) {
+        bool all = true;
+        for (size_t r = i * CHUNK, end = std::min(rows, r + CHUNK); r < end; ++r) {
+          const uint32_t ccode = cid->codes[r];
+          all &= oid->codes[r] == r + 1 && ccode != 0;
+          customers[i].add(ccode);
+          if (product) products[i].add(product->codes[r]);
+        }
+        usual[i] = all;
+      });
+      if (std::all_of(usual.begin(), usual.end(), [](uint8_t u) { return u != 0; }) &&
+          in_order(customers, cid) && (!product || in_order(products, product))) {
+        for (uint32_t code = 0; product && code < product->pool.size(); ++code) {
+          src.product_of_code[code] = product_index(product->pool.get(code));
+        }
+        const size_t base = n_orders;
+        cust.resize(base + rows);
+        time.resize(base + rows);
+        origin.resize(base + rows);
+        flags.resize(base + rows);
+        for_each_index(1 + chunks, [&](size_t i) {
+          if (i == 0) {
+            // Codes from 1 are non-empty ids, without surrounding blanks (new_ids).
+            for (uint32_t code = 1; code < cid->pool.size(); ++code) {
+              new_customer(m.customer_ref_of(cid->pool.get(code), {}, folded), folded, cid);
+            }
+            return;
+          }
+          for (size_t r = (i - 1) * CHUNK, end = std::min(rows, r + CHUNK); r < end; ++r) {
+            uint8_t f = HAS_CUSTOMER;
+            if (product) {
+              if (src.product_of_code[product->codes[r]] != 0) f |= LINE_ONE;
+            } else if (qty) {
+              f |= LINE_ONE;
+            }
+            int64_t t = date ? date->time(r) : MISSING_TIME;
+            if (t != MISSING_TIME) {
+              f |= HAS_TIME;
+            } else {
+              t = 0;
+            }
+            if (total && !total_at.missing(r)) f |= HAS_TOTAL;
+            cust[base + r] = cid->codes[r] - 1;
+            time[base + r] = t;
+            origin[base + r] = static_cast<uint32_t>(row_first + r);
+            flags[base + r] = f;
+          }
+        });
+        codes_seen = static_cast<uint32_t>(rows);
+        n_orders += static_cast<uint32_t>(rows);
+        continue;
+      }
+    }
     for (size_t r = 0; r < rows; ++r) {
       if (src.by_code && direct && code_order && cid && !sku && extra_rows.empty()) {
         r = usual_rows(r);
