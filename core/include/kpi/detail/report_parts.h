@@ -16,6 +16,7 @@
 #include "kpi/json_writer.h"
 #include "kpi/metrics/clv_model.h"
 #include "kpi/session.h"
+#include "kpi/table.h"
 #include "kpi/threads.h"
 
 #if LOUPE_HAS_THREADS
@@ -128,7 +129,9 @@ struct model {
   bool has_channel = false;
   bool has_product = false;
   bool has_customers_dataset = false;
-  std::vector<order> orders;          // sorted by (customer, time, id)
+  // Sorted by (customer, time, id). Not value-initialized: build_model writes each order
+  // whole, on two threads (a pod_vector, from kpi/table.h).
+  pod_vector<order> orders;
   product_units_sums product_units;   // over the orders' line rows (product, SKU, quantity)
   // Summed by first_valid_orders over the valid orders, in their order: the first and last
   // day (INT64_MAX and INT64_MIN when none), and historical_clv's realised revenue and
