@@ -133,48 +133,40 @@ bool id_like_header(std::string_view name) {
 // finds every entry's first equal entry with a hash table of at most 256 KB, which stays in
 // the L2 cache (with partitions of 4,096 entries this function took 15% longer in wasm at
 // 5M rows). A pass in entry order then numbers the first occurrences and compacts their
-// bytes into the pool.
-void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>& ends) {
-  const size_t n = ends.size();
-  const char* const bytes = bytes_in.data();
-  auto entry = [&](size_t e) -> std::string_view {
-    const uint32_t b = e == 0 ? 0 : ends[e - 1];
-    return {bytes + b, ends[e] - b};
-  };
-  int bits = 0;
-  while (bits < 12 && (n >> bits) > 16384) ++bits;
-  const int shift = 32 - bits;
-  auto part_of = [&](uint32_t h) -> size_t { return bits == 0 ? 0 : h >> shift; };
+// bytes into the pool. In three steps (begin, the partitions, end), so that two threads can
+// share the partitions (table_builder::finish).
+class interning {
+ public:
+  interning(column& c, pod_vector<char>& bytes, std::vector<uint32_t>& ends)
+      : c_(c), bytes_in_(bytes), ends_(ends), n_(ends.size()) {}
 
   // Hashes, and a stable scatter of the entries by partition, each with what its lookup
   // needs so that the partition pass reads them in sequence.
-  // Not value-initialized (pod_vector): every element is written before it is read.
-  pod_vector<uint32_t> hashes;
-  hashes.resize(n);
-  std::vector<uint32_t> starts((size_t(1) << bits) + 1, 0);
-  for (size_t e = 0; e < n; ++e) {
-    hashes[e] = hash_bytes(entry(e));
-    ++starts[part_of(hashes[e]) + 1];
-  }
-  for (size_t p = 1; p < starts.size(); ++p) starts[p] += starts[p - 1];
-  // An entry of up to 8 bytes carries them (zero-padded) in `w`, so that finding its first
-  // equal entry reads nothing outside the partition: at 5M rows of 8-byte customer ids,
-  // reading each entry's bytes (and its match's) in the 40 MB byte array was a cache miss
-  // or two per entry. A longer entry carries its hash and where its bytes begin; a short
-  // one's hash is recomputed from `w` (the record has no room for it, and that costs less
-  // than the read it spares).
-  struct record {
-    uint32_t e, len;
-    uint64_t w;
-  };
-  pod_vector<record> order;
-  order.resize(n);
-  {
-    std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+  void begin() {
+    while (bits_ < 12 && (n_ >> bits_) > 16384) ++bits_;
+    const int shift = 32 - bits_;
+    auto part_of = [&](uint32_t h) -> size_t { return bits_ == 0 ? 0 : h >> shift; };
+    // Not value-initialized (pod_vector): every element is written before it is read.
+    hashes_.resize(n_);
+    starts_.assign((size_t(1) << bits_) + 1, 0);
+    for (size_t e = 0; e < n_; ++e) {
+      hashes_[e] = hash_bytes(entry(e));
+      ++starts_[part_of(hashes_[e]) + 1];
+    }
+    for (size_t p = 1; p < starts_.size(); ++p) starts_[p] += starts_[p - 1];
+    // An entry of up to 8 bytes carries them (zero-padded) in `w`, so that finding its first
+    // equal entry reads nothing outside the partition: at 5M rows of 8-byte customer ids,
+    // reading each entry's bytes (and its match's) in the 40 MB byte array was a cache miss
+    // or two per entry. A longer entry carries its hash and where its bytes begin; a short
+    // one's hash is recomputed from `w` (the record has no room for it, and that costs less
+    // than the read it spares).
+    order_.resize(n_);
+    std::vector<uint32_t> next(starts_.begin(), starts_.end() - 1);
+    const char* const bytes = bytes_in_.data();
     uint32_t begin = 0;
-    for (size_t e = 0; e < n; ++e) {
-      const uint32_t h = hashes[e];
-      const uint32_t end = ends[e];
+    for (size_t e = 0; e < n_; ++e) {
+      const uint32_t h = hashes_[e];
+      const uint32_t end = ends_[e];
       const uint32_t len = end - begin;
       uint64_t w = 0;
       if (len <= 8) {
@@ -182,82 +174,118 @@ void intern_entries(column& c, pod_vector<char>& bytes_in, std::vector<uint32_t>
       } else {
         w = uint64_t(h) << 32 | begin;
       }
-      order[next[part_of(h)]++] = {static_cast<uint32_t>(e), len, w};
+      order_[next[part_of(h)]++] = {static_cast<uint32_t>(e), len, w};
       begin = end;
     }
   }
 
-  // first[e]: the first entry equal to e (e itself when it is the first). Slots hold the
-  // hash and the index of the partition's distinct value + 1.
-  pod_vector<uint32_t>& first = hashes;  // reused: every hash is in `order` now
-  std::vector<uint64_t> slots;
-  std::vector<record> local;  // the partition's distinct values: their first entry
-  for (size_t p = 0; p + 1 < starts.size(); ++p) {
-    const size_t from = starts[p], to = starts[p + 1];
-    if (from == to) continue;
-    size_t size = 16;
-    while (size < 2 * (to - from)) size *= 2;
-    slots.assign(size, 0);
-    const size_t mask = size - 1;
-    local.clear();
-    for (size_t k = from; k < to; ++k) {
-      const record r = order[k];
-      const bool inline_bytes = r.len <= 8;
-      const uint32_t h =
-          inline_bytes
-              ? hash_bytes({reinterpret_cast<const char*>(&r.w), r.len})
-              : static_cast<uint32_t>(r.w >> 32);
-      size_t i = h & mask;
-      uint32_t found = r.e;
-      while (const uint64_t slot = slots[i]) {
-        if (static_cast<uint32_t>(slot >> 32) == h) {
-          const record& have = local[static_cast<uint32_t>(slot) - 1];
-          if (have.len == r.len &&
-              (inline_bytes ? have.w == r.w
-                            : same_bytes(bytes + static_cast<uint32_t>(have.w),
-                                         bytes + static_cast<uint32_t>(r.w), r.len))) {
-            found = have.e;
-            break;
-          }
-        }
-        i = (i + 1) & mask;
-      }
-      if (found == r.e) {
-        local.push_back(r);
-        slots[i] = (uint64_t(h) << 32) | local.size();
-      }
-      first[r.e] = found;
-    }
-  }
-  pod_vector<record>().swap(order);
+  size_t partition_count() const { return starts_.size() - 1; }
 
-  // Number the first occurrences in entry order and compact their bytes in place; each
-  // entry's first entry comes before it, so first[] turns into the codes in place.
-  pod_vector<uint32_t>& code_of = first;
-  size_t distinct = 0;
-  for (size_t e = 0; e < n; ++e) distinct += first[e] == e;
-  std::vector<uint32_t> offsets;
-  offsets.reserve(distinct + 2);
-  offsets.assign(2, 0);
-  size_t out = 0;
-  char* const dst = bytes_in.data();
-  for (size_t e = 0; e < n; ++e) {
-    if (first[e] == e) {
-      code_of[e] = static_cast<uint32_t>(offsets.size() - 1);
-      const std::string_view s = entry(e);
-      std::memmove(dst + out, s.data(), s.size());
-      out += s.size();
-      offsets.push_back(static_cast<uint32_t>(out));
-    } else {
-      code_of[e] = code_of[first[e]];
+  // For partitions [from, to): first[e], the first entry equal to e (e itself when it is
+  // the first), for each entry e of theirs. Slots hold the hash and the index of the
+  // partition's distinct value + 1. Partitions write distinct entries: two threads may each
+  // take some.
+  void partitions(size_t from, size_t to) {
+    const char* const bytes = bytes_in_.data();
+    pod_vector<uint32_t>& first = hashes_;  // reused: every hash is in `order_` now
+    std::vector<uint64_t> slots;
+    std::vector<record> local;  // the partition's distinct values: their first entry
+    for (size_t p = from; p < to; ++p) {
+      const size_t lo = starts_[p], hi = starts_[p + 1];
+      if (lo == hi) continue;
+      size_t size = 16;
+      while (size < 2 * (hi - lo)) size *= 2;
+      slots.assign(size, 0);
+      const size_t mask = size - 1;
+      local.clear();
+      for (size_t k = lo; k < hi; ++k) {
+        const record r = order_[k];
+        const bool inline_bytes = r.len <= 8;
+        const uint32_t h =
+            inline_bytes
+                ? hash_bytes({reinterpret_cast<const char*>(&r.w), r.len})
+                : static_cast<uint32_t>(r.w >> 32);
+        size_t i = h & mask;
+        uint32_t found = r.e;
+        while (const uint64_t slot = slots[i]) {
+          if (static_cast<uint32_t>(slot >> 32) == h) {
+            const record& have = local[static_cast<uint32_t>(slot) - 1];
+            if (have.len == r.len &&
+                (inline_bytes ? have.w == r.w
+                              : same_bytes(bytes + static_cast<uint32_t>(have.w),
+                                           bytes + static_cast<uint32_t>(r.w), r.len))) {
+              found = have.e;
+              break;
+            }
+          }
+          i = (i + 1) & mask;
+        }
+        if (found == r.e) {
+          local.push_back(r);
+          slots[i] = (uint64_t(h) << 32) | local.size();
+        }
+        first[r.e] = found;
+      }
     }
   }
-  std::vector<uint32_t>().swap(ends);
-  c.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
-  pod_vector<uint32_t>().swap(hashes);
-  bytes_in.truncate(out);
-  bytes_in.shrink_to_fit();
-  c.pool.adopt(std::move(bytes_in), std::move(offsets));
+
+  // Numbers the first occurrences in entry order and compacts their bytes in place; each
+  // entry's first entry comes before it, so first[] turns into the codes in place.
+  void end() {
+    pod_vector<record>().swap(order_);
+    pod_vector<uint32_t>& first = hashes_;
+    pod_vector<uint32_t>& code_of = first;
+    size_t distinct = 0;
+    for (size_t e = 0; e < n_; ++e) distinct += first[e] == e;
+    std::vector<uint32_t> offsets;
+    offsets.reserve(distinct + 2);
+    offsets.assign(2, 0);
+    size_t out = 0;
+    char* const dst = bytes_in_.data();
+    for (size_t e = 0; e < n_; ++e) {
+      if (first[e] == e) {
+        code_of[e] = static_cast<uint32_t>(offsets.size() - 1);
+        const std::string_view s = entry(e);
+        std::memmove(dst + out, s.data(), s.size());
+        out += s.size();
+        offsets.push_back(static_cast<uint32_t>(out));
+      } else {
+        code_of[e] = code_of[first[e]];
+      }
+    }
+    std::vector<uint32_t>().swap(ends_);
+    c_.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
+    pod_vector<uint32_t>().swap(hashes_);
+    bytes_in_.truncate(out);
+    bytes_in_.shrink_to_fit();
+    c_.pool.adopt(std::move(bytes_in_), std::move(offsets));
+  }
+
+ private:
+  struct record {
+    uint32_t e, len;
+    uint64_t w;
+  };
+  std::string_view entry(size_t e) const {
+    const uint32_t b = e == 0 ? 0 : ends_[e - 1];
+    return {bytes_in_.data() + b, ends_[e] - b};
+  }
+
+  column& c_;
+  pod_vector<char>& bytes_in_;
+  std::vector<uint32_t>& ends_;
+  const size_t n_;
+  int bits_ = 0;
+  pod_vector<uint32_t> hashes_;  // each entry's hash; then its first equal entry; then its code
+  std::vector<uint32_t> starts_;  // each partition's first record in order_
+  pod_vector<record> order_;      // the records, by partition
+};
+
+void intern_entries(column& c, pod_vector<char>& bytes, std::vector<uint32_t>& ends) {
+  interning in(c, bytes, ends);
+  in.begin();
+  in.partitions(0, in.partition_count());
+  in.end();
 }
 
 }  // namespace
@@ -1281,7 +1309,23 @@ table table_builder::finish() {
     for (size_t col = 0; col < order.size(); ++col) order[col] = col;
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return column_cost(a) > column_cost(b); });
-    detail::for_each_index(order.size(), [&](size_t i) { finish_column(order[i], n); });
+    // The deferred column of the most entries (customer ids) cost more than all the others
+    // together (5M rows: ~210 ms of ~340 in wasm), the other thread idle for the rest: its
+    // interning's partitions are shared by both threads once the other columns are done.
+    size_t big = order.size();
+    for (size_t i = 0; i < order.size(); ++i) {
+      const deferred_cells& d = deferred_[order[i]];
+      if (d.on && (big == order.size() || d.ends.size() > deferred_[order[big]].ends.size())) {
+        big = i;
+      }
+    }
+    if (big == order.size() || threads() < 2) {
+      detail::for_each_index(order.size(), [&](size_t i) { finish_column(order[i], n); });
+    } else {
+      const size_t col = order[big];
+      order.erase(order.begin() + static_cast<std::ptrdiff_t>(big));
+      finish_sharing(col, order, n);
+    }
   } else {
     for (size_t col = 0; col < cols_.size(); ++col) finish_column(col, n);
   }
@@ -1294,6 +1338,66 @@ table table_builder::finish() {
   pending_kind_.clear();
   touched_.clear();
   return t;
+}
+
+// finish() on two threads of column `big` (deferred) and the columns of `others` (the
+// costliest first): one thread begins interning `big`, then takes the partitions of its
+// entries; the other finishes the other columns, then takes partitions too; the first, once
+// every partition is done, ends the interning and finishes `big`, then takes any column
+// left. A thread that waits for the other spins (yielding) for no longer than the other's
+// partition in hand.
+void table_builder::finish_sharing(size_t big, const std::vector<size_t>& others, size_t n) {
+  deferred_cells& d = deferred_[big];
+  interning in(cols_[big], d.bytes, d.ends);
+  std::atomic<bool> begun{false}, stop{false};
+  std::atomic<size_t> next_block{0}, blocks_done{0}, next_column{0};
+  size_t block = 1, blocks = 0;  // partitions taken at once, and blocks: set before `begun`
+  auto take_blocks = [&] {
+    for (size_t b; !stop.load() && (b = next_block.fetch_add(1)) < blocks;) {
+      in.partitions(b * block, std::min(in.partition_count(), (b + 1) * block));
+      blocks_done.fetch_add(1);
+    }
+  };
+  auto take_columns = [&] {
+    for (size_t i; !stop.load() && (i = next_column.fetch_add(1)) < others.size();) {
+      finish_column(others[i], n);
+    }
+  };
+  // false when the other thread failed (its exception comes back from for_each_index)
+  auto wait_for = [&](auto&& done) {
+    while (!done()) {
+      if (stop.load()) return false;
+#if LOUPE_HAS_THREADS
+      std::this_thread::yield();
+#endif
+    }
+    return true;
+  };
+  detail::for_each_index(2, [&](size_t role) {
+    try {
+      if (role == 0) {
+        in.begin();
+        // About 32 blocks (5M rows: 512 partitions, 16 a block), so that the threads end
+        // close together.
+        block = std::max<size_t>(1, in.partition_count() / 32);
+        blocks = (in.partition_count() + block - 1) / block;
+        begun.store(true);
+        take_blocks();
+        if (!wait_for([&] { return blocks_done.load() == blocks; })) return;
+        in.end();
+        d = deferred_cells();
+        finish_column(big, n);
+        take_columns();
+      } else {
+        take_columns();
+        if (!wait_for([&] { return begun.load(); })) return;
+        take_blocks();
+      }
+    } catch (...) {
+      stop.store(true);
+      throw;
+    }
+  });
 }
 
 // finish() of one column: types it and fills its packed array. Touches only the column's

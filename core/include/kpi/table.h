@@ -835,6 +835,8 @@ class table_builder {
   void append_column(size_t col, table_builder& b, size_t from);
   // append_column(), then b's column `from` freed: b holds the rows of half a file.
   void take_column(size_t col, table_builder& b, size_t from);
+  // finish() of the columns on two threads, the interning of `big` shared (see table.cpp).
+  void finish_sharing(size_t big, const std::vector<size_t>& others, size_t n);
   // What finish() (or append()) spends on a column, to hand out the costliest first: one of
   // many distinct values, interned only at finish() (ids: intern_entries), then one interned
   // while read, then one read directly.
