@@ -1309,9 +1309,9 @@ table table_builder::finish() {
     for (size_t col = 0; col < order.size(); ++col) order[col] = col;
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return column_cost(a) > column_cost(b); });
-    // The deferred column of the most entries (customer ids) cost more than all the others
-    // together (5M rows: ~210 ms of ~340 in wasm), the other thread idle for the rest: its
-    // interning's partitions are shared by both threads once the other columns are done.
+    // The deferred column of the most entries (customer ids) costs more than all the others
+    // together (5M rows: ~240 of ~370 thread-ms in wasm), the other thread idle for the rest:
+    // its interning's partitions are shared by both threads once the other columns are done.
     size_t big = order.size();
     for (size_t i = 0; i < order.size(); ++i) {
       const deferred_cells& d = deferred_[order[i]];
@@ -1487,14 +1487,14 @@ void table_builder::finish_column(size_t col, size_t n) {
       c.format = value_format();
       c.format.type = value_type::text;
     } else {
-      // Every value of a number column of ids reads as a number: the values grouped by a
-      // number shape do, and those left over are read here.
-      const size_t ungrouped = values.size();
+      const size_t ungrouped = values.size();  // values in no shape group
       for (const shape_group& g : groups) {
         values.push_back(g.first);
         value_counts.push_back(g.rows);
       }
       c.format = infer_format(c.name, values, value_counts);
+      // Whether every value of a number column of ids reads as a number (see below): those
+      // of a number shape's group do; the values in no group are read here.
       if (direct_on_ && c.is_number() && c.format.decimal_mark == '.' &&
           id_like_header(c.name)) {
         ids_read = std::all_of(groups.begin(), groups.end(), [](const shape_group& g) {

@@ -149,6 +149,8 @@ int64_t model::find_customer(std::string_view id, std::string_view email) const 
   return it == customer_index.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
+namespace {
+
 // Per chunk of rows of a code column: its largest code, and the largest code that the chunks
 // before must have for each code to be at most one above every code before it (0, an empty
 // cell, aside): which codes that number values in order of first appearance are, and which
@@ -173,6 +175,8 @@ bool in_order(const std::vector<code_run>& runs, const column* c) {
   }
   return before + 1 == c->pool.size();
 }
+
+}  // namespace
 
 model build_model(const std::vector<const dataset*>& sets, period P, period prev) {
   model m;
@@ -431,9 +435,9 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     // When every row is usual (each order id's code is its row + 1, and each row has a
     // customer id), usual_rows' work but for the new customers is the same for each row, so
     // on two threads the rows are taken in chunks, while the customers are made in the order
-    // of their id codes (which number the ids in order of first appearance, the order
-    // usual_rows makes them in). The products are resolved first, in the order of their codes:
-    // the order in which they first appear too. At 5M rows pass 1 was ~70 ms of the threaded
+    // of their id codes: the order usual_rows makes them in, as the codes number the ids in
+    // order of first appearance (in_order checks it). The products are resolved first, in
+    // the order of their codes, likewise. At 5M rows pass 1 was ~70 ms of the threaded
     // report in wasm, with the other core idle.
     if (rows >= PARALLEL_MODEL_ROWS && threads() >= 2 && src.by_code && direct && code_order &&
         cid && !sku && extra_rows.empty() && m.customers.empty()) {
@@ -747,10 +751,10 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   std::vector<uint32_t>& place = cust;
 
   // Pass 2: the orders' values. Each field comes from the first of the order's rows that has
-  // one; day and total are found again where pass 1 found them.
-  // Each order's customer, and its defaults but for a total not yet read: on two threads, a
-  // range of customers with about half of the orders each (the first touch of 140 MB at 5M
-  // rows; value-initializing it first was a pass of its own on one thread).
+  // one; day and total are found again where pass 1 found them. First each order's customer
+  // and defaults (no total read yet), on two threads, each a range of customers with about
+  // half of the orders: the first touch of 140 MB at 5M rows, which value-initializing it
+  // made a pass of its own on one thread.
   m.orders.resize(n_kept);
   {
     const uint32_t n_customers = static_cast<uint32_t>(start.size() - 1);
