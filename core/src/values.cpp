@@ -7,6 +7,7 @@
 #include <fast_float/fast_float.h>
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -99,6 +100,21 @@ constexpr std::array<bool, 256> currency_edge_bytes(bool first) {
 constexpr std::array<bool, 256> CURRENCY_FIRST = currency_edge_bytes(true);
 constexpr std::array<bool, 256> CURRENCY_LAST = currency_edge_bytes(false);
 
+// Per byte, the symbols (bit i: CURRENCY_SYMBOLS[i]) that start (or end) with it: a value
+// that starts with a letter of an ISO code ("C0014469" and "C$") is compared with the few
+// symbols it could begin with, not with all of them (two memcmp calls rather than 38).
+static_assert(CURRENCY_SYMBOLS.size() <= 64);
+constexpr std::array<uint64_t, 256> currency_symbols_by(bool first) {
+  std::array<uint64_t, 256> by{};
+  for (size_t i = 0; i < CURRENCY_SYMBOLS.size(); ++i) {
+    const std::string_view s = CURRENCY_SYMBOLS[i];
+    by[static_cast<unsigned char>(first ? s.front() : s.back())] |= uint64_t{1} << i;
+  }
+  return by;
+}
+constexpr std::array<uint64_t, 256> SYMBOLS_BY_FIRST = currency_symbols_by(true);
+constexpr std::array<uint64_t, 256> SYMBOLS_BY_LAST = currency_symbols_by(false);
+
 std::string_view currency_name(int id) {
   const auto i = static_cast<size_t>(id);
   return i < CURRENCY_SYMBOLS.size() ? CURRENCY_SYMBOLS[i] : ISO_CODES[i - CURRENCY_SYMBOLS.size()];
@@ -116,7 +132,9 @@ int currency_prefix(const char* b, const char* e, size_t& len) {
   if (b >= e || !CURRENCY_FIRST[static_cast<unsigned char>(*b)]) return -1;
   int best = -1;
   len = 0;
-  for (size_t i = 0; i < CURRENCY_SYMBOLS.size(); ++i) {
+  // In the symbols' order, as the longest match wins and the first of equal length.
+  for (uint64_t m = SYMBOLS_BY_FIRST[static_cast<unsigned char>(*b)]; m != 0; m &= m - 1) {
+    const auto i = static_cast<size_t>(std::countr_zero(m));
     const auto s = CURRENCY_SYMBOLS[i];
     if (s.size() > len && starts_with(b, e, s)) best = static_cast<int>(i), len = s.size();
   }
@@ -135,7 +153,8 @@ int currency_suffix(const char* b, const char* e, size_t& len) {
   if (b >= e || !CURRENCY_LAST[static_cast<unsigned char>(e[-1])]) return -1;
   int best = -1;
   len = 0;
-  for (size_t i = 0; i < CURRENCY_SYMBOLS.size(); ++i) {
+  for (uint64_t m = SYMBOLS_BY_LAST[static_cast<unsigned char>(e[-1])]; m != 0; m &= m - 1) {
+    const auto i = static_cast<size_t>(std::countr_zero(m));
     const auto s = CURRENCY_SYMBOLS[i];
     if (s.size() > len && ends_with(b, e, s)) best = static_cast<int>(i), len = s.size();
   }
