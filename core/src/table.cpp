@@ -133,8 +133,9 @@ bool id_like_header(std::string_view name) {
 // finds every entry's first equal entry with a hash table of at most 256 KB, which stays in
 // the L2 cache (with partitions of 4,096 entries this function took 15% longer in wasm at
 // 5M rows). A pass in entry order then numbers the first occurrences and compacts their
-// bytes into the pool. In three steps (begin, the partitions, end), so that two threads can
-// share the partitions (table_builder::finish).
+// bytes into the pool; each other entry then takes its first entry's code. In steps (begin,
+// the partitions, number, resolve, adopt), so that two threads can share the partitions and
+// the resolving (table_builder::finish_sharing).
 class interning {
  public:
   interning(column& c, pod_vector<char>& bytes, std::vector<uint32_t>& ends)
@@ -143,6 +144,7 @@ class interning {
   // Hashes, and a stable scatter of the entries by partition, each with what its lookup
   // needs so that the partition pass reads them in sequence.
   void begin() {
+    if (n_ >= FIRST) throw std::length_error("more than 2^31 values in a column");
     while (bits_ < 12 && (n_ >> bits_) > 16384) ++bits_;
     const int shift = 32 - bits_;
     auto part_of = [&](uint32_t h) -> size_t { return bits_ == 0 ? 0 : h >> shift; };
@@ -180,6 +182,7 @@ class interning {
   }
 
   size_t partition_count() const { return starts_.size() - 1; }
+  size_t entries() const { return n_; }
 
   // For partitions [from, to): first[e], the first entry equal to e (e itself when it is
   // the first), for each entry e of theirs. Slots hold the hash and the index of the
@@ -229,36 +232,48 @@ class interning {
     }
   }
 
-  // Numbers the first occurrences in entry order and compacts their bytes in place; each
-  // entry's first entry comes before it, so first[] turns into the codes in place.
-  void end() {
+  // The end, in three steps (number; resolve, which two threads may share by ranges of
+  // entries; adopt). number() gives the first occurrences their codes in entry order, marked
+  // FIRST, and compacts their bytes in place; each other entry still holds its first entry.
+  void number() {
     pod_vector<record>().swap(order_);
     pod_vector<uint32_t>& first = hashes_;
-    pod_vector<uint32_t>& code_of = first;
     size_t distinct = 0;
     for (size_t e = 0; e < n_; ++e) distinct += first[e] == e;
-    std::vector<uint32_t> offsets;
-    offsets.reserve(distinct + 2);
-    offsets.assign(2, 0);
+    offsets_.reserve(distinct + 2);
+    offsets_.assign(2, 0);
     size_t out = 0;
     char* const dst = bytes_in_.data();
     for (size_t e = 0; e < n_; ++e) {
-      if (first[e] == e) {
-        code_of[e] = static_cast<uint32_t>(offsets.size() - 1);
-        const std::string_view s = entry(e);
-        std::memmove(dst + out, s.data(), s.size());
-        out += s.size();
-        offsets.push_back(static_cast<uint32_t>(out));
-      } else {
-        code_of[e] = code_of[first[e]];
-      }
+      if (first[e] != e) continue;
+      first[e] = static_cast<uint32_t>(offsets_.size() - 1) | FIRST;
+      const std::string_view s = entry(e);
+      std::memmove(dst + out, s.data(), s.size());
+      out += s.size();
+      offsets_.push_back(static_cast<uint32_t>(out));
     }
-    std::vector<uint32_t>().swap(ends_);
-    c_.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1]; });
-    pod_vector<uint32_t>().swap(hashes_);
     bytes_in_.truncate(out);
+  }
+
+  // Entries [from, to) that are not first occurrences take their first entry's code (marked
+  // FIRST too). Writes only those entries and reads only first occurrences, which no range
+  // writes: ranges can be resolved side by side.
+  void resolve(size_t from, size_t to) {
+    pod_vector<uint32_t>& code_of = hashes_;
+    for (size_t e = from; e < to; ++e) {
+      const uint32_t v = code_of[e];
+      if (!(v & FIRST)) code_of[e] = code_of[v];
+    }
+  }
+
+  // Every row's code from entry + 1 to the value's, and the pool from the compacted bytes.
+  void adopt() {
+    const pod_vector<uint32_t>& code_of = hashes_;
+    std::vector<uint32_t>().swap(ends_);
+    c_.codes.remap([&](uint32_t code) { return code == 0 ? 0 : code_of[code - 1] & ~FIRST; });
+    pod_vector<uint32_t>().swap(hashes_);
     bytes_in_.shrink_to_fit();
-    c_.pool.adopt(std::move(bytes_in_), std::move(offsets));
+    c_.pool.adopt(std::move(bytes_in_), std::move(offsets_));
   }
 
  private:
@@ -279,13 +294,18 @@ class interning {
   pod_vector<uint32_t> hashes_;  // each entry's hash; then its first equal entry; then its code
   std::vector<uint32_t> starts_;  // each partition's first record in order_
   pod_vector<record> order_;      // the records, by partition
+  std::vector<uint32_t> offsets_;  // the pool's, from number()
+  // number()'s mark of a code (codes count distinct values, fewer than 2^31: begin()).
+  static constexpr uint32_t FIRST = 0x80000000u;
 };
 
 void intern_entries(column& c, pod_vector<char>& bytes, std::vector<uint32_t>& ends) {
   interning in(c, bytes, ends);
   in.begin();
   in.partitions(0, in.partition_count());
-  in.end();
+  in.number();
+  in.resolve(0, in.entries());
+  in.adopt();
 }
 
 }  // namespace
@@ -1343,19 +1363,29 @@ table table_builder::finish() {
 // finish() on two threads of column `big` (deferred) and the columns of `others` (the
 // costliest first): one thread begins interning `big`, then takes the partitions of its
 // entries; the other finishes the other columns, then takes partitions too; the first, once
-// every partition is done, ends the interning and finishes `big`, then takes any column
-// left. A thread that waits for the other spins (yielding) for no longer than the other's
-// partition in hand.
+// every partition is done, numbers the first occurrences, and both resolve the other
+// entries' codes by ranges; the first then adopts them and finishes `big`, then takes any
+// column left. A thread that waits for the other spins (yielding) for no longer than the
+// other's piece in hand, or the numbering.
 void table_builder::finish_sharing(size_t big, const std::vector<size_t>& others, size_t n) {
   deferred_cells& d = deferred_[big];
   interning in(cols_[big], d.bytes, d.ends);
-  std::atomic<bool> begun{false}, stop{false};
-  std::atomic<size_t> next_block{0}, blocks_done{0}, next_column{0};
+  std::atomic<bool> begun{false}, numbered{false}, stop{false};
+  std::atomic<size_t> next_block{0}, blocks_done{0}, next_column{0}, next_range{0},
+      ranges_done{0};
+  constexpr size_t RANGES = 8;  // of entries, resolved once numbered
   size_t block = 1, blocks = 0;  // partitions taken at once, and blocks: set before `begun`
   auto take_blocks = [&] {
     for (size_t b; !stop.load() && (b = next_block.fetch_add(1)) < blocks;) {
       in.partitions(b * block, std::min(in.partition_count(), (b + 1) * block));
       blocks_done.fetch_add(1);
+    }
+  };
+  auto take_ranges = [&] {
+    const size_t n_entries = in.entries();
+    for (size_t k; !stop.load() && (k = next_range.fetch_add(1)) < RANGES;) {
+      in.resolve(n_entries * k / RANGES, n_entries * (k + 1) / RANGES);
+      ranges_done.fetch_add(1);
     }
   };
   auto take_columns = [&] {
@@ -1384,7 +1414,11 @@ void table_builder::finish_sharing(size_t big, const std::vector<size_t>& others
         begun.store(true);
         take_blocks();
         if (!wait_for([&] { return blocks_done.load() == blocks; })) return;
-        in.end();
+        in.number();
+        numbered.store(true);
+        take_ranges();
+        if (!wait_for([&] { return ranges_done.load() == RANGES; })) return;
+        in.adopt();
         d = deferred_cells();
         finish_column(big, n);
         take_columns();
@@ -1392,6 +1426,8 @@ void table_builder::finish_sharing(size_t big, const std::vector<size_t>& others
         take_columns();
         if (!wait_for([&] { return begun.load(); })) return;
         take_blocks();
+        if (!wait_for([&] { return numbered.load(); })) return;
+        take_ranges();
       }
     } catch (...) {
       stop.store(true);
