@@ -397,6 +397,14 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       const customer_ref key = m.customer_ref_of(cid->text(r), text_of(email, r), folded);
       return key.empty() ? UNSEEN : new_customer(key, folded, cid);
     };
+    // A first row's time (0 when it has none) and its HAS_TIME and HAS_TOTAL flags.
+    auto time_and_total = [&](size_t r, uint8_t& f) -> int64_t {
+      const int64_t t = date ? date->time(r) : MISSING_TIME;
+      if (total && !total_at.missing(r)) f |= HAS_TOTAL;
+      if (t == MISSING_TIME) return 0;
+      f |= HAS_TIME;
+      return t;
+    };
     auto usual_rows = [&](size_t r) -> size_t {
       for (; r < rows; ++r) {
         if (oid->codes[r] != codes_seen + 1) return r;
@@ -416,13 +424,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
           customer = new_customer_at(r);
           if (customer == UNSEEN) return r;
         }
-        int64_t t = date ? date->time(r) : MISSING_TIME;
-        if (t != MISSING_TIME) {
-          f |= HAS_TIME;
-        } else {
-          t = 0;
-        }
-        if (total && !total_at.missing(r)) f |= HAS_TOTAL;
+        const int64_t t = time_and_total(r, f);
         ++codes_seen;
         ++n_orders;
         cust.push_back(customer);
@@ -484,15 +486,8 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
             } else if (qty) {
               f |= LINE_ONE;
             }
-            int64_t t = date ? date->time(r) : MISSING_TIME;
-            if (t != MISSING_TIME) {
-              f |= HAS_TIME;
-            } else {
-              t = 0;
-            }
-            if (total && !total_at.missing(r)) f |= HAS_TOTAL;
+            time[base + r] = time_and_total(r, f);
             cust[base + r] = cid->codes[r] - 1;
-            time[base + r] = t;
             origin[base + r] = static_cast<uint32_t>(row_first + r);
             flags[base + r] = f;
           }
