@@ -1168,23 +1168,38 @@ void table_builder::decide(size_t col) {
 void table_builder::append(table_builder&& b, uint64_t line_offset) {
   const size_t n = b.rows();
   reserve(lines_.size() + n);
+  append_base_ = lines_.size();
   std::vector<uint8_t> done(cols_.size(), 0);
   std::vector<std::pair<size_t, size_t>> pairs;  // (column here, column of b)
   for (size_t from = 0; from < b.cols_.size(); ++from) {
     pairs.emplace_back(append_target(b.cols_[from].name, from, done), from);
   }
   // Each column is appended on its own (its cells, its pool, its deferred entries), so a big
-  // part's columns go on two threads where there are two, the costliest first (see finish()).
+  // part's columns go on two threads where there are two, the costliest first (see finish()),
+  // and b's line numbers beside them, after the two costliest (the columns' rows count from
+  // append_base_, not from lines_.size()).
   auto one = [&](size_t i) { take_column(pairs[i].first, b, pairs[i].second); };
   if (n >= PARALLEL_FINISH_ROWS) {
     std::stable_sort(pairs.begin(), pairs.end(), [&](auto& x, auto& y) {
       return b.column_cost(x.second) > b.column_cost(y.second);
     });
-    detail::for_each_index(pairs.size(), one);
+    const size_t lines_at = std::min<size_t>(2, pairs.size());
+    detail::for_each_index(pairs.size() + 1, [&](size_t i) {
+      if (i == lines_at) {
+        append_lines(b, line_offset);
+      } else {
+        one(i < lines_at ? i : i - 1);
+      }
+    });
   } else {
     for (size_t i = 0; i < pairs.size(); ++i) one(i);
+    append_lines(b, line_offset);
   }
-  append_rest(b, done, line_offset);
+  append_rest(b, done);
+}
+
+void table_builder::append_lines(const table_builder& b, uint64_t line_offset) {
+  for (uint64_t line : b.lines_) lines_.push_back(line_offset + line);
 }
 
 size_t table_builder::append_target(const std::string& name, size_t from,
@@ -1198,25 +1213,25 @@ size_t table_builder::append_target(const std::string& name, size_t from,
   return col;
 }
 
-void table_builder::append_rest(table_builder& b, const std::vector<uint8_t>& done,
-                                uint64_t line_offset) {
-  const size_t before = lines_.size(), n = b.rows();
+void table_builder::append_rest(table_builder& b, const std::vector<uint8_t>& done) {
+  const size_t n = b.rows();
   for (size_t col = 0; col < cols_.size(); ++col) {
     if (done[col]) continue;
-    for (size_t r = 0; r < n; ++r) end_cell(col, static_cast<uint32_t>(before + r));
+    for (size_t r = 0; r < n; ++r) end_cell(col, static_cast<uint32_t>(append_base_ + r));
   }
-  for (uint64_t line : b.lines_) lines_.push_back(line_offset + line);
   b = table_builder();
 }
 
 template <typename Next>
 void table_builder::append_columns(table_builder& b, uint64_t line_offset, Next&& next) {
   reserve(lines_.size() + b.rows());
+  append_base_ = lines_.size();
   std::vector<uint8_t> done(cols_.size(), 0);
   for (size_t from = 0; next(b, from); ++from) {
     take_column(append_target(b.cols_[from].name, from, done), b, from);
   }
-  append_rest(b, done, line_offset);
+  append_lines(b, line_offset);
+  append_rest(b, done);
 }
 
 void table_builder::take_column(size_t col, table_builder& b, size_t from) {
@@ -1230,7 +1245,7 @@ void table_builder::append_column(size_t col, table_builder& b, size_t from) {
   const column& c = b.cols_[from];
   direct_state& as = direct_[col];
   const direct_state& bs = b.direct_[from];
-  const size_t before = lines_.size();
+  const size_t before = append_base_;
   if (as.p == phase::direct && bs.p == phase::direct && a.shape == c.shape) {
     // Both read the cells of one shape into their packed arrays, and kept the others.
     if (c.shape.k == cell_shape::kind::number) {
@@ -1291,7 +1306,7 @@ void table_builder::append_cells(size_t col, table_builder& b, size_t from) {
   const column& c = b.cols_[from];
   const deferred_cells& bd = b.deferred_[from];
   const bool direct = b.direct_[from].p == phase::direct;
-  const size_t before = lines_.size(), n = b.rows();
+  const size_t before = append_base_, n = b.rows();
   for (size_t r = 0; r < n; ++r) {
     std::string_view s;
     if (direct) {

@@ -850,14 +850,17 @@ class table_builder {
   // append(): the column here that b's column `from`, called `name`, goes to (added when new);
   // `done` marks the columns given one so far.
   size_t append_target(const std::string& name, size_t from, std::vector<uint8_t>& done);
-  // append(): the rows' cells of the columns b does not have, b's lines; b left empty.
-  void append_rest(table_builder& b, const std::vector<uint8_t>& done, uint64_t line_offset);
+  // append(): the rows' cells of the columns b does not have; b left empty.
+  void append_rest(table_builder& b, const std::vector<uint8_t>& done);
+  // append(): b's line numbers (+ line_offset) after this builder's.
+  void append_lines(const table_builder& b, uint64_t line_offset);
   void save_column(detail::byte_writer& w, size_t col) const;
   void load_column(detail::byte_reader& r);  // adds it after the columns there are
   bool finish_direct(column& c, direct_state& ds);
 
   bool direct_on_;
   size_t reserved_ = 0;  // rows reserved by reserve(), 0 = none
+  size_t append_base_ = 0;  // append(): the row that b's first row becomes
   std::vector<column> cols_;
   std::vector<deferred_cells> deferred_;
   std::vector<direct_state> direct_;
