@@ -1386,27 +1386,32 @@ void table_builder::finish_sharing(size_t big, const std::vector<size_t>& others
   deferred_cells& d = deferred_[big];
   interning in(cols_[big], d.bytes, d.ends);
   std::atomic<bool> begun{false}, numbered{false}, stop{false};
-  std::atomic<size_t> next_block{0}, blocks_done{0}, next_column{0}, next_range{0},
-      ranges_done{0};
+  std::atomic<size_t> next_block{0}, blocks_done{0}, next_range{0}, ranges_done{0},
+      next_column{0};
   constexpr size_t RANGES = 8;  // of entries, resolved once numbered
   size_t block = 1, blocks = 0;  // partitions taken at once, and blocks: set before `begun`
-  auto take_blocks = [&] {
-    for (size_t b; !stop.load() && (b = next_block.fetch_add(1)) < blocks;) {
-      in.partitions(b * block, std::min(in.partition_count(), (b + 1) * block));
-      blocks_done.fetch_add(1);
+  // Does piece k of `count` for each k that `next` hands this thread, counting them in
+  // `done` when the other thread waits for them.
+  auto take = [&](std::atomic<size_t>& next, size_t count, std::atomic<size_t>* done,
+                  auto&& piece) {
+    for (size_t k; !stop.load() && (k = next.fetch_add(1)) < count;) {
+      piece(k);
+      if (done) done->fetch_add(1);
     }
+  };
+  auto take_blocks = [&] {
+    take(next_block, blocks, &blocks_done, [&](size_t b) {
+      in.partitions(b * block, std::min(in.partition_count(), (b + 1) * block));
+    });
   };
   auto take_ranges = [&] {
     const size_t n_entries = in.entries();
-    for (size_t k; !stop.load() && (k = next_range.fetch_add(1)) < RANGES;) {
+    take(next_range, RANGES, &ranges_done, [&](size_t k) {
       in.resolve(n_entries * k / RANGES, n_entries * (k + 1) / RANGES);
-      ranges_done.fetch_add(1);
-    }
+    });
   };
   auto take_columns = [&] {
-    for (size_t i; !stop.load() && (i = next_column.fetch_add(1)) < others.size();) {
-      finish_column(others[i], n);
-    }
+    take(next_column, others.size(), nullptr, [&](size_t i) { finish_column(others[i], n); });
   };
   // false when the other thread failed (its exception comes back from for_each_index)
   auto wait_for = [&](auto&& done) {

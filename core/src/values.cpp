@@ -7,8 +7,8 @@
 #include <fast_float/fast_float.h>
 
 #include <algorithm>
-#include <bit>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -88,21 +88,10 @@ constexpr std::array<std::string_view, 159> ISO_CODES = {
 
 constexpr size_t CURRENCY_COUNT = CURRENCY_SYMBOLS.size() + ISO_CODES.size();
 
-// The bytes a currency can start (or end) with: bare numbers and words, most values, are
-// then passed over with one lookup instead of a scan of the table.
-constexpr std::array<bool, 256> currency_edge_bytes(bool first) {
-  std::array<bool, 256> has{};
-  for (std::string_view s : CURRENCY_SYMBOLS)
-    has[static_cast<unsigned char>(first ? s.front() : s.back())] = true;
-  for (char c = 'A'; c <= 'Z'; ++c) has[static_cast<unsigned char>(c)] = true;  // ISO codes
-  return has;
-}
-constexpr std::array<bool, 256> CURRENCY_FIRST = currency_edge_bytes(true);
-constexpr std::array<bool, 256> CURRENCY_LAST = currency_edge_bytes(false);
-
-// Per byte, the symbols (bit i: CURRENCY_SYMBOLS[i]) that start (or end) with it: a value
-// that starts with a letter of an ISO code ("C0014469" and "C$") is compared with the few
-// symbols it could begin with, not with all of them (two memcmp calls rather than 38).
+// Per byte, the symbols (bit i: CURRENCY_SYMBOLS[i]) that start (or end) with it. A value is
+// compared with the few symbols its first (last) byte can begin (end), not with all 38: bare
+// numbers and words, most values, with none; "C0014469" with "C$" and "CA$". A capital may
+// also begin (end) an ISO code.
 static_assert(CURRENCY_SYMBOLS.size() <= 64);
 constexpr std::array<uint64_t, 256> currency_symbols_by(bool first) {
   std::array<uint64_t, 256> by{};
@@ -129,11 +118,13 @@ int iso_code_id(const char* p) {
 
 // The currency written at the start of [b, e): its id and byte length, or -1.
 int currency_prefix(const char* b, const char* e, size_t& len) {
-  if (b >= e || !CURRENCY_FIRST[static_cast<unsigned char>(*b)]) return -1;
+  if (b >= e) return -1;
+  const uint64_t symbols = SYMBOLS_BY_FIRST[static_cast<unsigned char>(*b)];
+  if (symbols == 0 && !is_upper(*b)) return -1;
   int best = -1;
   len = 0;
   // In the symbols' order, as the longest match wins and the first of equal length.
-  for (uint64_t m = SYMBOLS_BY_FIRST[static_cast<unsigned char>(*b)]; m != 0; m &= m - 1) {
+  for (uint64_t m = symbols; m != 0; m &= m - 1) {
     const auto i = static_cast<size_t>(std::countr_zero(m));
     const auto s = CURRENCY_SYMBOLS[i];
     if (s.size() > len && starts_with(b, e, s)) best = static_cast<int>(i), len = s.size();
@@ -150,10 +141,12 @@ int currency_prefix(const char* b, const char* e, size_t& len) {
 
 // The currency written at the end of [b, e): its id and byte length, or -1.
 int currency_suffix(const char* b, const char* e, size_t& len) {
-  if (b >= e || !CURRENCY_LAST[static_cast<unsigned char>(e[-1])]) return -1;
+  if (b >= e) return -1;
+  const uint64_t symbols = SYMBOLS_BY_LAST[static_cast<unsigned char>(e[-1])];
+  if (symbols == 0 && !is_upper(e[-1])) return -1;
   int best = -1;
   len = 0;
-  for (uint64_t m = SYMBOLS_BY_LAST[static_cast<unsigned char>(e[-1])]; m != 0; m &= m - 1) {
+  for (uint64_t m = symbols; m != 0; m &= m - 1) {
     const auto i = static_cast<size_t>(std::countr_zero(m));
     const auto s = CURRENCY_SYMBOLS[i];
     if (s.size() > len && ends_with(b, e, s)) best = static_cast<int>(i), len = s.size();
