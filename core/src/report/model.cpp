@@ -693,12 +693,17 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         }
       }
       std::vector<int64_t>().swap(time);
-      auto less = [&](const Key& x, const Key& y) {
-        if (x.time != y.time) return x.time < y.time;
-        const std::string a = id_of(x.index);
-        const std::string b = id_of(y.index);
+      // Equal times are rare: their comparison by order id is a call of its own, so that the
+      // rest inlines into the sorts below.
+      auto tie_less = [&](uint32_t x, uint32_t y) __attribute__((noinline)) {
+        const std::string a = id_of(x);
+        const std::string b = id_of(y);
         if (a != b) return id_less(a, b);
-        return x.index < y.index;
+        return x < y;
+      };
+      auto less = [&](const Key& x, const Key& y) __attribute__((always_inline)) {
+        if (x.time != y.time) return x.time < y.time;
+        return tie_less(x.index, y.index);
       };
       for_each_index(parts, [&](size_t t) {
         for (size_t c = customer_split[t]; c < customer_split[t + 1]; ++c) {
