@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <numbers>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -1016,6 +1018,38 @@ TEST(ClvLists, AreThoseOfSortingEveryValue) {
     const clv_result res = fit_predicted_clv(numbered_ids(cs->size()), *cs, options);
     ASSERT_TRUE(res.ok) << res.reason;
     expect_lists_by_sorting(res);
+  }
+}
+
+// kth_smallest (the at-risk cut and the histogram's 99th percentile) against sorting: values
+// spread over many magnitudes and signs, values that tie in their top bits or in all of them,
+// both zeros, and counts on either side of the size it hands to nth_element.
+TEST(ClvSelect, KthSmallestIsTheValueSortingPutsThere) {
+  std::mt19937_64 rng(20261125);
+  std::vector<std::vector<double>> sets;
+  for (size_t n : {1, 2, 7, 4096, 4097, 50000, 300000}) {
+    std::vector<double> spread(n), money(n), close(n), few(n), zeros(n);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (size_t i = 0; i < n; ++i) {
+      const double sign = u(rng) < 0.3 ? -1 : 1;
+      spread[i] = sign * std::exp(u(rng) * 60 - 30);
+      money[i] = std::round(u(rng) * 100000) / 100;  // cents: many ties
+      close[i] = 1000 + u(rng) * 1e-9;                // alike in their top 32 bits
+      few[i] = static_cast<double>(rng() % 3) - 1;    // -1, 0, 1
+      zeros[i] = i % 2 ? 0.0 : -0.0;
+    }
+    for (auto* v : {&spread, &money, &close, &few, &zeros}) sets.push_back(std::move(*v));
+  }
+  for (const std::vector<double>& values : sets) {
+    std::vector<double> sorted = values;
+    std::sort(sorted.begin(), sorted.end());
+    const size_t n = values.size();
+    std::vector<size_t> ks = {0, n - 1, n / 2, n / 5, n - (n + 4) / 5, (n * 99) / 100};
+    for (int i = 0; i < 20; ++i) ks.push_back(rng() % n);
+    for (size_t k : ks) {
+      const double got = detail::kth_smallest(values, k);
+      EXPECT_EQ(got, sorted[k]) << "k " << k << " of " << n;
+    }
   }
 }
 

@@ -680,33 +680,29 @@ double p_alive_of(double log_ratio, double r_plus_x, double log_t, double log_tx
 }
 
 // The 80th percentile cut: the smallest of the top ceil(20%) values.
-double top_fifth_threshold(std::vector<double> values) {
+double top_fifth_threshold(std::span<const double> values) {
   if (values.empty()) return NaN;
-  size_t k = (values.size() + 4) / 5;
-  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<>());
-  return values[k - 1];
+  const size_t k = (values.size() + 4) / 5;
+  return detail::kth_smallest(values, values.size() - k);
 }
 
-// Percentile with linear interpolation between order statistics (numpy's default). Selects
-// the two order statistics rather than sorting everything, which reorders `values`.
-double percentile_reordering(std::vector<double>& values, double pct) {
+// Percentile with linear interpolation between order statistics (numpy's default).
+double percentile(std::span<const double> values, double pct) {
   double pos = pct / 100 * static_cast<double>(values.size() - 1);
   size_t lo = static_cast<size_t>(std::floor(pos));
   size_t hi = std::min(lo + 1, values.size() - 1);
-  std::nth_element(values.begin(), values.begin() + lo, values.end());
-  const double v_lo = values[lo];
-  const double v_hi = hi == lo ? v_lo : *std::min_element(values.begin() + hi, values.end());
+  const double v_lo = detail::kth_smallest(values, lo);
+  const double v_hi = hi == lo ? v_lo : detail::kth_smallest(values, hi);
   return v_lo + (pos - static_cast<double>(lo)) * (v_hi - v_lo);
 }
 
 // 20 equal bins from the minimum to the 99th percentile, so one extreme customer does not
-// squeeze everyone else into the first bin; the rest is counted in `above`. Takes the values
-// (1.5M doubles at 5M orders, 12 MB): the percentile reorders them, which no count minds.
-clv_histogram histogram_of(std::vector<double> values) {
+// squeeze everyone else into the first bin; the rest is counted in `above`.
+clv_histogram histogram_of(std::span<const double> values) {
   constexpr size_t BINS = 20;
   clv_histogram h;
   double lo = *std::min_element(values.begin(), values.end());
-  double hi = percentile_reordering(values, 99);
+  double hi = percentile(values, 99);
   if (!(hi > lo)) hi = *std::max_element(values.begin(), values.end());
   if (!(hi > lo)) hi = lo + 1;
   h.edges.resize(BINS + 1);
@@ -756,6 +752,44 @@ std::string invalid_summary(const customer_rfm& c) {
 }
 
 }  // namespace
+
+namespace detail {
+
+double kth_smallest(std::span<const double> values, size_t k) {
+  // Doubles in the order of unsigned keys: the sign bit set for a positive one, every bit
+  // flipped for a negative one (-0 then comes before +0, which compares equal to it). The
+  // values whose keys share the k-th's top 16 bits are kept, then those sharing its next 16
+  // bits, and so on until few are left (nth_element then), or the keys, so the values, are
+  // all the same.
+  auto key = [](double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    return bits >> 63 ? ~bits : bits | (uint64_t{1} << 63);
+  };
+  constexpr size_t FEW = 4096;
+  std::vector<double> kept;
+  std::span<const double> in = values;
+  std::vector<uint32_t> count(size_t{1} << 16);
+  for (int shift = 48; in.size() > FEW; shift -= 16) {
+    if (shift < 0) return in[0];  // every key, so every value, is the same
+    std::fill(count.begin(), count.end(), 0);
+    for (double v : in) ++count[(key(v) >> shift) & 0xFFFF];
+    uint32_t digit = 0;
+    while (k >= count[digit]) k -= count[digit++];
+    std::vector<double> next;
+    next.reserve(count[digit]);
+    for (double v : in) {
+      if (((key(v) >> shift) & 0xFFFF) == digit) next.push_back(v);
+    }
+    kept = std::move(next);
+    in = kept;
+  }
+  if (in.data() != kept.data()) kept.assign(in.begin(), in.end());
+  std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(k), kept.end());
+  return kept[k];
+}
+
+}  // namespace detail
 
 // ---- Public functions ----
 
@@ -1237,7 +1271,7 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
     }
   }
 
-  res.distribution = histogram_of(std::move(values));
+  res.distribution = histogram_of(values);
   return res;
 }
 

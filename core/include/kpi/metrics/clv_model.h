@@ -250,6 +250,10 @@ struct log_product {
   }
 };
 
+// The k-th smallest of `values` (k from 0, below their count; no NaN among them): the value
+// std::nth_element would put at k, found without reordering or copying them all.
+double kth_smallest(std::span<const double> values, size_t k);
+
 // psi(x) = d/dx log Gamma(x), for x > 0.
 double digamma(double x);
 // psi'(x) = d2/dx2 log Gamma(x), for x > 0 (NaN otherwise).
