@@ -84,8 +84,9 @@ TEST(PredictedClvReport, CustomersTableOnlyOnRequest) {
 }  // namespace
 
 // With 20,000 orders or more the report fits the predicted CLV on a second thread, beside the
-// other KPI families (report.cpp, PARALLEL_REPORT_ORDERS): the same report to the byte as on
-// one thread, the fit included.
+// other KPI families, and writes the cohorts beside the families (report.cpp,
+// PARALLEL_REPORT_ORDERS): the same report to the byte as on one thread, the fit and the
+// cohorts included.
 TEST(PredictedClvReport, OnTwoThreadsTheSameReportAsOnOne) {
   std::mt19937 rng(9);
   std::ostringstream csv;
@@ -115,4 +116,5 @@ TEST(PredictedClvReport, OnTwoThreadsTheSameReportAsOnOne) {
   EXPECT_EQ(reports[0], reports[1]);
   EXPECT_NE(reports[1].find("\"predicted_clv\":{\"value\":"), std::string::npos);
   EXPECT_NE(reports[1].find("\"previous\":"), std::string::npos);
+  EXPECT_NE(reports[1].find("\"cohort_retention\":{\"value\":"), std::string::npos);
 }

@@ -1106,6 +1106,7 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
                   " <= 1: spend per purchase varies so much between customers that its mean is "
                   "not finite (tools that print it anyway show a negative spend)");
   }
+  if (options.fitted) options.fitted(res);
 
   // Expected purchases while alive depend on (x, T) only: compute them once per pair, in a
   // table indexed by the ranks of x and T (a sort by (x, T) when the table would be huge).
@@ -1203,7 +1204,6 @@ clv_result fit_predicted_clv(size_t id_count, const std::function<std::string(si
   res.mean_expected_spend = sum_spend / dn;
   res.mean_predicted_value = sum_value / dn;
   res.ok = true;  // nothing refuses past this point
-  if (options.fitted) options.fitted(res);
   if (options.means_only) return res;
 
   // Top customers by predicted value (ties: input order, so the output is deterministic):

@@ -229,7 +229,9 @@ void activity_kpi(const context& ctx, report_parts& out) {
   out.kpis["member_activity_rate"] = w.take();
 }
 
-void cohort_kpi(const context& ctx, report_parts& out) {
+}  // namespace
+
+void cohort_kpis(const context& ctx, report_parts& out) {
   const model& m = ctx.m;
   if (!m.has_orders) {
     out.kpis["cohort_retention"] = unavailable_kpi("%", {"orders"});
@@ -328,8 +330,6 @@ void cohort_kpi(const context& ctx, report_parts& out) {
   out.kpis["cohort_retention"] = w.take();
 }
 
-}  // namespace
-
 int64_t before_previous(const context& ctx) {
   // The period before P' has P's length too, for the previous value of churn.
   int64_t before = ctx.prev.from - ctx.prev.days();
@@ -410,7 +410,6 @@ void retention_kpis(const context& ctx, report_parts& out) {
     out.kpis["membership_renewal_rate"] = unavailable_kpi("%", {"subscriptions.end"});
   }
   activity_kpi(ctx, out);
-  cohort_kpi(ctx, out);
 }
 
 }  // namespace kpi::detail

@@ -351,12 +351,13 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   // order, each taking the next: this period's fit (the longest), the customers' first orders
   // and the order statistics, the previous period's fit (which waits for this period's optima
   // once it has summarized its customers, and reads the count of them that the first orders'
-  // pass made), and the families, which need the statistics. At
-  // 5M rows the thread of this period's fit, done first, then writes the families while the
-  // other fits the previous period: the previous fit after the families on one thread was the
-  // report's last 140 ms, with the other thread idle. The families write `parts`; the CLV is
-  // written there once both threads are done.
-  report_parts parts;
+  // pass made), the families, which need the statistics, and the cohorts, which need the
+  // first orders. The cohorts read only those and the orders, so they can run beside the
+  // families (which fill in the statistics' memo and the customer index as they go): at 5M
+  // rows the thread of this period's fit, done first, writes the families while the other
+  // finishes the previous period's fit and then writes the cohorts. Each writes its own
+  // parts; the CLV is written once both threads are done.
+  report_parts parts, cohort_parts;
   predicted_clv_work clv;
   // What the families read besides the model as built: the customers' first orders and the
   // order statistics.
@@ -382,25 +383,26 @@ std::string build_report(const std::vector<const dataset*>& sets, const report_o
   };
   if (m.orders.size() >= PARALLEL_REPORT_ORDERS) {
     std::once_flag prepared;
-    for_each_index(4, [&](size_t i) {
+    for_each_index(5, [&](size_t i) {
       if (i == 0) {
         clv.fit_now(ctx);  // first: fit_previous waits for it
       } else if (i == 1) {
         std::call_once(prepared, prepare);
-      } else if (i == 2) {
-        std::call_once(prepared, prepare);  // done by now, as it came first
-        clv.fit_previous(ctx);
       } else {
         std::call_once(prepared, prepare);  // waits for the other thread's, if it is at it
-        families();
+        if (i == 2) clv.fit_previous(ctx);
+        if (i == 3) families();
+        if (i == 4) cohort_kpis(ctx, cohort_parts);
       }
     });
   } else {
     prepare();
     families();
+    cohort_kpis(ctx, cohort_parts);
     clv.fit_now(ctx);
     clv.fit_previous(ctx);
   }
+  parts.kpis.merge(cohort_parts.kpis);
   clv.write(ctx, parts);
 
   json_writer w(pretty);

@@ -291,7 +291,8 @@ void sales_kpis(const context& ctx, report_parts& out);        // sales, loyalty
 void acquisition_kpis(const context& ctx, report_parts& out);  // cac, sources, leads, traffic,
                                                                 // member growth
 void retention_kpis(const context& ctx, report_parts& out);    // churn, CRR, subscriptions,
-                                                                // activity, cohorts
+                                                                // activity
+void cohort_kpis(const context& ctx, report_parts& out);       // cohort retention
 void survey_kpis(const context& ctx, report_parts& out);       // nps, csat, ces
 void support_kpis(const context& ctx, report_parts& out);      // fcr, resolution time
 void social_kpis(const context& ctx, report_parts& out);       // social_sentiment

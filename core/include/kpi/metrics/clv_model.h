@@ -150,9 +150,10 @@ struct clv_options {
   // another period's optima while this one gets ready. False calls the fit off: the result
   // is then not ok.
   std::function<bool(fit_start& bgnbd, fit_start& gamma_gamma)> starts;
-  // Called once the result is ok (`ok`, the parameters, optima and means set), before the
-  // predictions' lists and distribution are built: so that another period's fit, on another
-  // thread, can start from the optima meanwhile. Not called when the fit is refused.
+  // Called once both models are fitted and accepted (the parameters and optima set), before
+  // the predictions: so that another period's fit, on another thread, can start from the
+  // optima meanwhile. Not called when a fit is refused (the predictions may still refuse the
+  // result after it, when one is not finite).
   std::function<void(const clv_result&)> fitted;
 };
 
