@@ -34,15 +34,20 @@ export async function* plainChunks(stream) {
   }
 }
 
+/** A Blob's bytes in slices of CHUNK bytes, each read on its own. */
+export async function* sliceChunks(blob) {
+  for (let i = 0; i < blob.size; i += CHUNK) {
+    yield new Uint8Array(await blob.slice(i, i + CHUNK).arrayBuffer());
+  }
+}
+
 /**
  * The file's bytes, chunk after chunk. A chunk is valid until the next one is asked for: its
  * memory is then read into again.
  */
 export async function* fileChunks(file) {
   if (typeof file.stream !== 'function') {
-    for (let i = 0; i < file.size; i += CHUNK) {
-      yield new Uint8Array(await file.slice(i, i + CHUNK).arrayBuffer());
-    }
+    yield* sliceChunks(file);
     return;
   }
   // A BYOB reader fills one buffer over and over: no chunk per read for the garbage collector
@@ -125,14 +130,15 @@ const SPLIT_AFTER = 256 << 10;
  * there, else the first part. A part the engine refuses (it began inside a quoted field or a
  * JSON record) is fed again here. Calls progress(bytes, rows) after each chunk. Returns the
  * parts the file was read in, 1 or 2 (its later part taken from the second thread), or 0 when
- * stop() said so before the end (the caller removes the file).
+ * stop() said so before the end (the caller removes the file). `chunks` reads a Blob's bytes
+ * (fileChunks; the warm-up's file, in memory, by sliceChunks).
  */
-export async function feedFile(M, s, id, file, { progress = () => {}, stop = () => false } = {}) {
+export async function feedFile(M, s, id, file, { progress = () => {}, stop = () => false, chunks = fileChunks } = {}) {
   let bytes = 0;
   let rows = 0;
   let partRows = 0;
   let split = file.size; // where the later part begins
-  let first = fileChunks(file);
+  let first = chunks(file);
   let second = null;
   let splitTried = !(M.threads() >= 2 && file.size >= M.SECOND_FROM);
   try {
@@ -157,8 +163,8 @@ export async function feedFile(M, s, id, file, { progress = () => {}, stop = () 
         if (at > bytes && s.startSecond(id, file.size - at)) {
           split = at;
           await first.return();
-          first = fileChunks(file.slice(bytes, split));
-          second = fileChunks(file.slice(split));
+          first = chunks(file.slice(bytes, split));
+          second = chunks(file.slice(split));
         }
       }
     }
@@ -169,7 +175,7 @@ export async function feedFile(M, s, id, file, { progress = () => {}, stop = () 
   if (split === file.size) return 1;
   if (s.takeSecond(id)) return 2;
   bytes = split;
-  for await (const chunk of fileChunks(file.slice(split))) {
+  for await (const chunk of chunks(file.slice(split))) {
     if (stop()) return 0;
     rows = s.feed(id, chunk);
     bytes += chunk.byteLength;

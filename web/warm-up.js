@@ -6,19 +6,37 @@
 // and fits) run once per file, so on a big file they would run on baseline code from start to
 // end: a 5M-row CSV took 6.9 s under node, 5.9 s after reading and reporting a small file
 // first. So once the page is idle (after its charts warmed up: on two cores the two would
-// slow each other), the worker reads and reports a small synthetic orders file, and reads a
-// column of ids (idChunk), each in a Session of its own that it then deletes. A request stops it at its next step (see worker.js): a file
-// that comes meanwhile waits for one step at most. A file of 64 MB or more that came first gets
-// the warm-up after its read, before its finish().
+// slow each other), the worker reads and reports a synthetic orders file, and reads a column
+// of ids (idChunk), each in a Session of its own that it then deletes. A request stops it at
+// its next step (see worker.js): a file that comes meanwhile waits for one step at most. A
+// file of 64 MB or more that came first gets the warm-up after its read, before its finish().
+//
+// The orders file is read as the worker reads a user's file (feedFile), and reported twice
+// (after one report, some of its one-off passes had not run long enough to be optimised).
+// For the threaded engine it is big enough to take the paths a big file takes: read in two
+// parts (from SECOND_FROM, 4 MiB), the later part taken from the second thread, and finished
+// on both (from PARALLEL_FINISH_ROWS, 65,536 rows, in table.h). With the file of 20,000 rows
+// read in one part and reported once, the first big file still ran code on its way to being
+// optimised: in Chromium the real page took 0.19-0.21 s to report 1M rows the first time and
+// 0.15 s with every function optimised at once (--no-wasm-dynamic-tiering); its take of the
+// later part 83-96 ms against 43-47 at 5M rows.
 
-const ROWS = 20000;
+import { feedFile, sliceChunks } from './file-chunks.js';
+
+/** Rows of the orders file: for the threaded engine (M.threads() >= 2), past 65,536 rows and
+ * 4 MiB; for the single-threaded one, which reads in one part, fewer. */
+export function warmUpRows(M) {
+  return M.threads() >= 2 ? 70000 : 20000;
+}
 // Skewed as in scripts/gen-orders.mjs (a few loyal customers order often, most once or
 // twice): with customers alike, the BG/NBD fit would find no interior optimum and stop there.
-const CUSTOMERS = 6000;
+// About 3.3 orders a customer.
+const ORDERS_PER_CUSTOMER = 10 / 3;
 const ROWS_PER_CHUNK = 4000;
 
-/** Deterministic CSV chunks (mulberry32), shaped like an orders export. */
-export function* orderChunks() {
+/** Deterministic CSV chunks (mulberry32), shaped like an orders export, of `rows` rows. */
+export function* orderChunks(rows = 20000) {
+  const customers = Math.round(rows / ORDERS_PER_CUSTOMER);
   let seed = 0x5eed;
   const rand = () => {
     seed = (seed + 0x6d2b79f5) | 0;
@@ -33,15 +51,15 @@ export function* orderChunks() {
   const statuses = ['paid', 'paid', 'paid', 'fulfilled', 'refunded', 'cancelled'];
   const encoder = new TextEncoder();
   let text = 'order_id,customer_id,created_at,total,cost,channel,product,quantity,status,country\n';
-  for (let i = 0; i < ROWS; i++) {
-    const c = Math.floor(rand() ** 1.6 * CUSTOMERS);
+  for (let i = 0; i < rows; i++) {
+    const c = Math.floor(rand() ** 1.6 * customers);
     // Each customer spends around a level of their own (the Gamma-Gamma fit needs that too).
     const cents = Math.round((1 + (Math.imul(c, 0x9e3779b1) >>> 0) / 2 ** 30) * (500 + pick(5000)));
     text += `${100000 + i},C${100000 + c},${2023 + (i & 1)}-${two[1 + pick(12)]}-` +
       `${two[1 + pick(28)]}T${two[pick(24)]}:${two[pick(60)]}:${two[pick(60)]},` +
       `${(cents / 100).toFixed(2)},${(cents / 250).toFixed(2)},${channels[i % 5]},` +
       `Product ${100 + pick(150)},${1 + (i % 3)},${statuses[pick(6)]},${i % 7 ? 'US' : 'DE'}\n`;
-    if ((i + 1) % ROWS_PER_CHUNK === 0 || i + 1 === ROWS) {
+    if ((i + 1) % ROWS_PER_CHUNK === 0 || i + 1 === rows) {
       yield encoder.encode(text);
       text = '';
     }
@@ -85,8 +103,8 @@ export function idChunk() {
 }
 
 /**
- * Reads and reports the synthetic file in a Session of its own, then reads the id file in
- * another. Between steps it yields to the
+ * Reads the synthetic orders file as a user's file is read (feedFile) and reports it twice, in
+ * a Session of its own, then reads the id file in another. Between steps it yields to the
  * worker's events and gives up once `stopped()` is true. Resolves to whether it ran to the end.
  * @param {{Session: new () => object}} M the engine's module
  * @param {() => boolean} stopped
@@ -108,13 +126,17 @@ export async function warmUp(M, stopped) {
   }
   const s = new M.Session();
   try {
-    const id = s.open('warm-up.csv', ROWS * 80);
-    for (const chunk of orderChunks()) {
+    const chunks = [];
+    for (const chunk of orderChunks(warmUpRows(M))) {
       await pause();
       if (stopped()) return false;
-      s.feed(id, chunk);
+      chunks.push(chunk);
     }
-    for (const step of [() => s.finish(id), () => s.report('{}')]) {
+    const file = new Blob(chunks, { type: 'text/csv' });
+    const id = s.open('warm-up.csv', file.size);
+    // From memory, by slices: not through a File's stream, nor its test hooks (fileChunks).
+    if ((await feedFile(M, s, id, file, { stop: stopped, chunks: sliceChunks })) === 0) return false;
+    for (const step of [() => s.finish(id), () => s.report('{}'), () => s.report('{}')]) {
       await pause();
       if (stopped()) return false;
       step();

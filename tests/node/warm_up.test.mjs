@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLoupe, root } from './load.mjs';
-import { idChunk, orderChunks, warmUp } from '../../web/warm-up.js';
+import { idChunk, orderChunks, warmUp, warmUpRows } from '../../web/warm-up.js';
 
 const M = await loadLoupe();
 
@@ -18,12 +18,28 @@ function read(s, name, chunks) {
   return JSON.parse(s.finish(id));
 }
 
-test('the warm-up file is an orders export the whole report runs on', () => {
+test('the warm-up file is an orders export the whole report runs on, at both its sizes', () => {
+  // The single-threaded engine's size, and the threaded engine's (warmUpRows): that one past
+  // SECOND_FROM bytes, so that it is read in two parts, and past table.h's PARALLEL_FINISH_ROWS
+  // (65,536), so that finish() runs on both threads.
+  assert.equal(warmUpRows(M), 20000);
+  assert.equal(warmUpRows({ threads: () => 2 }), 70000);
+  for (const rows of [20000, 70000]) {
+    const chunks = [...orderChunks(rows)];
+    if (rows === 70000) {
+      assert.ok(chunks.reduce((n, c) => n + c.length, 0) >= M.SECOND_FROM);
+      assert.ok(rows >= 65536);
+    }
+    check(chunks, rows);
+  }
+});
+
+function check(chunks, rows) {
   const s = new M.Session();
   try {
-    const info = read(s, 'warm-up.csv', [...orderChunks()]);
+    const info = read(s, 'warm-up.csv', chunks);
     assert.equal(info.kind, 'orders');
-    assert.equal(info.rows, 20000);
+    assert.equal(info.rows, rows);
     assert.equal(info.skipped, 0);
     assert.deepEqual(info.missing, []);
     assert.equal(info.warning_count, 0);
@@ -37,7 +53,7 @@ test('the warm-up file is an orders export the whole report runs on', () => {
   } finally {
     s.delete();
   }
-});
+}
 
 test('the id file reaches finish()\'s own interning pass: more distinct ids than are interned while reading', () => {
   const bytes = idChunk();
@@ -62,8 +78,8 @@ test('the id file reaches finish()\'s own interning pass: more distinct ids than
 });
 
 test('the same bytes every time', () => {
-  const a = Buffer.concat([...orderChunks()]);
-  const b = Buffer.concat([...orderChunks()]);
+  const a = Buffer.concat([...orderChunks(70000)]);
+  const b = Buffer.concat([...orderChunks(70000)]);
   assert.ok(a.equals(b));
   assert.ok(Buffer.from(idChunk()).equals(Buffer.from(idChunk())));
 });
