@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadLoupe, root } from './load.mjs';
-import { idChunk, orderChunks, warmUp, warmUpRows } from '../../web/warm-up.js';
+import { idChunk, orderChunks, warmUp, warmUpShape } from '../../web/warm-up.js';
 
 const M = await loadLoupe();
 
@@ -19,14 +19,14 @@ function read(s, name, chunks) {
 }
 
 test('the warm-up file is an orders export the whole report runs on, at both its sizes', () => {
-  // The single-threaded engine's size, and the threaded engine's (warmUpRows): that one past
+  // The single-threaded engine's size, and the threaded engine's (warmUpShape): that one past
   // SECOND_FROM bytes, so that it is read in two parts, and past table.h's PARALLEL_FINISH_ROWS
-  // (65,536), so that finish() runs on both threads.
-  assert.equal(warmUpRows(M), 20000);
-  assert.equal(warmUpRows({ threads: () => 2 }), 70000);
-  for (const rows of [20000, 70000]) {
-    const chunks = [...orderChunks(rows)];
-    if (rows === 70000) {
+  // (65,536) rows, so that finish() runs on both threads.
+  assert.deepEqual(warmUpShape(M), { rows: 20000, customers: 6000 });
+  const threaded = warmUpShape({ threads: () => 2 });
+  for (const { rows, customers } of [warmUpShape(M), threaded]) {
+    const chunks = [...orderChunks(rows, customers)];
+    if (rows === threaded.rows) {
       assert.ok(chunks.reduce((n, c) => n + c.length, 0) >= M.SECOND_FROM);
       assert.ok(rows >= 65536);
     }
@@ -78,8 +78,8 @@ test('the id file reaches finish()\'s own interning pass: more distinct ids than
 });
 
 test('the same bytes every time', () => {
-  const a = Buffer.concat([...orderChunks(70000)]);
-  const b = Buffer.concat([...orderChunks(70000)]);
+  const a = Buffer.concat([...orderChunks(70000, 21000)]);
+  const b = Buffer.concat([...orderChunks(70000, 21000)]);
   assert.ok(a.equals(b));
   assert.ok(Buffer.from(idChunk()).equals(Buffer.from(idChunk())));
 });
