@@ -18,8 +18,8 @@
 // on both (from PARALLEL_FINISH_ROWS, 65,536 rows, in table.h). With the file of 20,000 rows
 // read in one part and reported once, the first big file still ran code on its way to being
 // optimised: in Chromium the real page took 0.19-0.21 s to report 1M rows the first time and
-// 0.15 s with every function optimised at once (--no-wasm-dynamic-tiering); its take of the
-// later part 83-96 ms against 43-47 at 5M rows.
+// 0.15 s with every function optimised at once (--no-wasm-dynamic-tiering), and 80-96 ms to
+// take the later part of a 5M-row file; after this warm-up, 0.15-0.16 s and 42-49 ms.
 
 import { feedFile, sliceChunks } from './file-chunks.js';
 
