@@ -35,11 +35,12 @@ export function warmUpShape(M) {
 const ROWS_PER_CHUNK = 4000;
 
 /**
- * Deterministic CSV chunks (mulberry32), shaped like an orders export, of `rows` rows.
+ * Deterministic CSV chunks (mulberry32), shaped like an orders export, of `rows` rows and
+ * `customers` customers (warmUpShape).
  * Skewed as in scripts/gen-orders.mjs (a few loyal customers order often, most once or
  * twice): with customers alike, the BG/NBD fit would find no interior optimum and stop there.
  */
-export function* orderChunks(rows = 20000, customers = 6000) {
+export function* orderChunks(rows, customers) {
   let seed = 0x5eed;
   const rand = () => {
     seed = (seed + 0x6d2b79f5) | 0;

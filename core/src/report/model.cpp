@@ -650,6 +650,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   // Sort the kept orders by (customer, time, id): a counting sort by customer (customers are
   // dense indices), then each customer's few orders by time, the order id breaking ties.
   std::vector<uint32_t> start(m.customers.size() + 1, 0);
+  // Where there are two threads, two ranges of customers with about half of the kept orders
+  // each, set once `start` is counted: the sort below and the orders' defaults in pass 2
+  // give one range to each thread.
+  size_t parts = 1;
+  uint32_t customer_split[3] = {};
   {
     int64_t earliest = std::numeric_limits<int64_t>::max();
     int64_t latest = std::numeric_limits<int64_t>::min();
@@ -679,10 +684,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     // orders: two ranges of about as many orders. (Scattering the keys on two threads was
     // slower in wasm, 50 against 36 ms at 5M rows: that is memory's work, not the cores'.)
     const uint32_t n_customers = static_cast<uint32_t>(start.size() - 1);
-    const size_t parts = n_kept >= PARALLEL_MODEL_ROWS && threads() >= 2 ? 2 : 1;
+    parts = n_kept >= PARALLEL_MODEL_ROWS && threads() >= 2 ? 2 : 1;
     const uint32_t middle = static_cast<uint32_t>(
         std::lower_bound(start.begin(), start.end() - 1, n_kept / 2) - start.begin());
-    const uint32_t customer_split[3] = {0, parts == 2 ? middle : n_customers, n_customers};
+    customer_split[1] = parts == 2 ? middle : n_customers;
+    customer_split[2] = n_customers;
     auto sort_and_place = [&]<typename Key>(Key) {
       std::vector<Key> keys(n_kept);
       {
@@ -752,25 +758,18 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
 
   // Pass 2: the orders' values. Each field comes from the first of the order's rows that has
   // one; day and total are found again where pass 1 found them. First each order's customer
-  // and defaults (no total read yet), on two threads, each a range of customers with about
-  // half of the orders: the first touch of 140 MB at 5M rows, which value-initializing it
-  // made a pass of its own on one thread.
+  // and defaults (no total read yet), each thread a range of customers (customer_split): the
+  // first touch of 140 MB at 5M rows, which value-initializing it made a pass of its own on
+  // one thread.
   m.orders.resize(n_kept);
-  {
-    const uint32_t n_customers = static_cast<uint32_t>(start.size() - 1);
-    const size_t parts = n_kept >= PARALLEL_MODEL_ROWS && threads() >= 2 ? 2 : 1;
-    const uint32_t middle = static_cast<uint32_t>(
-        std::lower_bound(start.begin(), start.end() - 1, n_kept / 2) - start.begin());
-    const uint32_t split[3] = {0, parts == 2 ? middle : n_customers, n_customers};
-    for_each_index(parts, [&](size_t t) {
-      order o;
-      o.revenue = NaN;
-      for (uint32_t c = split[t]; c < split[t + 1]; ++c) {
-        o.customer = c;
-        for (uint32_t i = start[c]; i < start[c + 1]; ++i) m.orders[i] = o;
-      }
-    });
-  }
+  for_each_index(parts, [&](size_t t) {
+    order o;
+    o.revenue = NaN;
+    for (uint32_t c = customer_split[t]; c < customer_split[t + 1]; ++c) {
+      o.customer = c;
+      for (uint32_t i = start[c]; i < start[c + 1]; ++i) m.orders[i] = o;
+    }
+  });
   std::vector<uint32_t>().swap(start);
   std::vector<double> dropped_total(dropped.size(), NaN);  // first total of a dropped order
   std::vector<double> refund(any_refund ? n_kept : 0, NaN);  // first refunded amount
