@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <sstream>
 
+#include "kpi/detail/report_parts.h"
+#include "kpi/session.h"
 #include "kpi/threads.h"
 #include "voc_report.h"
 
@@ -519,6 +522,58 @@ std::string usual_store(int rows, int odd_row, int odd) {
     csv << ',' << 1 + pick(3) << '\n';
   }
   return csv.str();
+}
+
+// Order statistics for several sets of bounds in one pass: bounds that run inside longer
+// ones take those ones' statistics (sales.cpp, stats_pass). Each set must still get what it
+// gets alone, field for field, to the bit: with a bucket before its first in the longer
+// bounds (so `retained` there differs), at either end of them, inside bounds that are inside
+// others, inside bounds out of order (whose buckets hold other days), and no such run.
+TEST(Sales, OrderStatisticsOfBoundsWithinLongerOnesAsAlone) {
+  kpi::session s;
+  s.add("orders.csv", mixed_store(3000));
+  const std::vector<const kpi::dataset*> sets{s.get(s.ids().at(0))};
+  namespace d = kpi::detail;
+  auto day = [](const char* text) { return *kpi::parse_day(text); };
+  const d::period P{day("2024-01-01"), day("2025-01-01")};
+  const d::period prev{day("2023-01-01"), day("2024-01-01")};
+  d::model m = d::build_model(sets, P, prev);
+  kpi::report_options options;
+  const d::context ctx{sets, options, m, P, prev, true, {}, {}};
+  d::first_valid_orders(m, ctx, {});
+  const std::vector<int64_t> years = {day("2022-01-01"), day("2023-01-01"), day("2024-01-01"),
+                                      day("2025-01-01"), day("2026-01-01")};
+  const std::vector<std::vector<int64_t>> all = {
+      {years[1], years[2], years[3]},  // inside: P' and P
+      years,
+      {years[0], years[1]},            // at the start
+      {years[2], years[3], years[4]},  // at the end
+      {years[1], day("2023-07-01"), years[3]},  // no run of the years
+      {years[1], years[2], years[3], years[4]},  // a run of the years, with runs of its own
+      {years[0], years[2], years[1]},            // out of order, and a run in it:
+      {years[0], years[2]}};                     // other days than its own buckets
+  const std::vector<std::vector<d::bucket_stats>> together = d::order_stats(m, all);
+  ASSERT_EQ(together.size(), all.size());
+  for (size_t k = 0; k < all.size(); ++k) {
+    SCOPED_TRACE(k);
+    const std::vector<d::bucket_stats> alone = d::order_stats(m, all[k]);
+    ASSERT_EQ(together[k].size(), alone.size());
+    for (size_t b = 0; b < alone.size(); ++b) {
+      const d::bucket_stats &x = together[k][b], &y = alone[b];
+      for (double d::bucket_stats::*f :
+           {&d::bucket_stats::revenue, &d::bucket_stats::orders, &d::bucket_stats::active,
+            &d::bucket_stats::new_customers, &d::bucket_stats::returning,
+            &d::bucket_stats::repeat_customers, &d::bucket_stats::repeat_orders,
+            &d::bucket_stats::gap_sum, &d::bucket_stats::gap_count,
+            &d::bucket_stats::gross_profit, &d::bucket_stats::retained}) {
+        EXPECT_EQ(std::memcmp(&(x.*f), &(y.*f), sizeof(double)), 0) << b << ": " << x.*f
+                                                                     << " against " << y.*f;
+      }
+    }
+    if (k != 5) EXPECT_GT(alone.front().orders, 0);
+  }
+  // The inside set's first bucket has customers retained from the bucket before it.
+  EXPECT_GT(together[1][1].retained, 0);
 }
 
 TEST(Sales, UsualRowsOnTwoThreadsTheSameModelAsOnOne) {

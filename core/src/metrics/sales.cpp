@@ -1,6 +1,7 @@
 // Sales and loyalty KPIs, historical CLV and the CLV formula (METRICS.md "Sales and loyalty",
 // "Customer lifetime value").
 #include <algorithm>
+#include <functional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -53,12 +54,36 @@ std::vector<std::vector<bucket_stats>> stats_pass(Model& m,
     int count_in_bucket = 0;
   };
   std::vector<std::vector<bucket_stats>> out(all.size());
+  // Bounds that run, one for one, inside longer increasing bounds (as P' and P do inside the
+  // year before P' and both, and the CLV windows) take the longest such one's statistics for
+  // their buckets: the same orders in the same order, each customer's orders met in the same
+  // buckets. All but `retained` of their first bucket, which has no bucket before it there.
+  // (At 5M orders, in wasm, the report's pass of five sets took 105 ms; with the two that run
+  // inside another taken from it, 77 ms.)
+  auto increasing = [](const std::vector<int64_t>& b) {
+    return std::adjacent_find(b.begin(), b.end(), std::greater_equal<int64_t>()) == b.end();
+  };
+  constexpr size_t OWN = SIZE_MAX;
+  std::vector<size_t> source(all.size(), OWN), offset(all.size(), 0);
+  for (size_t k = 0; k < all.size(); ++k) {
+    const std::vector<int64_t>& b = all[k];
+    if (b.size() < 2) continue;  // (a run of increasing bounds increases)
+    for (size_t j = 0; j < all.size(); ++j) {
+      const std::vector<int64_t>& longer = all[j];
+      if (longer.size() <= b.size() || !increasing(longer)) continue;
+      if (source[k] != OWN && all[source[k]].size() >= longer.size()) continue;
+      const auto at = std::search(longer.begin(), longer.end(), b.begin(), b.end());
+      if (at == longer.end()) continue;
+      source[k] = j;  // the longest: so never one that takes another's statistics itself
+      offset[k] = static_cast<size_t>(at - longer.begin());
+    }
+  }
   std::vector<state> sets;
   for (size_t k = 0; k < all.size(); ++k) {
     const std::vector<int64_t>& bounds = all[k];
     const size_t n = bounds.size() < 2 ? 0 : bounds.size() - 1;
     out[k].resize(n);
-    if (n > 0) sets.push_back({&bounds, bucket_finder(bounds), &out[k]});
+    if (n > 0 && source[k] == OWN) sets.push_back({&bounds, bucket_finder(bounds), &out[k]});
   }
   if (sets.empty() && !first_valid) return out;
   int64_t first_day = m.first_valid_day, last_day = m.last_valid_day;
@@ -130,6 +155,13 @@ std::vector<std::vector<bucket_stats>> stats_pass(Model& m,
     m.last_valid_day = last_day;
     m.until_P = until_P;
     m.until_prev = until_prev;
+  }
+  for (size_t k = 0; k < all.size(); ++k) {
+    if (source[k] == OWN) continue;
+    const std::vector<bucket_stats>& longer = out[source[k]];
+    std::copy_n(longer.begin() + static_cast<std::ptrdiff_t>(offset[k]), out[k].size(),
+                out[k].begin());
+    out[k].front().retained = 0;
   }
   return out;
 }
