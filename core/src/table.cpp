@@ -193,6 +193,16 @@ class interning {
     pod_vector<uint32_t>& first = hashes_;  // reused: every hash is in `order_` now
     std::vector<uint64_t> slots;
     std::vector<record> local;  // the partition's distinct values: their first entry
+    // first[e] is written a block of entries at a time, after their lookups: entries lie
+    // anywhere in `first`, and written among the lookups they made the partitions take a
+    // third longer in wasm (5M rows of customer ids: finish() 175-186 -> 152-162 ms).
+    constexpr size_t BLOCK = 256;
+    uint32_t entries[BLOCK], firsts[BLOCK];
+    size_t pending = 0;
+    auto store = [&] {
+      for (size_t q = 0; q < pending; ++q) first[entries[q]] = firsts[q];
+      pending = 0;
+    };
     for (size_t p = from; p < to; ++p) {
       const size_t lo = starts_[p], hi = starts_[p + 1];
       if (lo == hi) continue;
@@ -227,9 +237,12 @@ class interning {
           local.push_back(r);
           slots[i] = (uint64_t(h) << 32) | local.size();
         }
-        first[r.e] = found;
+        entries[pending] = r.e;
+        firsts[pending] = found;
+        if (++pending == BLOCK) store();
       }
     }
+    store();
   }
 
   // The end, in three steps (number; resolve, which two threads may share by ranges of
