@@ -754,11 +754,11 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
   // Sort the kept orders by (customer, time, id): a counting sort by customer (customers are
   // dense indices), then each customer's few orders by time, the order id breaking ties.
   std::vector<uint32_t> start(m.customers.size() + 1, 0);
-  // Where there are two threads, two ranges of customers with about half of the kept orders
-  // each, set once `start` is counted: the sort below and the orders' defaults in pass 2
-  // give one range to each thread.
-  size_t parts = 1;
-  uint32_t customer_split[3] = {};
+  // Ranges of customers with about as many kept orders each (eight where there are two
+  // threads, else one), set once `start` is counted: the sort below and the orders' defaults
+  // in pass 2 give each to whichever thread takes it next.
+  const size_t ranges = n_kept >= PARALLEL_MODEL_ROWS && threads() >= 2 ? 8 : 1;
+  std::vector<uint32_t> range_split(ranges + 1, static_cast<uint32_t>(start.size() - 1));
   {
     // (time, order number) by customer, scattered once (stores do not wait for memory); each
     // customer's few orders are then sorted in place. Gathering the times in customer order
@@ -852,11 +852,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
     // other waits). The product sums, when summed here, go first, beside the scattering.
     // (Scattering the keys on two threads was slower in wasm, 50 against 36 ms at 5M rows:
     // that is memory's work, not the cores'.)
-    const uint32_t n_customers = static_cast<uint32_t>(start.size() - 1);
-    parts = n_kept >= PARALLEL_MODEL_ROWS && threads() >= 2 ? 2 : 1;
-    const size_t ranges = parts == 2 ? 8 : 1;
     const size_t lines_task = early_lines < sets.size() ? 1 : 0;
-    std::vector<uint32_t> range_split(ranges + 1, n_customers);
     std::once_flag scattered;
     for_each_index(lines_task + ranges, [&](size_t i) {
       if (i < lines_task) {
@@ -879,24 +875,19 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
       }
     });
     std::vector<uint32_t>().swap(origin);
-    // Two ranges of customers with about half of the kept orders each, for pass 2.
-    const uint32_t middle = static_cast<uint32_t>(
-        std::lower_bound(start.begin(), start.end() - 1, n_kept / 2) - start.begin());
-    customer_split[1] = parts == 2 ? middle : n_customers;
-    customer_split[2] = n_customers;
   }
   std::vector<uint32_t>& place = cust;
 
   // Pass 2: the orders' values. Each field comes from the first of the order's rows that has
   // one; day and total are found again where pass 1 found them. First each order's customer
-  // and defaults (no total read yet), each thread a range of customers (customer_split): the
+  // and defaults (no total read yet), by the sort's ranges of customers (range_split): the
   // first touch of 140 MB at 5M rows, which value-initializing it made a pass of its own on
   // one thread.
   m.orders.resize(n_kept);
-  for_each_index(parts, [&](size_t t) {
+  for_each_index(ranges, [&](size_t t) {
     order o;
     o.revenue = NaN;
-    for (uint32_t c = customer_split[t]; c < customer_split[t + 1]; ++c) {
+    for (uint32_t c = range_split[t]; c < range_split[t + 1]; ++c) {
       o.customer = c;
       for (uint32_t i = start[c]; i < start[c + 1]; ++i) m.orders[i] = o;
     }
@@ -1000,12 +991,23 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
         std::memcpy(reinterpret_cast<char*>(&m.orders[at]) + 4,
                     reinterpret_cast<const char*>(&o) + 4, sizeof(order) - 4);
       };
+      // The orders of a block of rows, made, then stored: with the stores (to anywhere in
+      // m.orders) among the reads of the columns, the chunks below took 2.5 times as long in
+      // wasm as the reads and the stores each alone (at 5M rows 265 ms of both threads,
+      // against 50 and 60 ms); in blocks, 95 ms.
+      constexpr size_t BLOCK = 256;
+      struct order_block {
+        uint32_t places[BLOCK];
+        order made[BLOCK];
+      };
+      auto store_block = [&](const order_block& block, size_t n) {
+        for (size_t k = 0; k < n; ++k) store(block.places[k], block.made[k]);
+      };
       auto refunded_in = [&](size_t r) { return refunded ? refunded_at(r) : NaN; };
       if (!src.by_code || rows < PARALLEL_MODEL_ROWS || threads() < 2) {
         // In blocks, as on two threads below: the orders made, then stored, then their lines.
-        constexpr size_t BLOCK = 256;
-        uint32_t places[BLOCK], orders_of[BLOCK], rows_of[BLOCK];
-        order made[BLOCK];
+        order_block block;
+        uint32_t orders_of[BLOCK], rows_of[BLOCK];
         double revenues[BLOCK];
         for (size_t b = 0; b < rows; b += BLOCK) {
           size_t n = 0;
@@ -1018,16 +1020,16 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
             const order o = order_at(r, ch, valid_at(r));
             const double v = refunded_in(r);
             if (!std::isnan(v)) refund[at] = v;
-            made[n] = o;
-            places[n] = at;
+            block.made[n] = o;
+            block.places[n] = at;
             orders_of[n] = oi;
             rows_of[n] = static_cast<uint32_t>(r - b);
             // The revenue as the refunds below will leave it.
             revenues[n++] = std::isnan(v) ? o.revenue : o.revenue - v;
           }
-          for (size_t k = 0; k < n; ++k) store(places[k], made[k]);
+          store_block(block, n);
           for (size_t k = 0; lines_here && k < n; ++k) {
-            add_line(src, lines, b + rows_of[k], orders_of[k], made[k], revenues[k]);
+            add_line(src, lines, b + rows_of[k], orders_of[k], block.made[k], revenues[k]);
           }
         }
         continue;
@@ -1064,13 +1066,7 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
           if (lines_here) sum_lines(ds);
           return;
         }
-        // A block of orders is made, then stored: with the stores (to anywhere in m.orders)
-        // among the reads of the columns, the chunks took 2.5 times as long in wasm as the
-        // reads and the stores each alone (at 5M rows 265 ms of both threads, against 50 and
-        // 60 ms); in blocks, 95 ms.
-        constexpr size_t BLOCK = 256;
-        uint32_t places[BLOCK];
-        order made[BLOCK];
+        order_block block;
         const size_t end = std::min(rows, i * CHUNK);
         for (size_t b = (i - 1) * CHUNK; b < end; b += BLOCK) {
           size_t n = 0;
@@ -1079,10 +1075,10 @@ model build_model(const std::vector<const dataset*>& sets, period P, period prev
             const uint32_t at = place[src.first + oid->codes[r] - 1];
             if (at & DROPPED) continue;
             if (const double v = refunded_in(r); !std::isnan(v)) refund[at] = v;
-            made[n] = order_at(r, channel_known(r), valid_known(r));
-            places[n++] = at;
+            block.made[n] = order_at(r, channel_known(r), valid_known(r));
+            block.places[n++] = at;
           }
-          for (size_t k = 0; k < n; ++k) store(places[k], made[k]);
+          store_block(block, n);
         }
       });
       continue;
